@@ -1,0 +1,38 @@
+# alspaincohort: the README's two commands are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo test lint bench data clean
+
+help:  ## list the targets
+	@echo "alspaincohort make targets:"
+	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install the package with the dev extra (idempotent)
+
+demo: install  ## validate and summarise the bundled synthetic cohort in data/synthetic/
+	$(VENV)/bin/alspaincohort summary data/synthetic/cohort
+
+lint: install  ## ruff
+	$(VENV)/bin/ruff check alspaincohort tests benchmarks
+
+test: install lint  ## ruff, then the test suite
+	MPLBACKEND=Agg $(PY) -m pytest -q
+
+bench: install  ## benchmarks, each timing printed as a ratio against the reference tool
+	$(PY) benchmarks/run.py
+
+data: install  ## regenerate data/synthetic/ (the command the data README names)
+	$(VENV)/bin/alspaincohort simulate --n 500 --seed 20261121 --preset literature --out data/synthetic --bundle
+
+clean:  ## remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -1,0 +1,39 @@
+"""alspaincohort: epidemiology of pain in ALS.
+
+Load cohort data into one validated standard schema, generate synthetic cohorts with known
+ground truth, and analyse pain prevalence, depression, VAS trajectories and survival.
+"""
+
+from __future__ import annotations
+
+from . import instruments, schema
+from .cohort import Cohort
+from .errors import (
+    AlsPainCohortError,
+    CohortValidationError,
+    InstrumentRangeError,
+    ParameterError,
+    SchemaError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AlsPainCohortError",
+    "Cohort",
+    "CohortValidationError",
+    "InstrumentRangeError",
+    "ParameterError",
+    "SchemaError",
+    "instruments",
+    "schema",
+    "simulate_cohort",
+]
+
+
+def __getattr__(name: str):  # lazy: keep `import alspaincohort` light
+    if name == "simulate_cohort":
+        from .synthetic import simulate_cohort
+
+        return simulate_cohort
+    raise AttributeError(f"module 'alspaincohort' has no attribute {name!r}")

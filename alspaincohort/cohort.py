@@ -1,0 +1,692 @@
+"""``Cohort``: the standard tables, their validation, Parquet I/O and the analysis views.
+
+Validation is split in two: column rules (dtype, vocabulary, range, missing) run through the
+pandera schemas of :mod:`alspaincohort.schema`; rules across rows and tables (unique keys, known
+patients, dates relative to onset and death, instrument ranges) are vectorised here on integer
+codes, because pandera's row-wise custom checks would take minutes on the 10^8-row assessment
+tables of large synthetic cohorts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from . import instruments as ins
+from .errors import CohortValidationError, SchemaError
+from .schema import (
+    DAYS_PER_MONTH,
+    INSTRUMENTS,
+    KEYS,
+    TABLE_NAMES,
+    check_rule_names,
+    column_schema,
+    empty_table,
+    standardize,
+)
+
+BREACH_COLUMNS = ["table", "row", "column", "value", "rule"]
+
+
+class Cohort:
+    """A cohort in the standard tables.
+
+    Parameters
+    ----------
+    patients, assessments, pain_sites, medications, events : DataFrame, optional
+        The standard tables (see :mod:`alspaincohort.schema`). Missing tables are empty. Each is
+        cast to its standard dtypes; a lossy cast raises :class:`~alspaincohort.errors.SchemaError`.
+    truth : object, optional
+        For synthetic cohorts, the frozen record of the generating parameters
+        (:class:`alspaincohort.synthetic.Truth`).
+    load_report : object, optional
+        For loaded cohorts, the loaders' report of rows read, loaded and quarantined.
+    metadata : dict, optional
+        Free-form provenance (JSON-serialisable), kept through Parquet round trips.
+    """
+
+    def __init__(
+        self,
+        patients: pd.DataFrame | None = None,
+        assessments: pd.DataFrame | None = None,
+        pain_sites: pd.DataFrame | None = None,
+        medications: pd.DataFrame | None = None,
+        events: pd.DataFrame | None = None,
+        *,
+        truth: Any = None,
+        load_report: Any = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        given = {
+            "patients": patients,
+            "assessments": assessments,
+            "pain_sites": pain_sites,
+            "medications": medications,
+            "events": events,
+        }
+        for name, df in given.items():
+            table = empty_table(name) if df is None else standardize(name, df)
+            setattr(self, name, table)
+        self.truth = truth
+        self.load_report = load_report
+        self.metadata: dict[str, Any] = dict(metadata or {})
+
+    patients: pd.DataFrame
+    assessments: pd.DataFrame
+    pain_sites: pd.DataFrame
+    medications: pd.DataFrame
+    events: pd.DataFrame
+
+    # ------------------------------------------------------------------------------------------
+    # basics
+    # ------------------------------------------------------------------------------------------
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The five standard tables by name."""
+        return {name: getattr(self, name) for name in TABLE_NAMES}
+
+    @property
+    def n_patients(self) -> int:
+        return len(self.patients)
+
+    def __repr__(self) -> str:
+        sizes = ", ".join(f"{k}={len(v):,}" for k, v in self.tables.items())
+        return f"Cohort({sizes})"
+
+    # ------------------------------------------------------------------------------------------
+    # validation
+    # ------------------------------------------------------------------------------------------
+    def validate(self, raise_on_error: bool = False) -> pd.DataFrame:
+        """Check every rule of :data:`alspaincohort.schema.RULES` and report every breach.
+
+        Returns
+        -------
+        DataFrame
+            One row per breach, empty when the cohort is valid. Columns: ``table`` (standard
+            table), ``row`` (0-based row position in that table), ``column``, ``value`` (the
+            offending value), ``rule`` (a stable rule name of ``schema.RULES``).
+
+        Raises
+        ------
+        CohortValidationError
+            When ``raise_on_error`` is True and there is at least one breach.
+        """
+        pieces = [self._column_breaches(name) for name in TABLE_NAMES]
+        pieces += [
+            self._key_breaches(),
+            self._patient_breaches(),
+            self._known_patient_breaches(),
+            self._time_breaches(),
+            self._instrument_breaches(),
+            self._medication_breaches(),
+        ]
+        pieces = [p for p in pieces if len(p)]
+        if pieces:
+            out = pd.concat(pieces, ignore_index=True)
+            out = out.sort_values(["table", "row", "rule"], kind="stable", ignore_index=True)
+        else:
+            out = pd.DataFrame({c: pd.Series(dtype=object) for c in BREACH_COLUMNS})
+        out["row"] = out["row"].astype("int64")
+        if raise_on_error and len(out):
+            raise CohortValidationError(out)
+        return out
+
+    def _column_breaches(self, table: str) -> pd.DataFrame:
+        df = getattr(self, table)
+        try:
+            column_schema(table).validate(df, lazy=True)
+        except pa.errors.SchemaErrors as err:
+            fc = err.failure_cases
+            names = check_rule_names(table)
+            rules = [
+                "not_null"
+                if str(chk).startswith("not_nullable")
+                else names.get((col, int(num)) if num == num and num is not None else ("", -1),
+                               "dtype")
+                for col, chk, num in zip(fc["column"], fc["check"], fc["check_number"],
+                                         strict=True)
+            ]
+            return pd.DataFrame(
+                {
+                    "table": table,
+                    "row": fc["index"].to_numpy(),
+                    "column": fc["column"].to_numpy(),
+                    "value": fc["failure_case"].to_numpy(),
+                    "rule": rules,
+                }
+            )
+        return _no_breaches()
+
+    def _key_breaches(self) -> pd.DataFrame:
+        pieces = []
+        for table, key in KEYS.items():
+            df = getattr(self, table)
+            if df.empty:
+                continue
+            dup_any = _duplicated(df, key, keep=False)
+            if not dup_any.any():
+                continue
+            later = _duplicated(df, key, keep="first")
+            if table == "assessments":
+                # within a duplicated key, different values are a conflict
+                sub = df.loc[dup_any, [*key, "value"]]
+                nvals = sub.groupby(list(key), observed=True)["value"].transform(
+                    lambda s: s.nunique(dropna=False)
+                )
+                conflict = pd.Series(False, index=df.index)
+                conflict.loc[nvals.index] = nvals.to_numpy() > 1
+                rows = np.flatnonzero(conflict.to_numpy())
+                pieces.append(_breaches(table, rows, "value", df["value"].to_numpy()[rows],
+                                        "conflicting_duplicate"))
+                later &= ~conflict
+            rows = np.flatnonzero(later.to_numpy())
+            shown = df[key[0]].astype(str).to_numpy()[rows] if table != "patients" else \
+                df["patient_id"].astype(str).to_numpy()[rows]
+            pieces.append(_breaches(table, rows, "+".join(key), shown, "unique_key"))
+        return _concat(pieces)
+
+    def _patient_breaches(self) -> pd.DataFrame:
+        p = self.patients
+        onset = p["onset_day"].astype("float64").to_numpy()
+        diag = p["diagnosis_day"].astype("float64").to_numpy()
+        pieces = []
+        bad = onset > 0
+        pieces.append(_breaches("patients", np.flatnonzero(bad), "onset_day", onset[bad],
+                                "onset_not_after_baseline"))
+        bad = diag > 0
+        pieces.append(_breaches("patients", np.flatnonzero(bad), "diagnosis_day", diag[bad],
+                                "diagnosis_not_after_baseline"))
+        bad = diag < onset
+        pieces.append(_breaches("patients", np.flatnonzero(bad), "diagnosis_day", diag[bad],
+                                "onset_not_after_diagnosis"))
+        deaths = self.events[self.events["event"] == "death"]
+        if len(deaths):
+            again = _duplicated(deaths, ("patient_id",), keep="first").to_numpy()
+            rows = deaths.index.to_numpy()[again]
+            pieces.append(_breaches("events", rows, "event", np.array(["death"] * len(rows)),
+                                    "single_death"))
+        return _concat(pieces)
+
+    def _known_patient_breaches(self) -> pd.DataFrame:
+        known, _ = _unique_ids(self.patients["patient_id"])
+        pieces = []
+        for table in TABLE_NAMES[1:]:
+            df = getattr(self, table)
+            if df.empty:
+                continue
+            ok = _isin_ids(df["patient_id"], known)
+            rows = np.flatnonzero(~ok)
+            pieces.append(_breaches(table, rows, "patient_id",
+                                    df["patient_id"].astype(str).to_numpy()[rows],
+                                    "known_patient"))
+        return _concat(pieces)
+
+    def _time_breaches(self) -> pd.DataFrame:
+        onset = self.patients["onset_day"].astype("float64").to_numpy()
+        deaths = self.events[self.events["event"] == "death"]
+        death = self._per_patient(deaths.groupby("patient_id", observed=True)["day"].min())
+        pieces = []
+        for table, col in (("assessments", "day"), ("pain_sites", "day"), ("events", "day"),
+                           ("medications", "start_day")):
+            df = getattr(self, table)
+            if df.empty:
+                continue
+            day = df[col].astype("float64").to_numpy()
+            codes = self._patient_codes(df["patient_id"])
+            pat_death = _take(death, codes)
+            after = day > pat_death
+            if table == "events":
+                after &= (df["event"] != "death").to_numpy()
+            rows = np.flatnonzero(after)
+            pieces.append(_breaches(table, rows, col, day[rows], "not_after_death"))
+            if table != "medications":  # medication histories may start before onset
+                before = day < _take(onset, codes)
+                rows = np.flatnonzero(before)
+                pieces.append(_breaches(table, rows, col, day[rows], "not_before_onset"))
+        return _concat(pieces)
+
+    def _instrument_breaches(self) -> pd.DataFrame:
+        a = self.assessments
+        if a.empty:
+            return _no_breaches()
+        inst_cats = list(a["instrument"].cat.categories)
+        item_cats = list(a["item"].cat.categories)
+        lo = np.full((len(inst_cats) + 1, len(item_cats) + 1), np.nan)
+        hi = lo.copy()
+        known_inst = np.zeros(len(inst_cats) + 1, dtype=bool)
+        for i, name in enumerate(inst_cats):
+            if name not in INSTRUMENTS:
+                continue
+            known_inst[i] = True
+            ranges = INSTRUMENTS[name].ranges()
+            for j, item in enumerate(item_cats):
+                if item in ranges:
+                    lo[i, j], hi[i, j] = ranges[item]
+        ic = a["instrument"].cat.codes.to_numpy().astype(np.int64)
+        jc = a["item"].cat.codes.to_numpy().astype(np.int64)  # -1 (missing) -> last slot
+        value = a["value"].to_numpy().astype(np.float64)
+        row_lo, row_hi = lo[ic, jc], hi[ic, jc]
+        inst_ok = known_inst[ic]
+        pieces = []
+        rows = np.flatnonzero(~inst_ok & (ic >= 0))
+        pieces.append(_breaches("assessments", rows, "instrument",
+                                a["instrument"].astype(str).to_numpy()[rows],
+                                "known_instrument"))
+        rows = np.flatnonzero(inst_ok & np.isnan(row_lo) & (jc >= 0))
+        pieces.append(_breaches("assessments", rows, "item",
+                                a["item"].astype(str).to_numpy()[rows], "known_item"))
+        with np.errstate(invalid="ignore"):
+            out = (value < row_lo) | (value > row_hi)
+        rows = np.flatnonzero(out)
+        pieces.append(_breaches("assessments", rows, "value", value[rows], "instrument_range"))
+        return _concat(pieces)
+
+    def _medication_breaches(self) -> pd.DataFrame:
+        m = self.medications
+        if m.empty:
+            return _no_breaches()
+        start = m["start_day"].astype("float64").to_numpy()
+        stop = m["stop_day"].astype("float64").to_numpy()
+        bad = stop < start
+        return _breaches("medications", np.flatnonzero(bad), "stop_day", stop[bad],
+                         "stop_not_before_start")
+
+    # per-patient lookups on the patients table's order ----------------------------------------
+    def _patient_codes(self, ids: pd.Series) -> np.ndarray:
+        """Position of each id in the patients table (-1 when unknown)."""
+        known, first_pos = _unique_ids(self.patients["patient_id"])
+        if isinstance(ids.dtype, pd.CategoricalDtype):
+            cat_idx = known.get_indexer(ids.cat.categories.astype(str))
+            codes = ids.cat.codes.to_numpy()
+            idx = np.where(codes >= 0, cat_idx[np.maximum(codes, 0)] if len(cat_idx) else -1, -1)
+        else:
+            idx = known.get_indexer(ids.astype(str))
+        return np.where(idx >= 0, first_pos[np.maximum(idx, 0)] if len(first_pos) else -1, -1)
+
+    def _per_patient(self, by_id: pd.Series) -> np.ndarray:
+        """A per-patient Series (index patient_id) as a float array in patients-table order."""
+        idx = pd.Index(by_id.index.astype(str))
+        if not idx.is_unique:
+            raise SchemaError("internal: per-patient values must have unique patient ids")
+        pos = idx.get_indexer(self.patients["patient_id"].astype(str))
+        vals = by_id.astype("float64").to_numpy()
+        return np.where(pos >= 0, vals[np.maximum(pos, 0)] if len(vals) else np.nan, np.nan)
+
+    # ------------------------------------------------------------------------------------------
+    # Parquet I/O
+    # ------------------------------------------------------------------------------------------
+    def to_parquet(self, directory: str | Path) -> Path:
+        """Write each table to ``<directory>/<table>.parquet`` plus ``metadata.json``.
+
+        A synthetic cohort's truth goes to ``truth.json`` and its per-patient latent values to
+        ``truth_patients.parquet``. :meth:`from_parquet` reads them back exactly, dtypes
+        included.
+        """
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, df in self.tables.items():
+            df.to_parquet(directory / f"{name}.parquet", index=False, engine="pyarrow")
+        (directory / "metadata.json").write_text(
+            json.dumps(self.metadata, indent=2, sort_keys=True, default=str) + "\n"
+        )
+        if self.truth is not None and hasattr(self.truth, "to_json"):
+            self.truth.to_json(directory)
+        return directory
+
+    @classmethod
+    def from_parquet(cls, directory: str | Path) -> Cohort:
+        """Read a cohort written by :meth:`to_parquet`."""
+        directory = Path(directory)
+        if not directory.is_dir():
+            raise SchemaError(f"{directory}: not a directory of standard-table Parquet files")
+        tables = {}
+        for name in TABLE_NAMES:
+            path = directory / f"{name}.parquet"
+            if name == "patients" and not path.exists():
+                raise SchemaError(f"{path}: missing; a cohort directory needs patients.parquet")
+            tables[name] = pd.read_parquet(path, engine="pyarrow") if path.exists() else None
+        meta_path = directory / "metadata.json"
+        metadata = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+        truth = None
+        if (directory / "truth.json").exists():
+            from .synthetic.truth import Truth
+
+            truth = Truth.from_json(directory)
+        return cls(**tables, truth=truth, metadata=metadata)
+
+    # ------------------------------------------------------------------------------------------
+    # views
+    # ------------------------------------------------------------------------------------------
+    def scores(self, instrument: str, item: str = "total") -> pd.DataFrame:
+        """Rows of one instrument score or item: patient_id, day, value (float64), sorted."""
+        a = self.assessments
+        rows = a.loc[(a["instrument"] == instrument) & (a["item"] == item),
+                     ["patient_id", "day", "value"]]
+        rows = rows[rows["value"].notna()]
+        rows = rows.assign(
+            patient_id=rows["patient_id"].astype(str),
+            value=rows["value"].astype("float64"),
+        )
+        return rows.sort_values(["patient_id", "day"], kind="stable", ignore_index=True)
+
+    def _death_day(self) -> pd.Series:
+        ev = self.events
+        d = ev[ev["event"] == "death"]
+        return d.assign(patient_id=d["patient_id"].astype(str)).groupby("patient_id")["day"].min()
+
+    def long(self, instrument: str, item: str = "total") -> pd.DataFrame:
+        """Repeated measures of one instrument score or item, one row per patient visit.
+
+        Returns
+        -------
+        DataFrame with columns
+            patient_id, day (days since baseline), visit (1, 2, ... per patient), value,
+            months_since_baseline, months_since_onset, months_since_diagnosis (NaN when the
+            diagnosis day is unknown), months_before_death (NaN when no death is recorded).
+            Months are days / 30.4375.
+        """
+        rows = self.scores(instrument, item)
+        p = self.patients.assign(patient_id=self.patients["patient_id"].astype(str)).set_index(
+            "patient_id"
+        )
+        onset = rows["patient_id"].map(p["onset_day"].astype("float64"))
+        diag = rows["patient_id"].map(p["diagnosis_day"].astype("float64"))
+        death = rows["patient_id"].map(self._death_day().astype("float64"))
+        day = rows["day"].astype("float64")
+        return pd.DataFrame(
+            {
+                "patient_id": rows["patient_id"],
+                "day": rows["day"].astype("int32"),
+                "visit": rows.groupby("patient_id").cumcount().astype("int32") + 1,
+                "value": rows["value"],
+                "months_since_baseline": day / DAYS_PER_MONTH,
+                "months_since_onset": (day - onset) / DAYS_PER_MONTH,
+                "months_since_diagnosis": (day - diag) / DAYS_PER_MONTH,
+                "months_before_death": (death - day) / DAYS_PER_MONTH,
+            }
+        )
+
+    def _baseline_rows(self, instrument: str, item: str, window_days: int) -> pd.Series:
+        """Per patient, the value at the visit nearest day 0 within +-window (earlier on ties)."""
+        rows = self.scores(instrument, item)
+        rows = rows[rows["day"].abs() <= window_days]
+        rows = rows.assign(dist=rows["day"].abs()).sort_values(
+            ["patient_id", "dist", "day"], kind="stable"
+        )
+        first = rows.drop_duplicates("patient_id")
+        return first.set_index("patient_id")["value"]
+
+    def _baseline_stages(self, window_days: int) -> pd.DataFrame:
+        a = self.assessments
+        near = a[(a["instrument"] == "alsfrs_r") & (a["day"].abs() <= window_days)]
+        wide = ins.wide_items(near, "alsfrs_r")
+        cols = ["kings_stage", "mitos_stage"]
+        if wide.empty:
+            return pd.DataFrame(columns=cols, dtype=float)
+        wide = wide.reset_index()
+        wide["patient_id"] = wide["patient_id"].astype(str)
+        wide = wide.assign(dist=wide["day"].abs()).sort_values(["patient_id", "dist", "day"])
+        wide = wide.drop_duplicates("patient_id").set_index("patient_id")
+        for item in INSTRUMENTS["alsfrs_r"].items:
+            if item not in wide:
+                wide[item] = np.nan
+        gastro_events = self.events[self.events["event"] == "gastrostomy"]
+        g_day = gastro_events.assign(patient_id=gastro_events["patient_id"].astype(str)) \
+            .groupby("patient_id")["day"].min()
+        gastro = (wide.index.map(g_day).astype("float64") <= wide["day"].to_numpy())
+        return pd.DataFrame(
+            {
+                "kings_stage": ins.kings_stage(wide, gastrostomy=np.asarray(gastro)),
+                "mitos_stage": ins.mitos_stage(wide),
+            },
+            index=wide.index,
+        )
+
+    def baseline(self, window_days: int = 30) -> pd.DataFrame:
+        """One row per patient: demographics, disease course and scores at baseline.
+
+        A baseline score is the value at the visit nearest day 0 within ``window_days`` either
+        side (the earlier visit on ties); NaN when there is none.
+
+        Returns
+        -------
+        DataFrame with columns
+            patient_id, sex, onset_site, el_escorial, ftd, c9orf72, age_at_onset,
+            age_at_baseline (years), diagnostic_delay_months (diagnosis - onset),
+            disease_duration_months (baseline - onset), alsfrs_r (total 0-48),
+            progression_rate ((48 - ALSFRS-R) / months since onset, points per month),
+            fvc_percent (% predicted), vas_pain (0-10), bpi_severity, hads_d, hads_a, adi12,
+            alsaq40 (summary index 0-100), kings_stage (1-4), mitos_stage (0-4).
+        """
+        p = self.patients
+        onset = p["onset_day"].astype("float64")
+        duration = -onset / DAYS_PER_MONTH
+        out = pd.DataFrame(
+            {
+                "patient_id": p["patient_id"].astype(str),
+                "sex": p["sex"],
+                "onset_site": p["onset_site"],
+                "el_escorial": p["el_escorial"],
+                "ftd": p["ftd"],
+                "c9orf72": p["c9orf72"],
+                "age_at_onset": p["age_at_onset"],
+                "age_at_baseline": p["age_at_onset"] + (-onset) / 365.25,
+                "diagnostic_delay_months": (p["diagnosis_day"].astype("float64") - onset)
+                / DAYS_PER_MONTH,
+                "disease_duration_months": duration,
+            }
+        )
+        ids = out["patient_id"]
+        for col, (inst, item) in {
+            "alsfrs_r": ("alsfrs_r", "total"),
+            "fvc_percent": ("fvc", "percent_predicted"),
+            "vas_pain": ("vas_pain", "total"),
+            "bpi_severity": ("bpi", "severity"),
+            "hads_d": ("hads", "d"),
+            "hads_a": ("hads", "a"),
+            "adi12": ("adi12", "total"),
+            "alsaq40": ("alsaq40", "summary_index"),
+        }.items():
+            out[col] = ids.map(self._baseline_rows(inst, item, window_days)).astype("float64")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rate = (48.0 - out["alsfrs_r"]) / duration.where(duration > 0)
+        out.insert(out.columns.get_loc("alsfrs_r") + 1, "progression_rate", rate)
+        stages = self._baseline_stages(window_days)
+        out["kings_stage"] = ids.map(stages["kings_stage"]).astype("float64")
+        out["mitos_stage"] = ids.map(stages["mitos_stage"]).astype("float64")
+        return out
+
+    def survival(self, endpoint: str = "death", origin: str = "onset") -> pd.DataFrame:
+        """Time-to-event data, one row per patient.
+
+        ``endpoint``: "death", or "composite" (first of death, tracheostomy or full-time NIV).
+        ``origin``: "onset", "diagnosis" or "baseline". A patient without the event is censored
+        at the last contact: the ``last_contact`` event when recorded, else the latest day of any
+        assessment or event.
+
+        Returns
+        -------
+        DataFrame with columns
+            patient_id, origin_day, end_day, time_days, time_months, event (1 = endpoint, 0 =
+            censored), event_type (death / tracheostomy / niv_full_time / censored),
+            entry_months (time from origin to baseline: the delayed-entry time for
+            left-truncated analyses; 0 for origin "baseline").
+        """
+        if endpoint not in ("death", "composite"):
+            raise SchemaError(f"endpoint must be 'death' or 'composite', not {endpoint!r}")
+        if origin not in ("onset", "diagnosis", "baseline"):
+            raise SchemaError(
+                f"origin must be 'onset', 'diagnosis' or 'baseline', not {origin!r}"
+            )
+        kinds = ["death"] if endpoint == "death" else ["death", "tracheostomy", "niv_full_time"]
+        ev = self.events.assign(patient_id=self.events["patient_id"].astype(str))
+        hits = ev[ev["event"].isin(kinds)].sort_values(["patient_id", "day"], kind="stable")
+        first = hits.drop_duplicates("patient_id").set_index("patient_id")
+        ids = self.patients["patient_id"].astype(str)
+        last_contact = ev[ev["event"] == "last_contact"].groupby("patient_id")["day"].max()
+        seen = pd.concat(
+            [
+                self.assessments.assign(patient_id=self.assessments["patient_id"].astype(str))
+                [["patient_id", "day"]],
+                ev[["patient_id", "day"]],
+            ]
+        ).groupby("patient_id")["day"].max()
+        censor = ids.map(last_contact).astype("float64")
+        censor = censor.fillna(ids.map(seen).astype("float64")).fillna(0.0)
+        event_day = ids.map(first["day"]).astype("float64")
+        event = event_day.notna()
+        end_day = event_day.where(event, censor)
+        if origin == "onset":
+            origin_day = self.patients["onset_day"].astype("float64")
+        elif origin == "diagnosis":
+            origin_day = self.patients["diagnosis_day"].astype("float64")
+        else:
+            origin_day = pd.Series(0.0, index=ids.index)
+        time_days = end_day - origin_day
+        event_type = ids.map(first["event"].astype(str)).fillna("censored")
+        return pd.DataFrame(
+            {
+                "patient_id": ids,
+                "origin_day": origin_day.to_numpy(),
+                "end_day": end_day.to_numpy(),
+                "time_days": time_days.to_numpy(),
+                "time_months": (time_days / DAYS_PER_MONTH).to_numpy(),
+                "event": event.astype("int8").to_numpy(),
+                "event_type": pd.Categorical(
+                    event_type, categories=["death", "tracheostomy", "niv_full_time", "censored"]
+                ),
+                "entry_months": (-origin_day / DAYS_PER_MONTH).to_numpy(),
+            }
+        )
+
+    # ------------------------------------------------------------------------------------------
+    # summary
+    # ------------------------------------------------------------------------------------------
+    def summary(self) -> pd.DataFrame:
+        """A one-column overview: sizes, demographics, follow-up and events (no identifiers).
+
+        Returns
+        -------
+        DataFrame indexed by ``measure`` with a ``value`` column (strings for display).
+        """
+        b = self.baseline()
+        surv = self.survival("death", "baseline")
+        a = self.assessments
+        rows: list[tuple[str, str]] = [
+            ("patients", f"{self.n_patients:,}"),
+            ("assessment rows", f"{len(a):,}"),
+            ("visits (patient-days with any assessment)",
+             f"{len(a[['patient_id', 'day']].drop_duplicates()):,}" if len(a) else "0"),
+            ("pain-site rows", f"{len(self.pain_sites):,}"),
+            ("medication rows", f"{len(self.medications):,}"),
+            ("event rows", f"{len(self.events):,}"),
+        ]
+        if self.n_patients:
+            rows += [
+                ("male, %", f"{100 * (b['sex'] == 'male').mean():.1f}"),
+                ("age at onset, mean (SD)",
+                 f"{b['age_at_onset'].mean():.1f} ({b['age_at_onset'].std():.1f})"),
+            ]
+            for site, share in b["onset_site"].value_counts(normalize=True).items():
+                rows.append((f"onset site {site}, %", f"{100 * share:.1f}"))
+            rows += [
+                ("diagnostic delay, months, median",
+                 _fmt(b["diagnostic_delay_months"].median())),
+                ("ALSFRS-R at baseline, mean", _fmt(b["alsfrs_r"].mean())),
+                ("pain at baseline (VAS > 0), %",
+                 _fmt(100 * (b["vas_pain"].dropna() > 0).mean())),
+                ("HADS-D at baseline, mean", _fmt(b["hads_d"].mean())),
+                ("follow-up from baseline, months, median", _fmt(surv["time_months"].median())),
+                ("deaths", f"{int(surv['event'].sum()):,}"),
+            ]
+            for kind, n in self.events["event"].value_counts().items():
+                rows.append((f"events: {kind}", f"{n:,}"))
+        return pd.DataFrame(rows, columns=["measure", "value"]).set_index("measure")
+
+
+# ----------------------------------------------------------------------------------------------
+# helpers
+# ----------------------------------------------------------------------------------------------
+def _fmt(x: float) -> str:
+    return "NA" if pd.isna(x) else f"{x:.1f}"
+
+
+def _no_breaches() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in BREACH_COLUMNS})
+
+
+def _breaches(table: str, rows: np.ndarray, column: str, values: Iterable[Any],
+              rule: str) -> pd.DataFrame:
+    rows = np.asarray(rows)
+    if rows.size == 0:
+        return _no_breaches()
+    return pd.DataFrame(
+        {
+            "table": table,
+            "row": rows.astype(np.int64),
+            "column": column,
+            "value": pd.Series(list(values), dtype=object).to_numpy(),
+            "rule": rule,
+        }
+    )
+
+
+def _concat(pieces: list[pd.DataFrame]) -> pd.DataFrame:
+    pieces = [p for p in pieces if len(p)]
+    return pd.concat(pieces, ignore_index=True) if pieces else _no_breaches()
+
+
+def _take(per_patient: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """per_patient[codes], NaN where the code is -1 (unknown patient)."""
+    if per_patient.size == 0:
+        return np.full(codes.shape, np.nan)
+    return np.where(codes >= 0, per_patient[np.maximum(codes, 0)], np.nan)
+
+
+def _unique_ids(ids: pd.Series) -> tuple[pd.Index, np.ndarray]:
+    """The distinct ids (as strings) and the row position of each one's first occurrence."""
+    as_str = pd.Index(ids.astype(str))
+    first = ~as_str.duplicated(keep="first")
+    return as_str[first], np.flatnonzero(first)
+
+
+def _isin_ids(ids: pd.Series, known: pd.Index) -> np.ndarray:
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        cat_ok = known.get_indexer(ids.cat.categories.astype(str)) >= 0
+        codes = ids.cat.codes.to_numpy()
+        return np.where(codes >= 0, cat_ok[np.maximum(codes, 0)], False)
+    return ids.astype(str).isin(known).to_numpy()
+
+
+def _duplicated(df: pd.DataFrame, key: Iterable[str], keep: str | bool) -> pd.Series:
+    """``df.duplicated(key)`` computed on one packed int64 key when the codes fit in 63 bits."""
+    cols = list(key)
+    parts: list[np.ndarray] = []
+    sizes: list[int] = []
+    for c in cols:
+        s = df[c]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            codes = s.cat.codes.to_numpy().astype(np.int64) + 1
+            parts.append(codes)
+            sizes.append(len(s.cat.categories) + 1)
+        else:
+            v = s.astype("float64").to_numpy()
+            if np.isnan(v).any() or (len(v) and (v != np.round(v)).any()):
+                return df.duplicated(subset=cols, keep=keep)  # type: ignore[arg-type]
+            iv = v.astype(np.int64)
+            lo = int(iv.min()) if len(iv) else 0
+            parts.append(iv - lo)
+            sizes.append(int(iv.max() - lo + 1) if len(iv) else 1)
+    bits = sum(int(np.ceil(np.log2(max(s, 2)))) for s in sizes)
+    if bits > 62:
+        return df.duplicated(subset=cols, keep=keep)  # type: ignore[arg-type]
+    packed = np.zeros(len(df), dtype=np.int64)
+    for part, size in zip(parts, sizes, strict=True):
+        packed = packed * size + part
+    return pd.Series(packed, index=df.index).duplicated(keep=keep)  # type: ignore[arg-type]

@@ -1,0 +1,2 @@
+def to_proact(*a, **k):
+    raise NotImplementedError

@@ -32,7 +32,7 @@ bench: install  ## benchmarks, each timing printed as a ratio against the refere
 	$(PY) benchmarks/run.py
 
 data: install  ## regenerate data/synthetic/ (the command the data README names)
-	$(VENV)/bin/alspaincohort simulate --n 500 --seed 20261121 --preset literature --out data/synthetic --bundle
+	$(VENV)/bin/alspaincohort simulate --n 500 --seed 20261121 --preset literature --format both --out data/synthetic
 
 clean:  ## remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -395,13 +395,22 @@ def _draw_visits(n: int, p: dict[str, Any], rng: np.random.Generator) -> dict[st
             "vas_noise": vas_noise}
 
 
-def _alsfrs_items(disease: dict[str, np.ndarray], t_onset: np.ndarray,
-                  patient: np.ndarray) -> np.ndarray:
-    """Item scores (m, 12) at months-since-onset ``t_onset`` for rows of ``patient``."""
-    start = disease["start"][patient][:, _REGION_OF_ITEM]
-    rate = disease["region_rate"][patient][:, _REGION_OF_ITEM]
-    loss = np.maximum(t_onset[:, None] - start, 0.0) * rate
-    return np.clip(4.0 - np.floor(loss + disease["offset"][patient]), 0.0, 4.0)
+def _alsfrs_items(disease: dict[str, np.ndarray], t_onset: np.ndarray) -> np.ndarray:
+    """Item scores (n, K, 12) as int8 at months-since-onset ``t_onset`` (n, K).
+
+    Broadcast over (patient, visit, item) in float32, in place, to keep a million patients
+    within memory.
+    """
+    start = disease["start"][:, _REGION_OF_ITEM].astype(np.float32)[:, None, :]
+    rate = disease["region_rate"][:, _REGION_OF_ITEM].astype(np.float32)[:, None, :]
+    loss = t_onset.astype(np.float32)[:, :, None] - start
+    np.maximum(loss, 0.0, out=loss)
+    loss *= rate
+    loss += disease["offset"].astype(np.float32)[:, None, :]
+    np.floor(loss, out=loss)
+    np.subtract(4.0, loss, out=loss)
+    np.clip(loss, 0.0, 4.0, out=loss)
+    return loss.astype(np.int8)
 
 
 def _visit_grid(p: dict[str, Any], base: dict[str, np.ndarray], disease: dict[str, np.ndarray],
@@ -411,9 +420,8 @@ def _visit_grid(p: dict[str, Any], base: dict[str, np.ndarray], disease: dict[st
     n, k_max = visits["day"].shape
     months = visits["day"] / DPM
     t_onset = base["t_base"][:, None] + months
-    patient = np.repeat(np.arange(n), k_max)
-    items = _alsfrs_items(disease, t_onset.ravel(), patient).reshape(n, k_max, 12)
-    total = items.sum(axis=2)
+    items = _alsfrs_items(disease, t_onset)
+    total = items.sum(axis=2, dtype=np.int16).astype(np.float64)
     raw_pain = (pain["b0"][:, None] + pain["b1"][:, None] * months
                 + p["vas_residual_sd"] * visits["vas_noise"])
     score = np.where(pain["has_pain"][:, None], np.clip(np.round(raw_pain, 1), 0.1, 10.0), 0.0)

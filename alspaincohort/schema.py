@@ -274,9 +274,14 @@ def _cast_column(table: str, spec: ColumnSpec, col: pd.Series) -> pd.Series:
     return numeric.astype(target)
 
 
+def _plain(value: Any) -> Any:
+    """A NumPy scalar as the plain Python value (for readable messages)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _raise_uncastable(table: str, spec: ColumnSpec, col: pd.Series, bad: pd.Series) -> None:
     rows = np.flatnonzero(bad.to_numpy())
-    shown = ", ".join(f"row {r} value {col.iloc[r]!r}" for r in rows[:5])
+    shown = ", ".join(f"row {r} value {_plain(col.iloc[r])!r}" for r in rows[:5])
     more = f" (and {len(rows) - 5} more)" if len(rows) > 5 else ""
     raise SchemaError(
         f"table {table!r}, column {spec.name!r}: {len(rows)} value(s) cannot be read as "
@@ -300,6 +305,8 @@ def standardize(table: str, df: pd.DataFrame) -> pd.DataFrame:
             f"table {table!r} is missing required column(s) {missing} (rule 'required_column')"
         )
     n = len(df)
+    if _already_standard(table, df):
+        return df
     out: dict[str, Any] = {}
     for spec in TABLES[table]:
         if spec.name in df.columns:
@@ -312,9 +319,27 @@ def standardize(table: str, df: pd.DataFrame) -> pd.DataFrame:
     extra = [c for c in df.columns if c not in out]
     for c in extra:
         out[c] = df[c].reset_index(drop=True)
-    result = pd.DataFrame(out)
+    result = pd.DataFrame(out, copy=False)
     result.index = pd.RangeIndex(n)
     return result
+
+
+def _already_standard(table: str, df: pd.DataFrame) -> bool:
+    """True when ``df`` has every standard column first, in order, with its standard dtype, and
+    a 0..n-1 index: then :func:`standardize` returns it as is (no copy of large tables)."""
+    specs = TABLES[table]
+    if list(df.columns[: len(specs)]) != [s.name for s in specs]:
+        return False
+    if not df.index.equals(pd.RangeIndex(len(df))):
+        return False
+    for spec in specs:
+        dtype = df[spec.name].dtype
+        if spec.dtype == "category":
+            if not isinstance(dtype, pd.CategoricalDtype):
+                return False
+        elif str(dtype) != spec.dtype:
+            return False
+    return True
 
 
 # ----------------------------------------------------------------------------------------------

@@ -257,8 +257,10 @@ def simulate_cohort(
     events = _events_table(ids, base, disease, outcome)
 
     estimands = compute_estimands(prm)
-    death_from_onset = outcome["t_death"]
-    estimands["realised_median_survival_from_onset_months"] = float(np.median(death_from_onset))
+    estimands["realised_median_survival_from_onset_months"] = float(np.median(outcome["t_death"]))
+    estimands["realised_median_survival_from_baseline_months"] = float(
+        np.median(outcome["t_death"] - base["t_base"])
+    )
     truth_patients = pd.DataFrame(
         {
             "patient_id": ids.astype(str),
@@ -591,9 +593,11 @@ def _assessments_table(ids: np.ndarray, visits: dict[str, np.ndarray],
     p_items, k_items = np.nonzero(kept)  # row-major: sorted by patient, then visit
     values, keep = _visit_values(grid, disease, visits, p_items, k_items, p, trait, rng)
     m, width = values.shape
-    flat_keep = keep.ravel()
-    visit_of_row = np.repeat(np.arange(m, dtype=np.int64), width)[flat_keep]
-    col_of_row = np.tile(np.arange(width, dtype=np.int16), m)[flat_keep]
+    # row assembly without (m * width)-sized int64 temporaries: repeat visits by their row count
+    visit_of_row = np.repeat(np.arange(m, dtype=np.int32), keep.sum(axis=1))
+    col_of_row = np.broadcast_to(np.arange(width, dtype=np.int8), (m, width))[keep]
+    value = values[keep]
+    del values
     instruments = sorted({inst for inst, _ in _VISIT_COLUMNS})
     items = sorted({item for _, item in _VISIT_COLUMNS})
     inst_code = np.array([instruments.index(i) for i, _ in _VISIT_COLUMNS], dtype=np.int8)
@@ -604,14 +608,15 @@ def _assessments_table(ids: np.ndarray, visits: dict[str, np.ndarray],
     return pd.DataFrame(
         {
             "patient_id": pd.Categorical.from_codes(
-                p_items[visit_of_row].astype(np.int32), categories=pd.Index(ids.astype(str))
+                p_items.astype(np.int32)[visit_of_row], categories=pd.Index(ids.astype(str))
             ),
             "day": visits["day"][p_items, k_items].astype(np.int32)[visit_of_row],
             "instrument": pd.Categorical.from_codes(inst_code[col_of_row], categories=instruments),
             "item": pd.Categorical.from_codes(item_code[col_of_row], categories=items),
-            "value": values.ravel()[flat_keep],
+            "value": value,
             "derived": derived_col[col_of_row],
-        }
+        },
+        copy=False,
     )
 
 

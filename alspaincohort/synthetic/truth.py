@@ -33,8 +33,13 @@ hr_pain_per_point : float
     tracheostomy and full-time NIV alike, hence also for the composite endpoint.
 onset_site_probs : dict
     The onset-site mix.
+realised_median_survival_from_baseline_months : float
+    Median of the latent (uncensored) times from baseline to death in this sample. Censoring is
+    independent of them on this clock, so Kaplan-Meier from baseline targets it.
 realised_median_survival_from_onset_months : float
-    Median of the latent (uncensored) death times from onset in this sample.
+    Median of the latent death times from onset. Descriptive only: on the onset clock the
+    censoring time (enrolment + follow-up) shares the onset-to-enrolment time with the death
+    time, so censoring is not independent and a plain Kaplan-Meier from onset is biased for it.
 """
 
 from __future__ import annotations

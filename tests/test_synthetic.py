@@ -353,3 +353,19 @@ def test_python_dash_m_help() -> None:
     r = subprocess.run([sys.executable, "-m", "alspaincohort", "--help"], capture_output=True,
                        text=True, check=False)
     assert r.returncode == 0 and "simulate" in r.stdout
+
+
+def test_pain_sites_follow_onset_site_and_disability() -> None:
+    c = apc.simulate_cohort(4000, seed=37)
+    b = c.baseline()
+    at0 = c.pain_sites[c.pain_sites.day == 0]
+    shoulder = b.patient_id.isin(set(at0.loc[at0.site == "shoulders", "patient_id"].astype(str)))
+    # shoulder pain is more common with more advanced disease (upper-limb weakness)
+    assert shoulder[b.kings_stage >= 3].mean() > shoulder[b.kings_stage == 1].mean() + 0.05
+    cramp = b.patient_id.isin(set(at0.loc[at0.pain_type == "cramp", "patient_id"].astype(str)))
+    assert cramp[b.onset_site == "spinal"].mean() > cramp[b.onset_site == "bulbar"].mean()
+    # every medication for pain belongs to a patient with pain, with a known ATC code
+    meds = c.medications[c.medications.drug != "riluzole"]
+    with_pain = set(c.truth.patients.loc[c.truth.patients.pain, "patient_id"])
+    assert set(meds.patient_id.astype(str)) <= with_pain
+    assert meds.atc_code.notna().all()

@@ -34,8 +34,9 @@ Pain
     when vas_classes is set) and e ~ normal(0, vas_residual_sd), kept in [0.1, 10] (a patient
     with pain scores at least 1 mm). Patients without pain score 0 throughout. BPI severity =
     pain + normal(0, 0.5) and interference = 0.8 pain + normal(0, 1), clipped to [0, 10]. Pain
-    types and body sites are drawn once per patient (1-3 types; the mix depends on onset site)
-    and reported at each questionnaire visit with pain. A share p_pain_before_onset of patients
+    types and body sites are drawn once per patient (1-3 types whose mix depends on onset site,
+    plus shoulder pain with upper-limb weakness and hip pressure pain with immobility at
+    baseline) and reported at each questionnaire visit with pain. A share p_pain_before_onset of patients
     with pain had pain before motor onset (``patients.pain_onset_day`` < ``onset_day``), with
     gabapentin started then in 30% of them.
 Mood and quality of life
@@ -624,7 +625,10 @@ def _pain_sites_table(ids: np.ndarray, pain: dict[str, np.ndarray],
                       visits: dict[str, np.ndarray], grid: dict[str, np.ndarray],
                       outcome: dict[str, np.ndarray],
                       rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """Pain sites reported at questionnaire visits with pain; also each patient's pain types."""
+    """Pain sites reported at questionnaire visits with pain; also each patient's pain types.
+
+    Returns the table, and per patient the type of each slot and whether the slot is used.
+    """
     n = len(ids)
     n_types = 1 + rng.binomial(2, 0.3, n)
     probs = np.array([_PAIN_TYPE_PROBS["spinal"], _PAIN_TYPE_PROBS["bulbar"]])[pain["site_group"]]
@@ -641,9 +645,25 @@ def _pain_sites_table(ids: np.ndarray, pain: dict[str, np.ndarray],
     # drop a repeated type for the same patient
     use[:, 1] &= draws[:, 1] != draws[:, 0]
     use[:, 2] &= (draws[:, 2] != draws[:, 0]) & (draws[:, 2] != draws[:, 1])
+    # pain that follows disability at baseline: shoulder pain with upper-limb weakness (arm
+    # items lost >= 3 points, probability 0.5), pressure pain of the hips with immobility (leg
+    # items lost >= 6 points, probability 0.3); assumption following DOMAIN.md s1
+    baseline_items = grid["items"][:, 0, :].astype(np.int64)
+    arm_loss = 12 - baseline_items[:, 3:6].sum(axis=1)
+    leg_loss = 12 - baseline_items[:, 6:9].sum(axis=1)
+    extra = [
+        ("musculoskeletal", "shoulders", (arm_loss >= 3) & (rng.random(n) < 0.5)),
+        ("pressure", "hips", (leg_loss >= 6) & (rng.random(n) < 0.3)),
+    ]
+    for type_name, site_name, happens in extra:
+        t, si = PAIN_TYPES.index(type_name), PAIN_SITES.index(site_name)
+        present = (use & (draws == t) & (site_idx == si)).any(axis=1)
+        draws = np.column_stack([draws, np.full(n, t)])
+        site_idx = np.column_stack([site_idx, np.full(n, si)])
+        use = np.column_stack([use, happens & pain["has_pain"] & ~present])
     reported = _kept_visits(visits, outcome) & grid["questionnaire"] & (grid["pain"] > 0)
     pv, kv = np.nonzero(reported)
-    per_visit = use[pv]  # (v, 3)
+    per_visit = use[pv]  # (v, slots)
     vi, slot = np.nonzero(per_visit)
     patient = pv[vi]
     table = pd.DataFrame(

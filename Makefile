@@ -22,8 +22,9 @@ install: $(STAMP)  ## create .venv and install the package with the dev extra (i
 demo: install  ## validate and summarise the bundled synthetic cohort in data/synthetic/
 	$(VENV)/bin/alspaincohort summary data/synthetic/cohort
 
-lint: install  ## ruff
+lint: install  ## ruff and mypy
 	$(VENV)/bin/ruff check alspaincohort tests benchmarks
+	$(VENV)/bin/mypy
 
 test: install lint  ## ruff, then the test suite
 	MPLBACKEND=Agg $(PY) -m pytest -q

@@ -678,15 +678,15 @@ def _duplicated(df: pd.DataFrame, key: Iterable[str], keep: str | bool) -> pd.Se
         else:
             v = s.astype("float64").to_numpy()
             if np.isnan(v).any() or (len(v) and (v != np.round(v)).any()):
-                return df.duplicated(subset=cols, keep=keep)  # type: ignore[arg-type]
+                return df.duplicated(subset=cols, keep=keep)
             iv = v.astype(np.int64)
             lo = int(iv.min()) if len(iv) else 0
             parts.append(iv - lo)
             sizes.append(int(iv.max() - lo + 1) if len(iv) else 1)
     bits = sum(int(np.ceil(np.log2(max(s, 2)))) for s in sizes)
     if bits > 62:
-        return df.duplicated(subset=cols, keep=keep)  # type: ignore[arg-type]
+        return df.duplicated(subset=cols, keep=keep)
     packed = np.zeros(len(df), dtype=np.int64)
     for part, size in zip(parts, sizes, strict=True):
         packed = packed * size + part
-    return pd.Series(packed, index=df.index).duplicated(keep=keep)  # type: ignore[arg-type]
+    return pd.Series(packed, index=df.index).duplicated(keep=keep)

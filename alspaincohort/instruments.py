@@ -20,7 +20,7 @@ Where a source is marked "unverified" there, the docstring says so.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -40,7 +40,7 @@ from .schema import (
     INSTRUMENTS,
 )
 
-Items = Mapping[str, ArrayLike] | pd.DataFrame
+Items: TypeAlias = Mapping[str, ArrayLike] | pd.DataFrame
 FloatArray = NDArray[np.float64]
 
 # short names of the ALSFRS-R items used by the staging rules

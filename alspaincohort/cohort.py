@@ -565,6 +565,51 @@ class Cohort:
             }
         )
 
+    def counting_process(self, instrument: str = "vas_pain", item: str = "total",
+                         endpoint: str = "death", lag_days: int = 0) -> pd.DataFrame:
+        """Time-varying covariate data in (start, stop] form, time in days since baseline.
+
+        Each measurement of ``instrument``/``item`` opens an interval that lasts until the
+        next measurement (its value is carried forward over missed visits) or the end of
+        follow-up of :meth:`survival` (``endpoint``, origin baseline); the last interval carries
+        the event. With ``lag_days`` > 0 a value applies only from ``lag_days`` after it was
+        measured (to keep measurements taken close to death from predicting it); before the
+        first value applies, a patient is not at risk. Measurements on or after the end of
+        follow-up are left out, and so are patients with no at-risk time (e.g. an event on the
+        day of their only measurement); ``attrs["n_patients_excluded"]`` counts them.
+
+        Returns
+        -------
+        DataFrame with columns
+            patient_id, start, stop (days since baseline; start < stop), event (1 on the interval
+            that ends with the endpoint), value (the covariate over the interval), measured_day
+            (when it was measured).
+        """
+        surv = self.survival(endpoint=endpoint, origin="baseline").set_index("patient_id")
+        rows = self.scores(instrument, item)
+        end = rows["patient_id"].map(surv["end_day"]).to_numpy()
+        starts = rows["day"].to_numpy().astype(np.float64) + lag_days
+        keep = starts < end
+        rows, starts, end = rows[keep], starts[keep], end[keep]
+        pid = rows["patient_id"].to_numpy()
+        nxt = np.r_[starts[1:], np.nan]
+        last = np.r_[pid[1:] != pid[:-1], True] if len(pid) else np.zeros(0, dtype=bool)
+        stop = np.where(last, end, np.minimum(nxt, end))
+        event = last & (rows["patient_id"].map(surv["event"]).to_numpy() == 1)
+        out = pd.DataFrame(
+            {
+                "patient_id": pid,
+                "start": starts,
+                "stop": stop,
+                "event": event.astype("int8"),
+                "value": rows["value"].to_numpy(),
+                "measured_day": rows["day"].to_numpy(),
+            }
+        )
+        out = out[out["stop"] > out["start"]].reset_index(drop=True)
+        out.attrs["n_patients_excluded"] = int(self.n_patients - out["patient_id"].nunique())
+        return out
+
     # ------------------------------------------------------------------------------------------
     # summary
     # ------------------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Numerical engines on arrays (mixed models, Cox models)."""

@@ -15,6 +15,7 @@ QUICK = "--quick" in sys.argv
 
 BENCHMARKS: list[tuple[str, list[str]]] = [
     ("bench_generator.py", ["20000"] if QUICK else ["1000000"]),
+    ("bench_engines.py", ["2000", "--quick"] if QUICK else ["10000"]),
 ]
 
 

@@ -319,3 +319,18 @@ def test_cox_drops_missing_rows_with_a_warning() -> None:
     with pytest.warns(ModelWarning, match="2 of .* rows dropped"):
         m = CoxTimeVarying().fit(d, "patient_id", "start", "stop", "event", formula=TV)
     assert m.n_dropped_ == 2
+
+
+def test_fast_design_path_equals_formulaic() -> None:
+    """A plain sum of numeric columns skips formulaic; the result must be identical."""
+    from alspaincohort.stats import design
+
+    d = data("lmm_vas")
+    d.loc[[3, 8], "hads_d"] = np.nan
+    fast = design.build(d, "vas ~ months + hads_d", extra=["patient_id"])
+    slow = design.build(d, "vas ~ months + I(hads_d)", extra=["patient_id"])
+    assert isinstance(fast.spec, design._ColumnsSpec)
+    np.testing.assert_array_equal(fast.rows, slow.rows)
+    np.testing.assert_array_equal(fast.X, slow.X)
+    np.testing.assert_array_equal(fast.y, slow.y)
+    assert fast.x_names == ["Intercept", "months", "hads_d"] and fast.n_dropped == 2

@@ -59,22 +59,38 @@ class _RiskSets:
         self.start_idx = np.searchsorted(self.start[self.start_order], self.times, side="left")
         self.time_stratum = np.floor(self.times / span).astype(np.int64)
         self.span, self.origin = span, float(start.min())
-        self.max_ties = int(self.d.max()) if len(self.d) else 0
+        # event rows grouped by event time, for reduceat
+        self.ev_order = ev_rows[np.argsort(inverse, kind="stable")]
+        self.ev_starts = np.r_[0, np.cumsum(self.d)[:-1]]
+        # Efron: every (event time k, tie rank l) pair with 1 <= l < d_k, fixed by the data
+        extra = self.d - 1
+        self.tie_time = np.repeat(np.arange(len(self.d)), extra)
+        first = np.repeat(np.cumsum(extra) - extra, extra)
+        self.tie_frac = (np.arange(int(extra.sum())) - first + 1) / self.d[self.tie_time]
 
-    def risk_sums(self, values: np.ndarray) -> np.ndarray:
-        """For each event time t, the sum of ``values`` rows over {start < t <= stop}."""
-        def suffix(order: np.ndarray, idx: np.ndarray) -> np.ndarray:
-            sorted_vals = values[order]
-            rev = np.cumsum(sorted_vals[::-1], axis=0)[::-1]
-            rev = np.concatenate([rev, np.zeros((1,) + values.shape[1:])], axis=0)
-            return rev[idx]
-        return suffix(self.stop_order, self.stop_idx) - suffix(self.start_order, self.start_idx)
+    def prepare(self, A: np.ndarray) -> None:
+        """Fix the per-row blocks [1, x, x x'] once, pre-sorted by stop and by start and stored
+        transposed (one contiguous row per block column: cumulative sums along rows are ~3x
+        faster than down strided columns)."""
+        self.A_stop = np.ascontiguousarray(A[self.stop_order].T)
+        self.A_start = np.ascontiguousarray(A[self.start_order].T)
+        self.A_event = A[self.ev_order]
 
-    def event_sums(self, values: np.ndarray) -> np.ndarray:
-        """For each event time, the sum of ``values`` over the rows with an event at it."""
-        out = np.zeros((len(self.times),) + values.shape[1:])
-        np.add.at(out, self.ev_time_index, values[self.ev_rows])
-        return out
+    def risk_sums(self, w: np.ndarray) -> np.ndarray:
+        """For each event time t, sum of w [1, x, x x'] over the rows with start < t <= stop:
+        the suffix sums over {stop >= t} minus those over {start >= t}. Shape (times, k)."""
+        def suffix(AT: np.ndarray, order: np.ndarray, idx: np.ndarray) -> np.ndarray:
+            cs = AT * w[order][None, :]
+            np.cumsum(cs, axis=1, out=cs)
+            prefix = cs[:, np.maximum(idx - 1, 0)]
+            prefix[:, idx == 0] = 0.0
+            return cs[:, -1:] - prefix
+        return (suffix(self.A_stop, self.stop_order, self.stop_idx)
+                - suffix(self.A_start, self.start_order, self.start_idx)).T
+
+    def event_sums(self, w: np.ndarray) -> np.ndarray:
+        """For each event time, sum of w [1, x, x x'] over the rows with an event at it."""
+        return np.add.reduceat(self.A_event * w[self.ev_order][:, None], self.ev_starts, axis=0)
 
 
 def _tri(X: np.ndarray) -> tuple[Any, np.ndarray]:
@@ -83,63 +99,67 @@ def _tri(X: np.ndarray) -> tuple[Any, np.ndarray]:
 
 
 class _PartialLikelihood:
-    """Log partial likelihood, score and information at one beta (Efron or Breslow)."""
+    """Log partial likelihood, score, information (and the pieces of the score residuals and
+    the baseline hazard) at one beta, Efron or Breslow."""
 
     def __init__(self, rs: _RiskSets, X: np.ndarray, XX: np.ndarray, iu: Any,
                  efron: bool) -> None:
-        self.rs, self.X, self.XX, self.iu, self.efron = rs, X, XX, iu, efron
+        self.rs, self.X, self.iu, self.efron = rs, X, iu, efron
+        self.p = X.shape[1]
+        rs.prepare(np.hstack([np.ones((len(X), 1)), X, XX]))
+        self.x_event_sum = X[rs.ev_rows].sum(axis=0)
 
-    def __call__(self, beta: np.ndarray, detail: bool = False) -> Any:
-        rs, X, p = self.rs, self.X, self.X.shape[1]
+    def __call__(self, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, dict[str, Any]]:
+        rs, X, p = self.rs, self.X, self.p
         eta = X @ beta
         shift = eta.max()
         w = np.exp(eta - shift)
-        wx = w[:, None] * X
-        wxx = w[:, None] * self.XX
-        S0 = rs.risk_sums(w)
-        S1 = rs.risk_sums(wx)
-        S2 = rs.risk_sums(wxx)
+        R = rs.risk_sums(w)
+        S0, S1, S2 = R[:, 0], R[:, 1:p + 1], R[:, p + 1:]
         d = rs.d.astype(np.float64)
         if self.efron:
-            D0, D1, D2 = rs.event_sums(w), rs.event_sums(wx), rs.event_sums(wxx)
+            E = rs.event_sums(w)
+            D0, D1, D2 = E[:, 0], E[:, 1:p + 1], E[:, p + 1:]
         ll = float(eta[rs.ev_rows].sum() - shift * len(rs.ev_rows))
-        U = X[rs.ev_rows].sum(axis=0)
-        Itri = np.zeros(self.XX.shape[1])
+        U = self.x_event_sum.copy()
+        Itri = np.zeros(S2.shape[1])
         H = np.zeros(len(d))  # sum over tie ranks of the hazard increment 1 / S0_l
         G = np.zeros((len(d), p))  # ... of xbar_l / S0_l
         Hc = np.zeros(len(d))  # ... weighted by l / d (the Efron share of tied deaths)
         Gc = np.zeros((len(d), p))
         xbar_mean = np.zeros((len(d), p))  # mean over tie ranks of xbar_l
-        ranks = range(rs.max_ties) if self.efron else range(1)
-        for rank in ranks:
-            if self.efron:
-                k = rank < rs.d
-                frac = rank / d[k]
-                s0 = S0[k] - frac * D0[k]
-                s1 = S1[k] - frac[:, None] * D1[k]
-                s2 = S2[k] - frac[:, None] * D2[k]
-                mult = np.ones(k.sum())
-            else:
-                k = np.ones(len(d), dtype=bool)
-                frac = np.zeros(len(d))
-                s0, s1, s2, mult = S0, S1, S2, d
-            xbar = s1 / s0[:, None]
-            ll -= float((mult * np.log(s0)).sum())
-            U -= (mult[:, None] * xbar).sum(axis=0)
-            x2 = xbar[:, self.iu[0]] * xbar[:, self.iu[1]]
-            Itri += (mult[:, None] * (s2 / s0[:, None] - x2)).sum(axis=0)
-            if detail:
-                h = mult / s0
-                H[k] += h
-                G[k] += h[:, None] * xbar
-                Hc[k] += frac * h
-                Gc[k] += (frac * h)[:, None] * xbar
-                xbar_mean[k] += xbar / (d[k][:, None] if self.efron else 1.0)
+        # tie rank 0 concerns every event time (no Efron correction); with Breslow it counts
+        # d times. Efron ranks l >= 1 exist only where d > l: all such (time, rank) pairs are
+        # handled in one vectorised pass.
+        mult = np.ones(len(d)) if self.efron else d
+        xbar = S1 / S0[:, None]
+        ll -= float((mult * np.log(S0)).sum())
+        U -= (mult[:, None] * xbar).sum(axis=0)
+        Itri += (mult[:, None] * (S2 / S0[:, None]
+                                  - xbar[:, self.iu[0]] * xbar[:, self.iu[1]])).sum(axis=0)
+        h = mult / S0
+        H += h
+        G += h[:, None] * xbar
+        xbar_mean += xbar / (d[:, None] if self.efron else 1.0)
+        if self.efron and len(rs.tie_time):
+            k, frac = rs.tie_time, rs.tie_frac
+            s0 = S0[k] - frac * D0[k]
+            xb = (S1[k] - frac[:, None] * D1[k]) / s0[:, None]
+            s2 = S2[k] - frac[:, None] * D2[k]
+            ll -= float(np.log(s0).sum())
+            U -= xb.sum(axis=0)
+            Itri += (s2 / s0[:, None] - xb[:, self.iu[0]] * xb[:, self.iu[1]]).sum(axis=0)
+            hk = 1.0 / s0
+            m = len(d)
+            H += np.bincount(k, hk, minlength=m)
+            Hc += np.bincount(k, frac * hk, minlength=m)
+            for j in range(p):
+                G[:, j] += np.bincount(k, hk * xb[:, j], minlength=m)
+                Gc[:, j] += np.bincount(k, frac * hk * xb[:, j], minlength=m)
+                xbar_mean[:, j] += np.bincount(k, xb[:, j], minlength=m) / d
         info = np.zeros((p, p))
         info[self.iu] = Itri
         info = info + np.triu(info, 1).T
-        if not detail:
-            return ll, U, info
         return ll, U, info, {"w": w, "shift": shift, "H": H, "G": G, "Hc": Hc, "Gc": Gc,
                              "xbar_mean": xbar_mean}
 
@@ -221,30 +241,26 @@ class CoxTimeVarying:
         iu, XX = _tri(Xc)
         plik = _PartialLikelihood(rs, Xc, XX, iu, self.ties == "efron")
         beta = np.zeros(X.shape[1])
-        ll0, U0, I0 = plik(beta)
-        ll = ll0
+        ll0, U0, I0, det = plik(beta)
+        ll, U, info = ll0, U0, I0
         converged = False
         for it in range(1, self.max_iter + 1):
-            llc, U, info = plik(beta) if it > 1 else (ll0, U0, I0)
             try:
                 step = np.linalg.solve(info, U)
             except np.linalg.LinAlgError:
                 raise ModelDataError("CoxTimeVarying: singular information matrix") from None
-            new = beta + step
-            ll_new = plik(new)[0]
+            cand = plik(beta + step)
             halvings = 0
-            while ll_new < llc - 1e-12 * abs(llc) and halvings < 30:
+            while cand[0] < ll - 1e-12 * abs(ll) and halvings < 30:
                 step /= 2
-                new = beta + step
-                ll_new = plik(new)[0]
+                cand = plik(beta + step)
                 halvings += 1
-            beta = new
-            done = abs(ll_new - llc) <= self.tol * abs(llc) or np.max(np.abs(step)) < 1e-12
-            ll = ll_new
+            beta = beta + step
+            done = abs(cand[0] - ll) <= self.tol * abs(ll) or np.max(np.abs(step)) < 1e-12
+            ll, U, info, det = cand
             if done:
                 converged = True
                 break
-        ll, U, info, det = plik(beta, detail=True)
         self.n_iter_ = it
         if not np.all(np.isfinite(beta)) or np.any(np.abs(beta) > 30):
             warnings.warn(
@@ -293,8 +309,9 @@ class CoxTimeVarying:
             )
         if not event.astype(bool).any():
             raise ModelDataError("CoxTimeVarying: no events in the data")
-        order = np.lexsort((start, pd.factorize(ids)[0]))
-        same = pd.factorize(ids)[0][order]
+        codes = pd.factorize(ids)[0]
+        order = np.lexsort((start, codes))
+        same = codes[order]
         s_start, s_stop = start[order], stop[order]
         overlap = (same[1:] == same[:-1]) & (s_start[1:] < s_stop[:-1])
         if overlap.any():

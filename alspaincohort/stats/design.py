@@ -3,6 +3,7 @@ other problem (non-finite values, rank deficiency) raised with the column and ro
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -61,6 +62,61 @@ def check_rank(X: np.ndarray, names: list[str], what: str = "design matrix") -> 
     )
 
 
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_SIMPLE = re.compile(rf"^\s*(?:({_NAME})\s*~)?\s*({_NAME}(?:\s*\+\s*{_NAME})*)\s*$")
+
+
+class _ColumnsSpec:
+    """Stand-in for a formulaic ModelSpec when the right-hand side is a plain sum of numeric
+    columns: the same column names and the same ``get_model_matrix`` interface."""
+
+    def __init__(self, columns: list[str], intercept: bool) -> None:
+        self.columns, self.intercept = columns, intercept
+
+    def get_model_matrix(self, data: pd.DataFrame) -> pd.DataFrame:
+        out = data[self.columns].astype(np.float64)
+        if self.intercept:
+            out.insert(0, "Intercept", 1.0)
+        return out
+
+
+def _simple_terms(data: pd.DataFrame, formula: str) -> tuple[str | None, list[str]] | None:
+    """(outcome, columns) when ``formula`` is 'y ~ a + b' over numeric columns, else None."""
+    m = _SIMPLE.match(formula)
+    if m is None:
+        return None
+    lhs, rhs = m.group(1), [t.strip() for t in m.group(2).split("+")]
+    cols = ([lhs] if lhs else []) + rhs
+    if len(set(rhs)) != len(rhs) or any(c not in data.columns for c in cols):
+        return None
+    if not all(pd.api.types.is_numeric_dtype(data[c]) and not pd.api.types.is_bool_dtype(data[c])
+               for c in cols):
+        return None
+    return lhs, rhs
+
+
+def _build_simple(data: pd.DataFrame, lhs: str | None, rhs: list[str], extra: list[str],
+                  intercept: bool, keep: np.ndarray | None) -> Design:
+    used = ([lhs] if lhs else []) + rhs
+    ok = data[used + extra].notna().all(axis=1).to_numpy()
+    if keep is not None:
+        ok &= np.asarray(keep, dtype=bool)
+    rows = np.flatnonzero(ok)
+    X = data[rhs].to_numpy(dtype=np.float64)[rows]
+    for j, name in enumerate(rhs):
+        _check_finite(name, X[:, j], rows)
+    names = list(rhs)
+    if intercept:
+        X = np.column_stack([np.ones(len(rows)), X])
+        names = ["Intercept", *names]
+    y = None
+    if lhs:
+        y = data[lhs].to_numpy(dtype=np.float64)[rows]
+        _check_finite(lhs, y, rows)
+    return Design(rows=rows, y=y, X=X, x_names=names, n_dropped=len(data) - len(rows),
+                  spec=_ColumnsSpec(rhs, intercept))
+
+
 def build(data: pd.DataFrame, formula: str, extra: list[str] | None = None,
           intercept: bool = True, what: str = "model",
           keep: np.ndarray | None = None) -> Design:
@@ -76,6 +132,9 @@ def build(data: pd.DataFrame, formula: str, extra: list[str] | None = None,
     missing_cols = [c for c in extra if c not in data.columns]
     if missing_cols:
         raise ModelDataError(f"{what}: column(s) {missing_cols} not in the data")
+    simple = _simple_terms(data, formula)
+    if simple is not None:  # fast path, same result as formulaic for a sum of numeric columns
+        return _build_simple(data, simple[0], simple[1], extra, intercept, keep)
     try:
         mm = formulaic.model_matrix(formula, data, na_action="drop")
     except (formulaic.errors.FormulaicError, KeyError, NameError) as err:

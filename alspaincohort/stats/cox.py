@@ -244,7 +244,9 @@ class CoxTimeVarying:
         ll0, U0, I0, det = plik(beta)
         ll, U, info = ll0, U0, I0
         converged = False
-        for it in range(1, self.max_iter + 1):
+        n_iter = 0
+        while n_iter < self.max_iter:
+            n_iter += 1
             try:
                 step = np.linalg.solve(info, U)
             except np.linalg.LinAlgError:
@@ -261,7 +263,7 @@ class CoxTimeVarying:
             if done:
                 converged = True
                 break
-        self.n_iter_ = it
+        self.n_iter_ = n_iter
         if not np.all(np.isfinite(beta)) or np.any(np.abs(beta) > 30):
             warnings.warn(
                 "CoxTimeVarying: very large coefficients; the likelihood may have no finite "

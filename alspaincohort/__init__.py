@@ -26,6 +26,8 @@ __all__ = [
     "ParameterError",
     "SchemaError",
     "instruments",
+    "load_proact",
+    "load_tabular",
     "schema",
     "simulate_cohort",
 ]
@@ -36,4 +38,8 @@ def __getattr__(name: str):  # lazy: keep `import alspaincohort` light
         from .synthetic import simulate_cohort
 
         return simulate_cohort
+    if name in ("load_proact", "load_tabular", "LoadError", "LoadReport"):
+        from . import loaders
+
+        return getattr(loaders, name)
     raise AttributeError(f"module 'alspaincohort' has no attribute {name!r}")

@@ -119,10 +119,12 @@ def _spec(*cols: ColumnSpec) -> tuple[ColumnSpec, ...]:
 TABLES: dict[str, tuple[ColumnSpec, ...]] = {
     "patients": _spec(
         ColumnSpec("patient_id", "category", description="pseudonymous patient identifier"),
-        ColumnSpec("sex", "category", values=SEXES),
-        ColumnSpec("age_at_onset", "float64", low=10.0, high=110.0, description="years"),
-        ColumnSpec("onset_site", "category", values=ONSET_SITES),
-        ColumnSpec("onset_day", "Int32", description="days from baseline to symptom onset, <= 0"),
+        ColumnSpec("sex", "category", nullable=True, values=SEXES),
+        ColumnSpec("age_at_onset", "float64", nullable=True, low=10.0, high=110.0,
+                   description="years"),
+        ColumnSpec("onset_site", "category", nullable=True, values=ONSET_SITES),
+        ColumnSpec("onset_day", "Int32", nullable=True,
+                   description="days from baseline to symptom onset, <= 0 (missing if unknown)"),
         ColumnSpec("diagnosis_day", "Int32", required=False, nullable=True),
         ColumnSpec("el_escorial", "category", required=False, nullable=True, values=EL_ESCORIAL),
         ColumnSpec("ftd", "boolean", required=False, nullable=True),
@@ -149,6 +151,8 @@ TABLES: dict[str, tuple[ColumnSpec, ...]] = {
             required=False,
             description="True for scores computed by alspaincohort.instruments",
         ),
+        ColumnSpec("source", "category", required=False, nullable=True,
+                   description="where the value came from (form or file)"),
     ),
     "pain_sites": _spec(
         ColumnSpec("patient_id", "category"),
@@ -164,6 +168,11 @@ TABLES: dict[str, tuple[ColumnSpec, ...]] = {
         ColumnSpec("stop_day", "Int32", required=False, nullable=True),
         ColumnSpec("dose_mg_per_day", "float64", required=False, nullable=True, low=0.0),
         ColumnSpec("indication", "category", required=False, nullable=True),
+        ColumnSpec("drug_class", "category", required=False, nullable=True,
+                   values=("nonopioid_analgesic", "opioid", "neuropathic_agent", "antispastic",
+                           "anticramp", "riluzole", "other"),
+                   description="alspaincohort.drugs class"),
+        ColumnSpec("source", "category", required=False, nullable=True),
     ),
     "events": _spec(
         ColumnSpec("patient_id", "category"),

@@ -92,7 +92,7 @@ CASES: list[tuple[str, Mutation, str, str]] = [
     ("allowed_values", _set("pain_sites", 0, "site", "elbow"), "pain_sites", "site"),
     ("allowed_values", _set("events", 2, "event", "holiday"), "events", "event"),
     ("in_range", _set("patients", 0, "age_at_onset", 140.0), "patients", "age_at_onset"),
-    ("not_null", _set("patients", 0, "sex", None), "patients", "sex"),
+    ("not_null", _set("assessments", 3, "instrument", None), "assessments", "instrument"),
     ("unique_key", _append("patients", patient_id="P1", sex="male", age_at_onset=60.0,
                            onset_site="spinal", onset_day=-365, diagnosis_day=-100),
      "patients", "patient_id"),

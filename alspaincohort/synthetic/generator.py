@@ -75,6 +75,8 @@ import pandas as pd
 from scipy import stats
 
 from ..cohort import Cohort
+from ..drugs import CLASSES as DRUG_CLASSES
+from ..drugs import classify
 from ..errors import ParameterError
 from ..schema import DAYS_PER_MONTH, EL_ESCORIAL, EVENTS, ONSET_SITES, PAIN_SITES, PAIN_TYPES
 from .params import PARAMS, resolve_params
@@ -747,6 +749,8 @@ def _medications_table(ids: np.ndarray, base: dict[str, np.ndarray],
             "stop_day": pd.array([pd.NA] * len(med), dtype="Int32"),
             "dose_mg_per_day": med["dose_mg_per_day"].astype("float64"),
             "indication": med["indication"].astype("category"),
+            "drug_class": pd.Categorical(classify(med["drug"].to_numpy())[1],
+                                         categories=list(DRUG_CLASSES)),
         }
     )
 

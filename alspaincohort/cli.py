@@ -40,6 +40,26 @@ def _load(path: Path) -> Cohort:
         raise typer.Exit(2) from None
 
 
+def load_any(path: Path, mapping: Path | None = None, strict: bool = False) -> Cohort:
+    """A standard-tables directory, a PRO-ACT directory (pain files beside it are picked up) or
+    tabular files described by a mapping."""
+    from .loaders import load_proact, load_tabular
+    from .loaders.proact import find_forms
+
+    if mapping is not None:
+        return load_tabular(path, mapping, strict=strict)
+    if path.is_dir() and (path / "patients.parquet").exists():
+        return Cohort.from_parquet(path)
+    if path.is_dir() and find_forms(path):
+        pain = [p for p in (path / "pain_questionnaire.csv", path / "pain_sites.csv")
+                if p.exists()]
+        return load_proact(path, pain=pain or None, strict=strict)
+    raise AlsPainCohortError(
+        f"{path}: not a standard-tables directory (patients.parquet) nor a PRO-ACT directory "
+        "(PROACT_*.csv); for other files give --mapping"
+    )
+
+
 @app.command()
 def simulate(
     out: Annotated[Path, typer.Option("--out", help="Output directory.")],
@@ -97,11 +117,35 @@ def summary(path: Annotated[Path, typer.Argument(help="A standard-tables directo
 
 @app.command()
 def validate(
-    path: Annotated[Path, typer.Argument(help="A standard-tables directory.")],
+    path: Annotated[Path, typer.Argument(help="A standard-tables directory, a PRO-ACT "
+                                         "directory, or a data file/directory with --mapping.")],
+    mapping: Annotated[Path | None, typer.Option(help="YAML mapping for tabular files.")] = None,
+    strict: Annotated[bool, typer.Option(help="Stop at the first breach.")] = False,
+    report: Annotated[Path | None, typer.Option(help="Write the quarantined rows to this "
+                                                "CSV (and a summary beside it).")] = None,
     max_rows: Annotated[int, typer.Option(help="Breaches to print at most.")] = 50,
 ) -> None:
-    """Print every schema breach of a cohort; exit code 1 when there is any."""
-    cohort = _load(path)
+    """Load and validate a cohort; print the load report (or every schema breach).
+
+    Exit code 1 when rows were quarantined or breaches found, 2 when the input cannot be read.
+    """
+    try:
+        cohort = load_any(path, mapping, strict)
+    except AlsPainCohortError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from None
+    if cohort.load_report is not None:
+        lr = cohort.load_report
+        typer.echo(str(lr))
+        if report is not None:
+            lr.to_csv(report)
+            typer.echo(f"quarantined rows written to {report}")
+        if len(lr.quarantine):
+            cols = ["file", "line", "column", "value", "rule"]
+            typer.echo(lr.quarantine[cols].head(max_rows).to_string(index=False))
+        if lr.rows_quarantined:
+            raise typer.Exit(1)
+        return
     breaches = cohort.validate()
     if breaches.empty:
         typer.echo(f"{path}: valid ({cohort!r})")

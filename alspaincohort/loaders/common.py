@@ -51,8 +51,9 @@ class Source:
         missing = [c for c in columns if c not in self.columns]
         if missing:
             hint = ""
-            if len(self.columns) == 1 and any(d in self.columns[0] for d in DELIMITERS):
-                hint = " (the header has one column only: is the delimiter right?)"
+            if len(self.columns) == 1:
+                hint = (" (the header reads as one column only: is the delimiter one of "
+                        "',', ';', tab or '|'?)")
             raise LoadError(f"missing required column(s) {missing}; found {self.columns}{hint}",
                             file=self.name, line=1, rule="missing_column")
 
@@ -224,11 +225,16 @@ class Staging:
         return report
 
 
-def provenance(source: Source, rows: np.ndarray) -> dict[str, Any]:
-    """The ``_file`` and ``_row`` columns of standard-table rows built from ``rows``."""
-    return {"_file": pd.Categorical.from_codes(np.zeros(len(rows), dtype=np.int8),
-                                               categories=[source.name]),
-            "_row": np.asarray(rows, dtype=np.int64)}
+def provenance(source: Source, rows: np.ndarray, column: str | None = None) -> dict[str, Any]:
+    """The ``_file``, ``_row`` (and, for values taken from one cell, ``_col``) columns of
+    standard-table rows built from ``rows``."""
+    out: dict[str, Any] = {
+        "_file": pd.Categorical.from_codes(np.zeros(len(rows), dtype=np.int8),
+                                           categories=[source.name]),
+        "_row": np.asarray(rows, dtype=np.int64)}
+    if column is not None:
+        out["_col"] = column
+    return out
 
 
 def finalize(staging: Staging, tables: dict[str, list[pd.DataFrame]],
@@ -253,7 +259,8 @@ def finalize(staging: Staging, tables: dict[str, list[pd.DataFrame]],
         for table, group in breaches.groupby("table", sort=True):
             df = cohort.tables[table]
             for rule, g in group.groupby("rule", sort=True):
-                prov = df.iloc[g["row"].to_numpy()][["_file", "_row"]]
+                cols = ["_file", "_row"] + (["_col"] if "_col" in df.columns else [])
+                prov = df.iloc[g["row"].to_numpy()][cols]
                 for (file, col, msg_rule), gg in _by_file(prov, g, rule):
                     src = staging.sources[file]
                     staging.breach(src, gg["_row"].to_numpy(), col, gg["value"].to_numpy(),
@@ -261,7 +268,7 @@ def finalize(staging: Staging, tables: dict[str, list[pd.DataFrame]],
         frames = cohort.tables
     else:  # pragma: no cover - validation converges in a few rounds
         raise LoadError("internal: quarantine did not converge")
-    final = {k: v.drop(columns=["_file", "_row"], errors="ignore") for k, v in
+    final = {k: v.drop(columns=["_file", "_row", "_col"], errors="ignore") for k, v in
              cohort.tables.items()}
     out = Cohort(**final, metadata=metadata)
     out.load_report = staging.report()
@@ -269,8 +276,13 @@ def finalize(staging: Staging, tables: dict[str, list[pd.DataFrame]],
 
 
 def _by_file(prov: pd.DataFrame, g: pd.DataFrame, rule: str) -> Iterable[Any]:
-    joined = prov.reset_index(drop=True).assign(
-        column=g["column"].to_numpy(), value=g["value"].to_numpy())
+    column = g["column"].to_numpy().astype(object)
+    if "_col" in prov.columns:  # name the source cell, not the standard column
+        src_col = prov["_col"].to_numpy()
+        use = (column == "value") & pd.notna(src_col)
+        column = np.where(use, src_col, column)
+    values = [v.item() if isinstance(v, np.generic) else v for v in g["value"].to_numpy()]
+    joined = prov[["_file", "_row"]].reset_index(drop=True).assign(column=column, value=values)
     for (file, column), gg in joined.groupby(["_file", "column"], sort=True):
         gg = gg.drop_duplicates("_row")
         yield (file, column, rule), gg

@@ -136,7 +136,7 @@ class _Builder:
 
     def assessments(self, src: Source, rows: np.ndarray, ids: np.ndarray, day: np.ndarray,
                     instrument: str, item: str, value: np.ndarray, derived: bool = False,
-                    source: str | None = None) -> None:
+                    source: str | None = None, column: str | None = None) -> None:
         keep = ~np.isnan(value[rows])
         r = rows[keep]
         if not len(r):
@@ -144,7 +144,7 @@ class _Builder:
         self.put("assessments", pd.DataFrame({
             "patient_id": ids[r], "day": day[r], "instrument": instrument, "item": item,
             "value": value[r], "derived": derived, "source": source or src.name,
-            **provenance(src, r)}))
+            **provenance(src, r, column)}))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -252,16 +252,19 @@ def _history(b: _Builder, src: Source | None, sites: dict[str, str]) -> pd.DataF
     hist = pd.DataFrame(out)
     # rules between fields, blamed on the rows that carry the offending value
     rows_by = rows.set_index("id")
+    # evaluated in turn: a value rejected by one check is not compared again by the next
     checks = [
-        ("onset_day", hist["onset_day"] > 0, "onset_not_after_baseline",
+        ("onset_day", lambda h: h["onset_day"] > 0, "onset_not_after_baseline",
          "onset must be on or before trial entry (Onset_Delta <= 0)"),
-        ("diagnosis_day", hist["diagnosis_day"] > 0, "diagnosis_not_after_baseline",
+        ("diagnosis_day", lambda h: h["diagnosis_day"] > 0, "diagnosis_not_after_baseline",
          "diagnosis must be on or before trial entry"),
-        ("diagnosis_day", hist["diagnosis_day"] < hist["onset_day"], "onset_not_after_diagnosis",
-         "diagnosis is dated before onset"),
+        ("diagnosis_day", lambda h: h["diagnosis_day"] < h["onset_day"],
+         "onset_not_after_diagnosis", "diagnosis is dated before onset"),
     ]
-    for col, mask, rule, message in checks:
-        subjects = hist.index[mask.fillna(False).to_numpy()]
+    for col, test, rule, message in checks:
+        if col not in hist or hist.empty:
+            continue
+        subjects = hist.index[test(hist).fillna(False).to_numpy()]
         if len(subjects):
             r = rows_by.loc[rows_by.index.isin(subjects)]
             r = r[r[col].notna()]
@@ -361,7 +364,7 @@ def _alsfrs(b: _Builder, src: Source) -> None:
     total_old = np.sum(base9, axis=0) + q10
     for given, total, mask, col in ((given_r, total_r, is_r & ~is_old, "ALSFRS_R_Total"),
                                     (given_old, total_old, is_old & ~is_r, "ALSFRS_Total")):
-        bad = np.flatnonzero(mask & in_range & ~np.isnan(given) & ~np.isnan(total)
+        bad = np.flatnonzero(mask & in_range & st.ok(src) & ~np.isnan(given) & ~np.isnan(total)
                              & (np.abs(given - total) > 1e-9))
         st.breach(src, bad, col, given[bad], "inconsistent_total",
                   "the total differs from the sum of the items")
@@ -371,14 +374,17 @@ def _alsfrs(b: _Builder, src: Source) -> None:
         ("alsfrs", ok & is_old, total_old, given_old, ["q10_respiratory"]),
     ):
         rows = np.flatnonzero(mask)
+        columns = {v: k for k, v in ITEM_COLUMNS.items()} | {"q10_respiratory": "Q10_Respiratory"}
         for item in list(ALSFRS_R_ITEMS[:10]) + extra:
             values = q10 if item == "q10_respiratory" else items[item]
-            b.assessments(src, rows, ids, day, inst, item, values, source="PRO-ACT ALSFRS")
+            b.assessments(src, rows, ids, day, inst, item, values, source="PRO-ACT ALSFRS",
+                          column=columns[item])
         complete = ~np.isnan(total)
         b.assessments(src, rows[complete[rows]], ids, day, inst, "total", total, derived=True,
                       source="PRO-ACT ALSFRS")
         b.assessments(src, rows[~complete[rows]], ids, day, inst, "total", given,
-                      source="PRO-ACT ALSFRS")
+                      source="PRO-ACT ALSFRS",
+                      column="ALSFRS_R_Total" if inst == "alsfrs_r" else "ALSFRS_Total")
 
 
 def _fvc(b: _Builder, src: Source) -> None:
@@ -390,15 +396,16 @@ def _fvc(b: _Builder, src: Source) -> None:
         if not cols:
             return np.full(src.n, np.nan)
         stack = np.column_stack([src.numeric(c, st) for c in cols])
-        with np.errstate(all="ignore"):
-            return np.where(np.isnan(stack).all(axis=1), np.nan, np.nanmax(stack, axis=1))
+        return np.fmax.reduce(stack, axis=1)  # NaN only where every trial is empty
     pct, liters = best("pct_of_Normal_Trial_"), best("Subject_Liters_Trial_")
     nothing = np.flatnonzero(np.isnan(pct) & np.isnan(liters))
     st.breach(src, nothing, "pct_of_Normal_Trial_1", [None] * len(nothing), "empty_record",
               "no FVC value in the row")
     rows = np.flatnonzero(st.ok(src) & pd.notna(ids) & ~np.isnan(day))
-    b.assessments(src, rows, ids, day, "fvc", "percent_predicted", pct, source="PRO-ACT FVC")
-    b.assessments(src, rows, ids, day, "fvc", "liters", liters, source="PRO-ACT FVC")
+    b.assessments(src, rows, ids, day, "fvc", "percent_predicted", pct, source="PRO-ACT FVC",
+                  column="pct_of_Normal_Trial_*")
+    b.assessments(src, rows, ids, day, "fvc", "liters", liters, source="PRO-ACT FVC",
+                  column="Subject_Liters_Trial_*")
 
 
 def _deaths(b: _Builder, src: Source) -> None:
@@ -492,12 +499,12 @@ def _questionnaire(b: _Builder, src: Source) -> None:
     rows = np.flatnonzero(st.ok(src) & pd.notna(ids) & ~np.isnan(day))
     for col in known:
         inst, item = QUESTIONNAIRE_COLUMNS[col]
-        b.assessments(src, rows, ids, day, inst, item, values[col])
+        b.assessments(src, rows, ids, day, inst, item, values[col], column=col)
         if (inst, item) == ("vas_pain", "mm"):
             # the 0-10 score beside the original millimetres (an out-of-range mm value is a
             # breach of the mm row, which quarantines the whole source row)
             b.assessments(src, rows, ids, day, "vas_pain", "total", values[col] / 10.0,
-                          derived=True)
+                          derived=True, column=col)
 
 
 def _pain_sites(b: _Builder, src: Source) -> None:

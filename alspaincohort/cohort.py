@@ -186,9 +186,8 @@ class Cohort:
                                         "conflicting_duplicate"))
                 later &= ~conflict
             rows = np.flatnonzero(later.to_numpy())
-            shown = df[key[0]].astype(str).to_numpy()[rows] if table != "patients" else \
-                df["patient_id"].astype(str).to_numpy()[rows]
-            pieces.append(_breaches(table, rows, "+".join(key), shown, "unique_key"))
+            pieces.append(_breaches(table, rows, "+".join(key), _labels(df[key[0]], rows),
+                                    "unique_key"))
         return _concat(pieces)
 
     def _patient_breaches(self) -> pd.DataFrame:
@@ -222,8 +221,7 @@ class Cohort:
                 continue
             ok = _isin_ids(df["patient_id"], known)
             rows = np.flatnonzero(~ok)
-            pieces.append(_breaches(table, rows, "patient_id",
-                                    df["patient_id"].astype(str).to_numpy()[rows],
+            pieces.append(_breaches(table, rows, "patient_id", _labels(df["patient_id"], rows),
                                     "known_patient"))
         return _concat(pieces)
 
@@ -276,11 +274,10 @@ class Cohort:
         pieces = []
         rows = np.flatnonzero(~inst_ok & (ic >= 0))
         pieces.append(_breaches("assessments", rows, "instrument",
-                                a["instrument"].astype(str).to_numpy()[rows],
-                                "known_instrument"))
+                                _labels(a["instrument"], rows), "known_instrument"))
         rows = np.flatnonzero(inst_ok & np.isnan(row_lo) & (jc >= 0))
-        pieces.append(_breaches("assessments", rows, "item",
-                                a["item"].astype(str).to_numpy()[rows], "known_item"))
+        pieces.append(_breaches("assessments", rows, "item", _labels(a["item"], rows),
+                                "known_item"))
         with np.errstate(invalid="ignore"):
             out = (value < row_lo) | (value > row_hi)
         rows = np.flatnonzero(out)
@@ -692,6 +689,15 @@ def _take(per_patient: np.ndarray, codes: np.ndarray) -> np.ndarray:
     if per_patient.size == 0:
         return np.full(codes.shape, np.nan)
     return np.where(codes >= 0, per_patient[np.maximum(codes, 0)], np.nan)
+
+
+def _labels(col: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """Values of ``col`` at ``rows`` as strings, without converting the whole column."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes = col.cat.codes.to_numpy()[rows]
+        cats = np.asarray(col.cat.categories.astype(str), dtype=object)
+        return np.where(codes >= 0, cats[np.maximum(codes, 0)] if len(cats) else None, None)
+    return col.to_numpy()[rows].astype(str)
 
 
 def _unique_ids(ids: pd.Series) -> tuple[pd.Index, np.ndarray]:

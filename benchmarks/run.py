@@ -16,6 +16,7 @@ QUICK = "--quick" in sys.argv
 BENCHMARKS: list[tuple[str, list[str]]] = [
     ("bench_generator.py", ["20000"] if QUICK else ["1000000"]),
     ("bench_engines.py", ["2000", "--quick"] if QUICK else ["10000"]),
+    ("bench_loaders.py", ["5000"] if QUICK else ["100000"]),
 ]
 
 

@@ -61,6 +61,14 @@ class Source:
         """Column as an object array of str / None."""
         return np.asarray(self.table.column(column).to_numpy(zero_copy_only=False), dtype=object)
 
+    def categorical(self, column: str) -> pd.Categorical:
+        """Column as a pandas Categorical (dictionary-encoded by Arrow, no Python strings)."""
+        enc = pc.dictionary_encode(self.table.column(column)).combine_chunks()
+        codes = enc.indices.to_numpy(zero_copy_only=False)
+        codes = np.where(pc.is_valid(enc.indices).to_numpy(zero_copy_only=False), codes, -1)
+        cats = pd.Index(enc.dictionary.to_pylist(), dtype=object)
+        return pd.Categorical.from_codes(codes.astype(np.int32), categories=cats)
+
     def present(self, column: str) -> np.ndarray:
         return np.asarray(pc.is_valid(self.table.column(column)).to_numpy(zero_copy_only=False),
                           dtype=bool)
@@ -245,9 +253,7 @@ def finalize(staging: Staging, tables: dict[str, list[pd.DataFrame]],
     for name in TABLE_NAMES:
         parts = [p for p in tables.get(name, []) if len(p)]
         if parts:
-            df = pd.concat(parts, ignore_index=True)
-            df["_file"] = df["_file"].astype(str)
-            frames[name] = df
+            frames[name] = _concat_parts(parts)
         else:
             frames[name] = None
     for _ in range(max_rounds):
@@ -258,7 +264,7 @@ def finalize(staging: Staging, tables: dict[str, list[pd.DataFrame]],
             break
         for table, group in breaches.groupby("table", sort=True):
             df = cohort.tables[table]
-            for rule, g in group.groupby("rule", sort=True):
+            for rule, g in group.groupby("rule", sort=True):  # few breaches: cheap
                 cols = ["_file", "_row"] + (["_col"] if "_col" in df.columns else [])
                 prov = df.iloc[g["row"].to_numpy()][cols]
                 for (file, col, msg_rule), gg in _by_file(prov, g, rule):
@@ -275,6 +281,19 @@ def finalize(staging: Staging, tables: dict[str, list[pd.DataFrame]],
     return out
 
 
+def _concat_parts(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate table pieces; columns that are categorical in every piece stay categorical
+    (their categories united) instead of falling back to Python objects."""
+    columns = list(dict.fromkeys(c for p in parts for c in p.columns))
+    cat_cols = [c for c in columns
+                if all(c in p and isinstance(p[c].dtype, pd.CategoricalDtype) for p in parts)]
+    df = pd.concat([p.drop(columns=[c for c in cat_cols if c in p]) for p in parts],
+                   ignore_index=True)
+    for c in cat_cols:
+        df[c] = pd.api.types.union_categoricals([p[c].array for p in parts])
+    return df[[c for c in columns if c in df.columns]]
+
+
 def _by_file(prov: pd.DataFrame, g: pd.DataFrame, rule: str) -> Iterable[Any]:
     column = g["column"].to_numpy().astype(object)
     if "_col" in prov.columns:  # name the source cell, not the standard column
@@ -283,7 +302,7 @@ def _by_file(prov: pd.DataFrame, g: pd.DataFrame, rule: str) -> Iterable[Any]:
         column = np.where(use, src_col, column)
     values = [v.item() if isinstance(v, np.generic) else v for v in g["value"].to_numpy()]
     joined = prov[["_file", "_row"]].reset_index(drop=True).assign(column=column, value=values)
-    for (file, column), gg in joined.groupby(["_file", "column"], sort=True):
+    for (file, column), gg in joined.groupby(["_file", "column"], sort=True, observed=True):
         gg = gg.drop_duplicates("_row")
         yield (file, column, rule), gg
 
@@ -292,11 +311,14 @@ def _drop_bad(staging: Staging, df: pd.DataFrame | None) -> pd.DataFrame | None:
     if df is None or df.empty:
         return df
     keep = np.ones(len(df), dtype=bool)
-    files = df["_file"].astype(str).to_numpy()
+    files = df["_file"].astype("category")
+    codes = files.cat.codes.to_numpy()
     rows = df["_row"].to_numpy()
-    for name in np.unique(files):
-        sel = files == name
-        keep[sel] = ~staging.bad[name][rows[sel]]
+    for code, name in enumerate(files.cat.categories):
+        sel = codes == code
+        keep[sel] = ~staging.bad[str(name)][rows[sel]]
+    if keep.all():
+        return df
     return df[keep].reset_index(drop=True)
 
 

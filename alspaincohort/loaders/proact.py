@@ -111,6 +111,7 @@ class _Builder:
     def __init__(self, staging: Staging) -> None:
         self.st = staging
         self.tables: dict[str, list[pd.DataFrame]] = {}
+        self.cat_ids: dict[str, pd.Categorical] = {}
 
     def put(self, table: str, frame: pd.DataFrame) -> None:
         self.tables.setdefault(table, []).append(frame)
@@ -118,6 +119,7 @@ class _Builder:
     def ids(self, src: Source, column: str = "subject_id") -> np.ndarray:
         src.require([column])
         ids = src.text(column)
+        self.cat_ids[src.name] = src.categorical(column)
         missing = np.flatnonzero(pd.isna(ids))
         self.st.breach(src, missing, column, [None] * len(missing), "not_null",
                        "the subject_id is missing")
@@ -141,9 +143,14 @@ class _Builder:
         r = rows[keep]
         if not len(r):
             return
+        n = len(r)
+        zeros = np.zeros(n, dtype=np.int8)
         self.put("assessments", pd.DataFrame({
-            "patient_id": ids[r], "day": day[r], "instrument": instrument, "item": item,
-            "value": value[r], "derived": derived, "source": source or src.name,
+            "patient_id": self.cat_ids[src.name][r], "day": day[r],
+            "instrument": pd.Categorical.from_codes(zeros, categories=[instrument]),
+            "item": pd.Categorical.from_codes(zeros, categories=[item]),
+            "value": value[r], "derived": np.full(n, derived),
+            "source": pd.Categorical.from_codes(zeros, categories=[source or src.name]),
             **provenance(src, r, column)}))
 
 

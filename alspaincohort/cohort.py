@@ -694,10 +694,13 @@ def _take(per_patient: np.ndarray, codes: np.ndarray) -> np.ndarray:
 def _labels(col: pd.Series, rows: np.ndarray) -> np.ndarray:
     """Values of ``col`` at ``rows`` as strings, without converting the whole column."""
     if isinstance(col.dtype, pd.CategoricalDtype):
-        codes = col.cat.codes.to_numpy()[rows]
+        codes = np.asarray(col.cat.codes.to_numpy()[rows])
         cats = np.asarray(col.cat.categories.astype(str), dtype=object)
-        return np.where(codes >= 0, cats[np.maximum(codes, 0)] if len(cats) else None, None)
-    return col.to_numpy()[rows].astype(str)
+        out = np.full(len(codes), None, dtype=object)
+        ok = codes >= 0
+        out[ok] = cats[codes[ok]]
+        return out
+    return np.asarray(col.to_numpy()[rows]).astype(str)
 
 
 def _unique_ids(ids: pd.Series) -> tuple[pd.Index, np.ndarray]:

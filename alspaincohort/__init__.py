@@ -28,9 +28,21 @@ __all__ = [
     "instruments",
     "load_proact",
     "load_tabular",
+    "meta_prevalence",
+    "pain_determinants",
+    "prevalence",
     "schema",
+    "table_one",
     "simulate_cohort",
 ]
+
+
+_ANALYSES = {
+    "prevalence": ".analysis.prevalence",
+    "pain_determinants": ".analysis.prevalence",
+    "table_one": ".analysis.table_one",
+    "meta_prevalence": ".analysis.meta_prevalence",
+}
 
 
 def __getattr__(name: str):  # lazy: keep `import alspaincohort` light
@@ -42,4 +54,8 @@ def __getattr__(name: str):  # lazy: keep `import alspaincohort` light
         from . import loaders
 
         return getattr(loaders, name)
+    if name in _ANALYSES:
+        import importlib
+
+        return getattr(importlib.import_module(_ANALYSES[name], __name__), name)
     raise AttributeError(f"module 'alspaincohort' has no attribute {name!r}")

@@ -62,8 +62,8 @@ Follow-up
     missing with probability missing_rate (MCAR), more often with more ALSFRS-R loss (MAR) or
     with more pain (MNAR). Administrative censoring is uniform between follow_up_min_months and
     follow_up_max_months; withdrawal has a constant hazard, optionally raised by ALSFRS-R loss or
-    pain (informative dropout). Analgesic and antispastic medications follow the pain types;
-    riluzole is given to a share p_riluzole.
+    pain (informative dropout). Analgesic and antispastic medications follow the pain types (each
+    type treated with probability p_pain_treated); riluzole is given to a share p_riluzole.
 """
 
 from __future__ import annotations
@@ -697,8 +697,8 @@ def _medications_table(ids: np.ndarray, base: dict[str, np.ndarray],
                                   "dose_mg_per_day": dose, "indication": indication,
                                   "start_day": start}))
 
-    # one drug per pain type of each patient with pain, already taken at baseline
-    pat, slot = np.nonzero(use)
+    # one drug per treated pain type of each patient with pain, already taken at baseline
+    pat, slot = np.nonzero(use & (rng.random(use.shape) < p["p_pain_treated"]))
     types = draws[pat, slot]
     u = rng.random(len(pat))
     start = -np.floor(rng.random(len(pat)) * 180).astype(np.int64)

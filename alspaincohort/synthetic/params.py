@@ -187,6 +187,8 @@ PARAMS: dict[str, Param] = {
     "missing_rate": Param(0.05, 0, 0.9, "assumption",
                           "average share of questionnaires missing at follow-up visits", "prob"),
     "p_riluzole": Param(0.8, 0, 1, "assumption", "probability of riluzole use", "prob"),
+    "p_pain_treated": Param(0.7, 0, 1, "assumption",
+                            "probability that a pain type is treated with a drug", "prob"),
 }
 
 CHOICES: dict[str, tuple[str, ...]] = {

@@ -1,0 +1,381 @@
+"""Prevalence of pain: named definitions, timing, strata, confidence intervals, standardisation
+and determinants.
+
+Confidence intervals for a proportion (pure functions on counts, checked against statsmodels'
+``proportion_confint``): Wilson score (default), Clopper-Pearson exact, Jeffreys (equal-tailed
+Beta(x + 1/2, n - x + 1/2) interval with the lower bound 0 when x = 0 and the upper bound 1 when
+x = n, as in Brown, Cai & DasGupta 2001). When patients contribute several visits
+(``at="visits"``) the default CI is a patient-level cluster bootstrap (percentile).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
+from scipy import stats
+
+from .. import instruments as ins
+from ..cohort import Cohort
+from ..drugs import PAIN_CLASSES
+from ..schema import PAIN_TYPES
+
+CI_METHODS = ("wilson", "clopper-pearson", "jeffreys", "cluster-bootstrap")
+
+
+# ----------------------------------------------------------------------------------------------
+# confidence intervals (pure)
+# ----------------------------------------------------------------------------------------------
+def proportion_ci(cases: ArrayLike, n: ArrayLike, method: str = "wilson", level: float = 0.95
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper confidence limits of cases / n (arrays)."""
+    x = np.asarray(cases, dtype=float)
+    n = np.asarray(n, dtype=float)
+    alpha = 1 - level
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if method == "wilson":
+            z = stats.norm.ppf(1 - alpha / 2)
+            p = x / n
+            centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+            half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
+            # exact limits at the boundaries (the formula gives them up to rounding)
+            return (np.where(x == 0, 0.0, centre - half), np.where(x == n, 1.0, centre + half))
+        if method == "clopper-pearson":
+            lo = np.where(x > 0, stats.beta.ppf(alpha / 2, x, n - x + 1), 0.0)
+            hi = np.where(x < n, stats.beta.ppf(1 - alpha / 2, x + 1, n - x), 1.0)
+            return lo, hi
+        if method == "jeffreys":
+            lo = np.where(x > 0, stats.beta.ppf(alpha / 2, x + 0.5, n - x + 0.5), 0.0)
+            hi = np.where(x < n, stats.beta.ppf(1 - alpha / 2, x + 0.5, n - x + 0.5), 1.0)
+            return lo, hi
+    raise ValueError(f"method must be one of {CI_METHODS[:3]}, not {method!r}")
+
+
+def cluster_bootstrap_ci(case: ArrayLike, cluster: ArrayLike, n_boot: int = 2000,
+                         level: float = 0.95, seed: int | np.random.Generator | None = 0
+                         ) -> tuple[float, float]:
+    """Percentile CI of the mean of ``case`` resampling whole clusters (patients)."""
+    rng = np.random.default_rng(seed)
+    case = np.asarray(case, dtype=float)
+    codes, _ = pd.factorize(np.asarray(cluster))
+    k = codes.max() + 1
+    sums = np.bincount(codes, case, minlength=k)
+    counts = np.bincount(codes, minlength=k).astype(float)
+    draws = rng.integers(0, k, size=(n_boot, k))
+    est = sums[draws].sum(axis=1) / counts[draws].sum(axis=1)
+    alpha = 1 - level
+    lo, hi = np.quantile(est, [alpha / 2, 1 - alpha / 2])
+    return float(lo), float(hi)
+
+
+# ----------------------------------------------------------------------------------------------
+# definitions: cohort -> one row per assessed visit (patient_id, day, case in {0, 1})
+# ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Definition:
+    name: str
+    description: str
+    func: Callable[[Cohort], pd.DataFrame]
+
+
+DEFINITIONS: dict[str, Definition] = {}
+
+
+def register_definition(name: str, func: Callable[[Cohort], pd.DataFrame],
+                        description: str, replace: bool = False) -> None:
+    """Add a pain definition: ``func(cohort)`` returns patient_id, day, case (0/1) per visit."""
+    if name in DEFINITIONS and not replace:
+        raise ValueError(f"definition {name!r} exists; pass replace=True")
+    DEFINITIONS[name] = Definition(name, description, func)
+
+
+def pain_scores(cohort: Cohort) -> pd.DataFrame:
+    """Pain intensity 0-10 per visit: the VAS score, else the NRS (patient_id, day, value)."""
+    vas = cohort.scores("vas_pain", "total")
+    nrs = cohort.scores("nrs_pain", "total")
+    both = pd.concat([vas.assign(pref=0), nrs.assign(pref=1)], ignore_index=True)
+    both = both.sort_values(["patient_id", "day", "pref"], kind="stable")
+    return both.drop_duplicates(["patient_id", "day"])[["patient_id", "day", "value"]] \
+        .reset_index(drop=True)
+
+
+def _threshold(score: Callable[[Cohort], pd.DataFrame], cut: float,
+               strict: bool = False) -> Callable[[Cohort], pd.DataFrame]:
+    def f(cohort: Cohort) -> pd.DataFrame:
+        s = score(cohort)
+        case = s["value"] > cut if strict else s["value"] >= cut
+        return s.assign(case=case.astype(float))[["patient_id", "day", "case"]]
+    return f
+
+
+def _sites(pain_type: str | None) -> Callable[[Cohort], pd.DataFrame]:
+    def f(cohort: Cohort) -> pd.DataFrame:
+        visits = pain_scores(cohort)[["patient_id", "day"]]
+        ps = cohort.pain_sites
+        if pain_type is not None:
+            ps = ps[ps["pain_type"] == pain_type]
+        hits = set(zip(ps["patient_id"].astype(str), ps["day"], strict=True))
+        case = [(p, d) in hits for p, d in zip(visits["patient_id"], visits["day"], strict=True)]
+        return visits.assign(case=np.asarray(case, dtype=float))
+    return f
+
+
+def _analgesics(cohort: Cohort) -> pd.DataFrame:
+    a = cohort.assessments
+    visits = a[["patient_id", "day"]].drop_duplicates()
+    visits = visits.assign(patient_id=visits["patient_id"].astype(str)).reset_index(drop=True)
+    m = cohort.medications
+    if "drug_class" in m.columns:
+        m = m[m["drug_class"].isin(PAIN_CLASSES)]
+    else:
+        m = m.iloc[0:0]
+    m = m.assign(patient_id=m["patient_id"].astype(str),
+                 start=m["start_day"].astype("float64").fillna(-np.inf),
+                 stop=m["stop_day"].astype("float64").fillna(np.inf))
+    j = visits.merge(m[["patient_id", "start", "stop"]], on="patient_id", how="left")
+    active = (j["start"] <= j["day"]) & (j["day"] <= j["stop"])
+    case = active.groupby([j["patient_id"], j["day"]]).any()
+    return visits.assign(case=visits.set_index(["patient_id", "day"]).index.map(case)
+                         .astype(float))
+
+
+register_definition("any_pain", _threshold(pain_scores, 0.0, strict=True),
+                    "any pain: VAS (0-10) or NRS > 0")
+register_definition("moderate_pain", _threshold(pain_scores, 4.0),
+                    "at least moderate pain: VAS/NRS >= 4 (shared/DOMAIN.md s2)")
+register_definition("bpi_moderate_or_severe",
+                    _threshold(lambda c: c.scores("bpi", "severity"), 5.0),
+                    "BPI severity >= 5 (moderate or severe band)")
+register_definition("bpi_severe", _threshold(lambda c: c.scores("bpi", "severity"), 7.0),
+                    "BPI severity >= 7 (severe band)")
+register_definition("any_pain_site", _sites(None),
+                    "any pain site reported at a visit with a pain score")
+for _t in PAIN_TYPES:
+    register_definition(_t, _sites(_t), f"{_t} pain reported at a visit with a pain score")
+register_definition("analgesic_use", _analgesics,
+                    "any analgesic, neuropathic, antispastic or anti-cramp drug active at the "
+                    "visit (alspaincohort.drugs classes)")
+
+
+# ----------------------------------------------------------------------------------------------
+def visit_stages(cohort: Cohort) -> pd.DataFrame:
+    """King's and MiToS stage at every visit with complete ALSFRS-R items (patient_id, day,
+    kings_stage, mitos_stage); gastrostomy events count for King's stage 4."""
+    wide = ins.wide_items(cohort.assessments, "alsfrs_r")
+    if wide.empty:
+        return pd.DataFrame(columns=["patient_id", "day", "kings_stage", "mitos_stage"])
+    wide = wide.reset_index()
+    wide["patient_id"] = wide["patient_id"].astype(str)
+    for item in ins.INSTRUMENTS["alsfrs_r"].items:
+        if item not in wide:
+            wide[item] = np.nan
+    ev = cohort.events[cohort.events["event"] == "gastrostomy"]
+    g_day = ev.assign(patient_id=ev["patient_id"].astype(str)).groupby("patient_id")["day"].min()
+    gastro = wide["patient_id"].map(g_day).astype(float).to_numpy() <= wide["day"].to_numpy()
+    return pd.DataFrame({"patient_id": wide["patient_id"], "day": wide["day"],
+                         "kings_stage": ins.kings_stage(wide, gastrostomy=gastro),
+                         "mitos_stage": ins.mitos_stage(wide)})
+
+
+def _strata(cohort: Cohort, rows: pd.DataFrame, by: str | None, at: Any,
+            age_bands: Sequence[float], depression_cutoff: float) -> pd.Series:
+    if by is None:
+        return pd.Series("all", index=rows.index)
+    if by in ("kings_stage", "mitos_stage") and at == "visits":
+        st = visit_stages(cohort).set_index(["patient_id", "day"])[by]
+        key = pd.MultiIndex.from_arrays([rows["patient_id"], rows["day"]])
+        return pd.Series(st.reindex(key).to_numpy(), index=rows.index).map(
+            lambda v: f"{by.split('_')[0]} {int(v)}" if v == v else np.nan)
+    b = cohort.baseline().set_index("patient_id")
+    if by == "age_band":
+        bands = pd.cut(b["age_at_onset"], list(age_bands), right=False)
+        values = bands.astype(str).where(bands.notna())
+    elif by == "depression":
+        labels = np.where(b["hads_d"] >= depression_cutoff, f"HADS-D >= {depression_cutoff:g}",
+                          f"HADS-D < {depression_cutoff:g}").astype(object)
+        values = pd.Series(labels, index=b.index).where(b["hads_d"].notna())
+    elif by in ("kings_stage", "mitos_stage"):
+        values = b[by].map(lambda v: f"{by.split('_')[0]} {int(v)}" if v == v else np.nan)
+    elif by in b.columns:
+        values = b[by].astype(object)
+    else:
+        raise ValueError(f"unknown stratum {by!r}: a baseline() column, 'age_band' or "
+                         "'depression'")
+    return rows["patient_id"].map(values)
+
+
+def _select(rows: pd.DataFrame, at: Any, window_days: int) -> pd.DataFrame:
+    rows = rows.dropna(subset=["case"])
+    if at == "visits":
+        return rows
+    if at == "period":
+        return rows.groupby("patient_id", as_index=False).agg(day=("day", "min"),
+                                                              case=("case", "max"))
+    if at == "baseline":
+        near = rows[rows["day"].abs() <= window_days]
+        near = near.assign(dist=near["day"].abs()).sort_values(["patient_id", "dist", "day"])
+        return near.drop_duplicates("patient_id").drop(columns="dist")
+    if isinstance(at, (tuple, list)) and len(at) == 2:
+        lo, hi = at
+        inside = rows[(rows["day"] >= lo) & (rows["day"] <= hi)].sort_values(["patient_id",
+                                                                              "day"])
+        return inside.drop_duplicates("patient_id")
+    raise ValueError("at must be 'baseline', 'period', 'visits' or a (first_day, last_day) "
+                     "window")
+
+
+@dataclass
+class PrevalenceResult:
+    """Prevalence by stratum.
+
+    Attributes
+    ----------
+    table : DataFrame
+        definition, by, stratum, n (patients, or visits for at="visits"), n_patients, cases,
+        prevalence, ci_low, ci_high, method. A "standardised" row is added when a standard
+        population is given (its n and cases are the crude totals).
+    """
+
+    table: pd.DataFrame
+    definition: str
+    at: Any
+
+    def plot(self, ax: Any = None, title: str | None = None) -> Any:
+        from ..plots import prevalence_plot
+
+        return prevalence_plot(self.table, ax=ax, title=title)
+
+    def _repr_html_(self) -> str:
+        return (f"<p>Prevalence of <b>{self.definition}</b> ({DEFINITIONS[self.definition].description})"
+                f" at {self.at}</p>" + self.table.round(4).to_html(index=False))
+
+    def __repr__(self) -> str:
+        return f"PrevalenceResult({self.definition}, at={self.at})\n{self.table.to_string()}"
+
+
+def prevalence(cohort: Cohort, definition: str = "any_pain", at: Any = "baseline",
+               by: str | None = None, ci: str | None = None, level: float = 0.95,
+               window_days: int = 30, age_bands: Sequence[float] = (0, 50, 60, 70, 80, 120),
+               depression_cutoff: float = 8, standard: pd.DataFrame | None = None,
+               n_boot: int = 2000, seed: int | None = 0) -> PrevalenceResult:
+    """Prevalence of a pain definition, overall or by stratum.
+
+    Parameters
+    ----------
+    definition : str
+        A name in :data:`DEFINITIONS` (any_pain, moderate_pain, bpi_moderate_or_severe,
+        bpi_severe, any_pain_site, cramp, spasticity, musculoskeletal, neuropathic, pressure,
+        other, analgesic_use, or one added with :func:`register_definition`).
+    at : "baseline" | (first_day, last_day) | "period" | "visits"
+        Point prevalence at the visit nearest day 0 (within ``window_days``); point prevalence
+        at each patient's first visit in a window of days; period prevalence (case at any visit
+        of follow-up); or every visit (patients counted once per visit; CIs by cluster
+        bootstrap; stages are then the stage at each visit).
+    by : str, optional
+        onset_site, sex, age_band (``age_bands`` edges, years at onset), kings_stage,
+        mitos_stage, depression (HADS-D >= ``depression_cutoff``) or any baseline() column.
+    ci : str, optional
+        wilson (default), clopper-pearson, jeffreys or cluster-bootstrap (default for visits).
+    standard : DataFrame, optional
+        Reference population for direct age-sex standardisation: columns age_band (as produced
+        with ``age_bands``, e.g. "[60, 70)"), sex and weight. The standardised prevalence
+        is sum(w_s p_s) / sum(w_s) over strata present in the cohort, with a normal CI from
+        Var = sum(w_s^2 p_s (1 - p_s) / n_s) / (sum w_s)^2.
+    """
+    if definition not in DEFINITIONS:
+        raise ValueError(f"unknown definition {definition!r}; known: {sorted(DEFINITIONS)}")
+    method = ci or ("cluster-bootstrap" if at == "visits" else "wilson")
+    if method not in CI_METHODS:
+        raise ValueError(f"ci must be one of {CI_METHODS}")
+    rows = _select(DEFINITIONS[definition].func(cohort), at, window_days)
+    rows = rows.assign(stratum=_strata(cohort, rows, by, at, age_bands, depression_cutoff))
+    out = []
+    groups = [("all", rows)] if by is None else list(rows.dropna(subset=["stratum"]).groupby(
+        "stratum", sort=True))
+    if by is not None:
+        groups = [("all", rows), *groups]
+    for name, g in groups:
+        n, cases = len(g), float(g["case"].sum())
+        if n == 0:
+            continue
+        if method == "cluster-bootstrap":
+            lo, hi = cluster_bootstrap_ci(g["case"], g["patient_id"], n_boot, level, seed)
+        else:
+            lo_a, hi_a = proportion_ci(cases, n, method, level)
+            lo, hi = float(lo_a), float(hi_a)
+        out.append({"definition": definition, "by": by or "", "stratum": name, "n": n,
+                    "n_patients": int(g["patient_id"].nunique()), "cases": int(cases),
+                    "prevalence": cases / n, "ci_low": lo, "ci_high": hi, "method": method})
+    table = pd.DataFrame(out)
+    if standard is not None:
+        table = pd.concat([table, _standardised(cohort, rows, standard, age_bands, definition,
+                                                level)], ignore_index=True)
+    return PrevalenceResult(table, definition, at)
+
+
+def _standardised(cohort: Cohort, rows: pd.DataFrame, standard: pd.DataFrame,
+                  age_bands: Sequence[float], definition: str, level: float) -> pd.DataFrame:
+    need = {"age_band", "sex", "weight"}
+    if not need <= set(standard.columns):
+        raise ValueError(f"the standard population needs columns {sorted(need)}")
+    b = cohort.baseline().set_index("patient_id")
+    band = pd.cut(b["age_at_onset"], list(age_bands), right=False).astype(str)
+    r = rows.assign(age_band=rows["patient_id"].map(band),
+                    sex=rows["patient_id"].map(b["sex"].astype(str)))
+    cells = r.groupby(["age_band", "sex"])["case"].agg(["sum", "count"]).reset_index()
+    cells = cells.merge(standard.assign(sex=standard["sex"].astype(str),
+                                        age_band=standard["age_band"].astype(str)),
+                        on=["age_band", "sex"])
+    if cells.empty:
+        raise ValueError(
+            "no stratum of the standard population matches the cohort: its age bands are "
+            f"{sorted(r['age_band'].dropna().unique())} and sexes {sorted(r['sex'].dropna().unique())}"
+        )
+    p = cells["sum"] / cells["count"]
+    w = cells["weight"] / cells["weight"].sum()
+    est = float((w * p).sum())
+    se = float(np.sqrt((w**2 * p * (1 - p) / cells["count"]).sum()))
+    z = stats.norm.ppf(0.5 + level / 2)
+    return pd.DataFrame([{"definition": definition, "by": "age_band x sex", "stratum":
+                          "standardised", "n": int(cells["count"].sum()),
+                          "n_patients": int(r["patient_id"].nunique()),
+                          "cases": int(cells["sum"].sum()), "prevalence": est,
+                          "ci_low": max(0.0, est - z * se), "ci_high": min(1.0, est + z * se),
+                          "method": "direct standardisation (normal)"}])
+
+
+def pain_determinants(cohort: Cohort, definition: str = "any_pain", at: Any = "baseline",
+                      covariates: Sequence[str] = ("onset_site", "kings_stage", "hads_d",
+                                                   "age_at_onset", "sex"),
+                      window_days: int = 30) -> pd.DataFrame:
+    """Logistic regression of a pain definition on baseline covariates (statsmodels Logit).
+
+    Returns
+    -------
+    DataFrame with columns term, odds_ratio, ci_low, ci_high, p_value, estimate (log odds),
+    std_error; ``attrs["n"]`` and ``attrs["n_dropped"]`` count patients used and dropped for
+    missing values.
+    """
+    import statsmodels.formula.api as smf
+
+    rows = _select(DEFINITIONS[definition].func(cohort), at, window_days)
+    b = cohort.baseline().set_index("patient_id")
+    d = rows.set_index("patient_id")[["case"]].join(b[list(covariates)])
+    n_all = len(d)
+    d = d.dropna()
+    terms = [f"C({c})" if not pd.api.types.is_numeric_dtype(d[c]) else c for c in covariates]
+    fit = smf.logit("case ~ " + " + ".join(terms), data=d.reset_index()).fit(disp=False)
+    ci = fit.conf_int()
+    out = pd.DataFrame({"term": fit.params.index, "odds_ratio": np.exp(fit.params.to_numpy()),
+                        "ci_low": np.exp(ci[0].to_numpy()), "ci_high": np.exp(ci[1].to_numpy()),
+                        "p_value": fit.pvalues.to_numpy(), "estimate": fit.params.to_numpy(),
+                        "std_error": fit.bse.to_numpy()})
+    out.attrs["n"], out.attrs["n_dropped"] = len(d), n_all - len(d)
+    return out[out.term != "Intercept"].reset_index(drop=True)
+
+
+

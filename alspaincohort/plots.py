@@ -1,0 +1,87 @@
+"""Figures: one function per figure, each taking ``ax=None`` and returning the Axes it drew on.
+
+One publication style (seaborn "ticks" with a colour-blind-safe palette, set only inside these
+functions); :func:`save` writes vector (SVG/PDF) or 300-dpi PNG files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+PALETTE = "colorblind"
+
+
+def _axes(ax: Any, size: tuple[float, float]) -> Any:
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    sns.set_theme(style="ticks", palette=PALETTE)
+    if ax is None:
+        _, ax = plt.subplots(figsize=size)
+    return ax
+
+
+def save(ax_or_fig: Any, path: str | Path, dpi: int = 300) -> Path:
+    """Save the figure of ``ax_or_fig``: SVG/PDF as vectors, PNG at ``dpi`` (default 300)."""
+    fig = getattr(ax_or_fig, "figure", ax_or_fig)
+    path = Path(path)
+    fig.savefig(path, dpi=dpi, bbox_inches="tight")
+    return path
+
+
+def forest_plot(result: Any, ax: Any = None, reference: tuple[float, float, float] | None = None,
+                title: str | None = None) -> Any:
+    """Forest plot of a :class:`~alspaincohort.analysis.meta_prevalence.MetaPrevalenceResult`:
+    each study's proportion with its exact CI (marker size ~ weight), the pooled estimate as a
+    diamond with its CI, the prediction interval as a line, and optionally a published pooled
+    value for comparison."""
+    t = result.table
+    k = len(t)
+    ax = _axes(ax, (7, 0.32 * k + 2.2))
+    ypos = np.arange(k, 0, -1) + 1.5
+    ax.errorbar(t.proportion, ypos, xerr=[t.proportion - t.ci_low, t.ci_high - t.proportion],
+                fmt="none", ecolor="0.35", elinewidth=1)
+    ax.scatter(t.proportion, ypos, s=20 + 6 * t.weight, marker="s", color="0.2", zorder=3)
+    p = result.pooled
+    ax.fill([p["ci_low"], p["estimate"], p["ci_high"], p["estimate"]], [1, 1.3, 1, 0.7],
+            color="C0", zorder=3, label="pooled (this analysis)")
+    ax.plot([p["pi_low"], p["pi_high"]], [1, 1], color="C0", lw=1, ls=":",
+            label="prediction interval")
+    labels = list(t.study) + ["Pooled"]
+    ticks = list(ypos) + [1.0]
+    if reference is not None:
+        est, lo, hi = reference
+        ax.fill([lo, est, hi, est], [0, 0.3, 0, -0.3], color="C1", zorder=3,
+                label="published pooled value")
+        labels.append("Published")
+        ticks.append(0.0)
+    ax.axvline(p["estimate"], color="C0", lw=0.8, alpha=0.5)
+    ax.set_yticks(ticks)
+    ax.set_yticklabels(labels)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("Prevalence of pain")
+    ax.set_title(title or f"I² = {result.i2:.0f}%, τ² = {result.tau2:.3g} "
+                 f"({result.method}, {result.transform})", fontsize=10)
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    return ax
+
+
+def prevalence_plot(table: Any, ax: Any = None, title: str | None = None) -> Any:
+    """Prevalence with CIs by stratum (a table of :func:`alspaincohort.prevalence`)."""
+    ax = _axes(ax, (6, 0.45 * len(table) + 1.6))
+    y = np.arange(len(table))[::-1]
+    est = table["prevalence"].to_numpy(float)
+    lo = table["ci_low"].to_numpy(float)
+    hi = table["ci_high"].to_numpy(float)
+    ax.errorbar(est, y, xerr=[est - lo, hi - est], fmt="o", color="C0", capsize=3)
+    ax.set_yticks(y)
+    ax.set_yticklabels([f"{s} (n={n})" for s, n in zip(table["stratum"], table["n"],
+                                                        strict=True)])
+    ax.set_xlim(0, 1)
+    ax.set_xlabel(f"Prevalence ({table['definition'].iloc[0]}), {table['method'].iloc[0]} CI")
+    if title:
+        ax.set_title(title)
+    return ax

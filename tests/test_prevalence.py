@@ -1,0 +1,395 @@
+"""Prevalence, Table 1 and meta-analysis of published prevalence (issue 6).
+
+References: statsmodels ``proportion_confint`` for the proportion CIs; metafor 3.8 for the
+meta-analysis (``tests/results/meta/``: ``make_data.py`` writes the data, ``reference.R`` the
+numbers, which these tests read); scipy for Table 1's tests; hand computation for the rest.
+Coverage tolerance: the empirical coverage of 4,000 simulated samples must lie within 0.03 of
+0.95 for Wilson and Jeffreys (their coverage oscillates around nominal; Brown, Cai & DasGupta
+2001) and at or above 0.95 - 0.01 for Clopper-Pearson (conservative by construction).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
+
+import alspaincohort as apc
+from alspaincohort.analysis.meta_prevalence import meta_prevalence
+from alspaincohort.analysis.prevalence import (
+    DEFINITIONS,
+    cluster_bootstrap_ci,
+    pain_determinants,
+    prevalence,
+    proportion_ci,
+    register_definition,
+)
+from alspaincohort.analysis.table_one import _suppressed, smd_categorical, table_one
+from alspaincohort.datasets import load_pain_prevalence_studies, manifest
+from alspaincohort.stats import meta
+
+matplotlib.use("Agg")
+META = Path(__file__).resolve().parent / "results" / "meta"
+
+
+# --- proportion CIs ----------------------------------------------------------------------------
+@pytest.mark.parametrize(("ours", "theirs"), [("wilson", "wilson"),
+                                               ("clopper-pearson", "beta"),
+                                               ("jeffreys", "jeffreys")])
+def test_proportion_ci_agrees_with_statsmodels(ours: str, theirs: str) -> None:
+    x = np.array([0, 1, 3, 10, 25, 49, 50, 0, 7, 100])
+    n = np.array([50, 50, 20, 40, 50, 50, 50, 1, 7, 400])
+    lo, hi = proportion_ci(x, n, ours)
+    ref_lo, ref_hi = proportion_confint(x, n, alpha=0.05, method=theirs)
+    inner = (x > 0) & (x < n)
+    np.testing.assert_allclose(lo[inner], ref_lo[inner], atol=1e-12)
+    np.testing.assert_allclose(hi[inner], ref_hi[inner], atol=1e-12)
+    assert np.all((lo >= 0) & (hi <= 1) & (lo <= x / n) & (x / n <= hi))
+    # boundaries: exact 0 / 1 (statsmodels' Jeffreys keeps the unmodified beta quantile there;
+    # ours applies the Brown-Cai-DasGupta modification the module documents)
+    assert np.all(lo[x == 0] == 0) and np.all(hi[x == n] == 1)
+    if ours != "jeffreys":
+        np.testing.assert_allclose(lo[~inner], ref_lo[~inner], atol=1e-12)
+        np.testing.assert_allclose(hi[~inner], ref_hi[~inner], atol=1e-12)
+    else:
+        np.testing.assert_allclose(hi[x == 0], ref_hi[x == 0], atol=1e-12)
+        np.testing.assert_allclose(lo[x == n], ref_lo[x == n], atol=1e-12)
+
+
+@pytest.mark.parametrize("p", [0.1, 0.5, 0.75])
+@pytest.mark.parametrize("n", [30, 120])
+def test_proportion_ci_coverage_by_simulation(p: float, n: int) -> None:
+    rng = np.random.default_rng(int(p * 1000) + n)
+    x = rng.binomial(n, p, size=4000)
+    for method, check in (("wilson", lambda c: abs(c - 0.95) < 0.03),
+                          ("jeffreys", lambda c: abs(c - 0.95) < 0.03),
+                          ("clopper-pearson", lambda c: c >= 0.94)):
+        lo, hi = proportion_ci(x, np.full_like(x, n), method)
+        coverage = np.mean((lo <= p) & (p <= hi))
+        assert check(coverage), (method, coverage)
+
+
+def test_cluster_bootstrap_covers_with_correlated_visits() -> None:
+    """Patients with 4 visits sharing a patient-level propensity: the cluster bootstrap covers
+    the true prevalence near the nominal rate; a naive Wilson CI on visits would not."""
+    rng = np.random.default_rng(1)
+    truth, hits, naive_hits = 0.4, 0, 0
+    reps = 150
+    for _ in range(reps):
+        propensity = rng.beta(0.8, 1.2, size=120)  # mean 0.4
+        case = rng.random((120, 4)) < propensity[:, None]
+        lo, hi = cluster_bootstrap_ci(case.ravel(), np.repeat(np.arange(120), 4), n_boot=400,
+                                      seed=rng)
+        hits += lo <= truth <= hi
+        nl, nh = proportion_ci(case.sum(), case.size, "wilson")
+        naive_hits += nl <= truth <= nh
+    assert 0.88 <= hits / reps <= 0.99
+    assert naive_hits / reps < hits / reps
+
+
+# --- prevalence on cohorts -----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def cohort() -> apc.Cohort:
+    return apc.simulate_cohort(5000, seed=61)
+
+
+def test_prevalence_recovers_truth_by_onset_site(cohort: apc.Cohort) -> None:
+    r = prevalence(cohort, "any_pain", by="onset_site").table.set_index("stratum")
+    truth = cohort.truth.estimands["pain_prevalence_by_onset_site"]
+    for site, p in truth.items():
+        row = r.loc[site]
+        se = np.sqrt(p * (1 - p) / row.n)
+        assert abs(row.prevalence - p) < 3 * se, site
+        assert 0 <= row.ci_low <= row.prevalence <= row.ci_high <= 1
+    overall = r.loc["all"]
+    assert overall.n == cohort.n_patients and overall.method == "wilson"
+
+
+def test_prevalence_table_columns_and_invariants(cohort: apc.Cohort) -> None:
+    for name in DEFINITIONS:
+        t = prevalence(cohort, name).table
+        assert list(t.columns) == ["definition", "by", "stratum", "n", "n_patients", "cases",
+                                   "prevalence", "ci_low", "ci_high", "method"]
+        assert t.prevalence.between(0, 1).all() and (t.cases <= t.n).all()
+        assert ((t.ci_low <= t.prevalence) & (t.prevalence <= t.ci_high)).all()
+    any_pain = prevalence(cohort, "any_pain").table.prevalence.iloc[0]
+    moderate = prevalence(cohort, "moderate_pain").table.prevalence.iloc[0]
+    period = prevalence(cohort, "any_pain", at="period").table.prevalence.iloc[0]
+    assert moderate < any_pain <= period  # nested definitions, longer period
+
+
+def test_prevalence_timing_and_stage_strata(cohort: apc.Cohort) -> None:
+    window = prevalence(cohort, "any_pain", at=(150, 250)).table.iloc[0]
+    assert window.n < cohort.n_patients  # only patients with a visit in the window
+    visits = prevalence(cohort, "any_pain", at="visits", by="kings_stage", n_boot=200).table
+    assert visits.method.eq("cluster-bootstrap").all()
+    assert (visits.n >= visits.n_patients).all()
+    assert set(visits.stratum) >= {"all", "kings 1", "kings 4"}
+    dep = prevalence(cohort, "any_pain", by="depression").table.set_index("stratum")
+    assert dep.loc["HADS-D >= 8", "prevalence"] > dep.loc["HADS-D < 8", "prevalence"]
+
+
+def test_direct_standardisation_by_hand() -> None:
+    c = apc.simulate_cohort(800, seed=62)
+    std = pd.DataFrame({"age_band": ["[50, 60)", "[60, 70)"] * 2,
+                        "sex": ["male", "male", "female", "female"], "weight": [3, 1, 1, 3]})
+    t = prevalence(c, "any_pain", by="age_band", standard=std).table
+    row = t[t.stratum == "standardised"].iloc[0]
+    b = c.baseline()
+    b = b.assign(band=pd.cut(b.age_at_onset, [0, 50, 60, 70, 80, 120], right=False).astype(str),
+                 case=(b.vas_pain > 0).astype(float))
+    num = den = var = 0.0
+    for _, s in std.iterrows():
+        cell = b[(b.band == s.age_band) & (b.sex == s.sex)].case
+        if cell.empty:  # strata absent from the cohort are left out (documented)
+            continue
+        num += s.weight * cell.mean()
+        den += s.weight
+        var += s.weight**2 * cell.mean() * (1 - cell.mean()) / len(cell)
+    assert row.prevalence == pytest.approx(num / den, rel=1e-12)
+    assert row.ci_high - row.prevalence == pytest.approx(1.959963985 * np.sqrt(var) / den,
+                                                         rel=1e-6)
+    with pytest.raises(ValueError, match="no stratum of the standard population"):
+        prevalence(c, "any_pain", standard=std.assign(age_band="[50.0, 60.0)"))
+
+
+def test_user_definition_and_unknowns(cohort: apc.Cohort) -> None:
+    def severe_vas(c: apc.Cohort) -> pd.DataFrame:
+        s = c.scores("vas_pain", "total")
+        return s.assign(case=(s.value >= 7).astype(float))[["patient_id", "day", "case"]]
+
+    register_definition("vas_7", severe_vas, "VAS >= 7", replace=True)
+    assert prevalence(cohort, "vas_7").table.prevalence.iloc[0] < 0.1
+    with pytest.raises(ValueError, match="unknown definition"):
+        prevalence(cohort, "pain_of_the_soul")
+    with pytest.raises(ValueError, match="unknown stratum"):
+        prevalence(cohort, "any_pain", by="shoe_size")
+
+
+def test_pain_determinants(cohort: apc.Cohort) -> None:
+    import statsmodels.formula.api as smf
+
+    t = pain_determinants(cohort, covariates=("onset_site", "hads_d", "age_at_onset"))
+    assert t.attrs["n"] + t.attrs["n_dropped"] == cohort.n_patients
+    # spinal, the first category, is the reference: bulbar onset has less pain (generator)
+    bulbar = t[t.term.str.contains("bulbar")].iloc[0]
+    assert bulbar.odds_ratio < 1 and bulbar.ci_high < 1
+    hads = t[t.term == "hads_d"].iloc[0]
+    assert hads.odds_ratio > 1 and hads.p_value < 0.001
+    b = cohort.baseline().assign(case=lambda d: (d.vas_pain > 0).astype(float))
+    ref = smf.logit("case ~ C(onset_site) + hads_d + age_at_onset", b.dropna(
+        subset=["vas_pain", "hads_d"])).fit(disp=False)
+    np.testing.assert_allclose(t.estimate.to_numpy(), ref.params.to_numpy()[1:], rtol=1e-8)
+
+
+def test_prevalence_plot_returns_axes(cohort: apc.Cohort) -> None:
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    out = prevalence(cohort, "any_pain", by="onset_site").plot(ax=ax)
+    assert out is ax and len(ax.get_yticklabels()) == 5
+    plt.close(fig)
+
+
+# --- Table 1 ------------------------------------------------------------------------------------
+@pytest.fixture
+def small() -> pd.DataFrame:
+    return pd.DataFrame({
+        "grp": ["a"] * 6 + ["b"] * 6,
+        "x": [1.0, 2.0, 3.0, 4.0, 5.0, np.nan, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0],
+        "sex": ["male", "female", "male", "male", None, "male",
+                "female", "female", "male", "female", "female", "female"],
+    })
+
+
+def test_table_one_by_hand(small: pd.DataFrame) -> None:
+    t = table_one(small, groupby="grp", continuous=["x"], categorical=["sex"], normal=["x"])
+    tab = t.table.set_index(["variable", "level", "column"])
+    a = tab.loc[("x", "", "a")]
+    assert a["n"] == 5 and a["mean"] == 3.0 and a["sd"] == pytest.approx(np.std([1, 2, 3, 4, 5],
+                                                                                 ddof=1))
+    assert tab.loc[("x", "missing", "a"), "count"] == 1
+    assert tab.loc[("sex", "male", "a"), "count"] == 4
+    assert tab.loc[("sex", "male", "a"), "percent"] == pytest.approx(80.0)
+    assert tab.loc[("sex", "missing", "a"), "count"] == 1
+    assert tab.loc[("sex", "female", "overall"), "count"] == 6
+    tests = t.tests.set_index("variable")
+    welch = stats.ttest_ind([1, 2, 3, 4, 5], [2, 4, 6, 8, 10, 12], equal_var=False)
+    assert tests.loc["x", "test"] == "Welch t-test"
+    assert tests.loc["x", "p_value"] == pytest.approx(welch.pvalue)
+    smd = abs(3 - 7) / np.sqrt((np.var([1, 2, 3, 4, 5], ddof=1) + np.var([2, 4, 6, 8, 10, 12],
+                                                                           ddof=1)) / 2)
+    assert tests.loc["x", "smd"] == pytest.approx(smd)
+    # 2 x 2 table with small expected counts -> Fisher
+    fisher = stats.fisher_exact([[1, 5], [4, 1]])
+    assert tests.loc["sex", "test"] == "Fisher exact"
+    assert tests.loc["sex", "p_value"] == pytest.approx(fisher.pvalue)
+    p1, p2 = np.array([1 / 5, 4 / 5]), np.array([5 / 6, 1 / 6])
+    binary = abs(p1[1] - p2[1]) / np.sqrt((p1[1] * p1[0] + p2[1] * p2[0]) / 2)
+    assert tests.loc["sex", "smd"] == pytest.approx(binary)
+    assert smd_categorical(p1, p2) == pytest.approx(binary)
+
+
+def test_table_one_normality_rule_and_exports(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    d = pd.DataFrame({"g": rng.choice(["u", "v", "w"], 300), "normal": rng.normal(50, 10, 300),
+                      "skewed": rng.exponential(2.0, 300)})
+    t = table_one(d, groupby="g", continuous=["normal", "skewed"], categorical=[])
+    tests = t.tests.set_index("variable")
+    assert tests.loc["normal", "test"] == "one-way ANOVA"
+    assert tests.loc["skewed", "test"] == "Kruskal-Wallis"
+    shown = t.display()
+    assert "normal, mean (SD)" in set(shown.variable) and "skewed, median [IQR]" in set(
+        shown.variable)
+    assert "<table" in t.to_html() and "tabular" in t.to_latex()
+    assert pd.read_csv(t.to_csv(tmp_path / "t1.csv")).shape[0] == len(shown)
+
+
+def test_table_one_on_cohort_suppresses_small_counts(cohort: apc.Cohort) -> None:
+    small = apc.simulate_cohort(60, seed=63)
+    shown = table_one(small, groupby="pain").display(k=5)
+    text = shown.to_string()
+    counts = shown[shown.level != ""][["overall", "no pain", "pain"]].to_numpy().ravel()
+    for cell in counts:
+        if cell and cell[0].isdigit():
+            assert int(cell.split()[0]) == 0 or int(cell.split()[0]) >= 5, text
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 30), min_size=2, max_size=3), min_size=2, max_size=5),
+       st.integers(2, 10))
+def test_suppression_never_leaks_a_small_count(cells: list[list[int]], k: int) -> None:
+    """Hidden cells are not determined by the totals shown (row totals = overall column,
+    column totals = group sizes): no small hidden count is a linear function of shown data."""
+    width = min(len(r) for r in cells)
+    m = np.array([r[:width] for r in cells])  # levels x groups
+    levels, groups = m.shape
+    rows = []
+    for i in range(levels):
+        for j in range(groups):
+            rows.append({"variable": "v", "level": f"L{i}", "column": f"g{j}", "count": m[i, j]})
+        rows.append({"variable": "v", "level": f"L{i}", "column": "overall",
+                     "count": m[i].sum()})
+    hidden = _suppressed(pd.DataFrame(rows), k)
+    hidden_levels = {int(level[1:]) for _, level in hidden}
+    for i in range(levels):
+        if any(0 < c < k for c in list(m[i]) + [m[i].sum()]):
+            assert i in hidden_levels
+    # unknowns: hidden cells (levels x (groups + overall)); equations: column sums (shown n)
+    # and overall = sum of groups for each hidden level
+    unknowns = [(i, j) for i in sorted(hidden_levels) for j in range(groups + 1)]
+    if not unknowns:
+        return
+    index = {u: p for p, u in enumerate(unknowns)}
+    eqs = []
+    for j in range(groups + 1):  # column totals are shown
+        e = np.zeros(len(unknowns))
+        for i in hidden_levels:
+            e[index[(i, j)]] = 1
+        eqs.append(e)
+    for i in hidden_levels:  # overall = sum of the groups
+        e = np.zeros(len(unknowns))
+        e[index[(i, groups)]] = 1
+        for j in range(groups):
+            e[index[(i, j)]] = -1
+        eqs.append(e)
+    A = np.array(eqs)
+    rank = np.linalg.matrix_rank(A)
+    for (i, j), p in index.items():
+        value = m[i, j] if j < groups else m[i].sum()
+        if 0 < value < k:
+            unit = np.zeros(len(unknowns))
+            unit[p] = 1
+            determined = np.linalg.matrix_rank(np.vstack([A, unit])) == rank
+            assert not determined, (m, k, (i, j))
+
+
+# --- meta-analysis vs metafor --------------------------------------------------------------------
+REF = pd.read_csv(META / "reference.csv")
+CASES = sorted(set(zip(REF["dataset"], REF["transform"], REF["method"], REF["test"],
+                       strict=True)))
+
+
+@pytest.mark.parametrize(("dataset", "transform", "method", "test"), CASES,
+                         ids=["-".join(c) for c in CASES])
+def test_meta_prevalence_agrees_with_metafor(dataset: str, transform: str, method: str,
+                                             test: str) -> None:
+    d = pd.read_csv(META / f"{dataset}.csv")
+    r = REF[(REF["dataset"] == dataset) & (REF["transform"] == transform)
+            & (REF["method"] == method) & (REF["test"] == test)].set_index("quantity")["value"]
+    ci = "hartung-knapp" if test == "knha" else "wald"
+    res = meta_prevalence(d, transform=transform, method=method, ci=ci, moderators=["year"],
+                          subgroup="bpi")
+    tr, p = res.pooled_transformed, res.pooled
+    ours = {"estimate": tr["estimate"], "se": tr["se"], "ci_low": tr["ci_low"],
+            "ci_high": tr["ci_high"], "pi_low": tr["pi_low"], "pi_high": tr["pi_high"],
+            "tau2": res.tau2, "i2": res.i2, "h2": res.h2, "q": res.q, "q_pvalue": res.q_pvalue,
+            "p_estimate": p["estimate"], "p_ci_low": p["ci_low"], "p_ci_high": p["ci_high"],
+            "p_pi_low": p["pi_low"], "p_pi_high": p["pi_high"], "tau2_ci_low": res.tau2_ci[0],
+            "tau2_ci_high": res.tau2_ci[1], "i2_ci_low": res.i2_ci[0],
+            "i2_ci_high": res.i2_ci[1]}
+    for i, row in enumerate(res.table.itertuples(), start=1):
+        ours[f"yi_{i}"], ours[f"vi_{i}"], ours[f"weight_{i}"] = row.yi, row.vi, row.weight
+    reg = res.regression.set_index("term")
+    ours.update({"year_b0": reg.loc["intercept", "estimate"], "year_b1": reg.loc["year",
+                                                                                "estimate"],
+                 "year_se0": reg.loc["intercept", "std_error"],
+                 "year_se1": reg.loc["year", "std_error"], "year_qm": res.moderator_test[
+                     "statistic"], "year_qmp": res.moderator_test["p_value"],
+                 "year_tau2": res.moderator_test["tau2"], "bpi_qm": res.subgroup_test[
+                     "statistic"], "bpi_qmp": res.subgroup_test["p_value"]})
+    if method == "REML":
+        fit = meta.rma(res.table.yi, res.table.vi, method="REML")
+        ours["tau2_se"] = fit.tau2_se
+    compared = 0
+    for name, value in r.items():
+        if name not in ours:
+            continue
+        np.testing.assert_allclose(ours[name], value, rtol=1e-6, atol=1e-10, err_msg=name)
+        compared += 1
+    assert compared >= 40
+
+
+def test_meta_prevalence_on_the_bundled_studies_is_close_to_the_published_pool() -> None:
+    """14 of the 21 studies of Hurwitz 2021: pooled 60% (50-69%), I2 94% published."""
+    studies = load_pain_prevalence_studies()
+    r = meta_prevalence(studies)
+    assert 0.5 <= r.pooled["estimate"] <= 0.69 and r.i2 > 90
+    assert r.pooled["pi_low"] < r.pooled["ci_low"] < r.pooled["estimate"] < r.pooled["ci_high"]
+    assert r.table.weight.sum() == pytest.approx(100)
+    assert "pooled prevalence" in r.summary()
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    assert r.plot(ax=ax, reference=(0.60, 0.50, 0.69)) is ax
+    plt.close(fig)
+
+
+def test_continuity_rule_and_bad_input() -> None:
+    y, v = meta.effect_sizes([0, 10], [10, 10], "logit")
+    assert y[0] == pytest.approx(np.log(0.5 / 10.5)) and v[0] == pytest.approx(1 / 0.5 + 1 / 10.5)
+    assert y[1] == pytest.approx(np.log(10.5 / 0.5))
+    y, v = meta.effect_sizes([0], [10], "double_arcsine")
+    assert np.isfinite(y).all() and v[0] == pytest.approx(1 / 42)
+    with pytest.raises(ValueError, match="events"):
+        meta.effect_sizes([11], [10])
+    with pytest.raises(ValueError, match="whole numbers"):
+        meta_prevalence(pd.DataFrame({"events": [1.5, 2], "n": [10, 10]}))
+
+
+def test_bundled_dataset_and_manifest() -> None:
+    s = load_pain_prevalence_studies()
+    assert len(s) == 14 and (s.events <= s.n).all()
+    derived = s[s.count_source == "derived"]
+    assert (derived.events == (derived.n * derived.percent_reported / 100).round()).all()
+    reported = s[s.count_source == "reported"]
+    assert set(reported.author.str[:5]) >= {"Chiò", "Åkerb", "Vogt"}
+    m = manifest()
+    assert "pain_prevalence_studies" in set(m.dataset) and m.references.str.len().gt(20).all()

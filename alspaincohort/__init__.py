@@ -22,13 +22,16 @@ __all__ = [
     "AlsPainCohortError",
     "Cohort",
     "CohortValidationError",
+    "depression_adjustment",
     "InstrumentRangeError",
     "ParameterError",
     "SchemaError",
     "instruments",
     "load_proact",
     "load_tabular",
+    "mediation",
     "meta_prevalence",
+    "pain_depression_association",
     "pain_determinants",
     "prevalence",
     "schema",
@@ -42,6 +45,9 @@ _ANALYSES = {
     "pain_determinants": ".analysis.prevalence",
     "table_one": ".analysis.table_one",
     "meta_prevalence": ".analysis.meta_prevalence",
+    "depression_adjustment": ".analysis.depression",
+    "mediation": ".analysis.depression",
+    "pain_depression_association": ".analysis.depression",
 }
 
 

@@ -85,3 +85,30 @@ def prevalence_plot(table: Any, ax: Any = None, title: str | None = None) -> Any
     if title:
         ax.set_title(title)
     return ax
+
+
+def coefficient_plot(table: Any, ax: Any = None, title: str | None = None) -> Any:
+    """Estimates with CIs across models (a table with model, estimate, ci_low, ci_high)."""
+    ax = _axes(ax, (6, 0.5 * len(table) + 1.5))
+    y = np.arange(len(table))[::-1]
+    est = table["estimate"].to_numpy(float)
+    ax.errorbar(est, y, xerr=[est - table["ci_low"].to_numpy(float),
+                              table["ci_high"].to_numpy(float) - est], fmt="o", capsize=3)
+    ax.axvline(0, color="0.5", lw=0.8, ls="--")
+    ax.set_yticks(y)
+    ax.set_yticklabels(table["model"])
+    ax.set_xlabel("coefficient (95% CI)")
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+def sensitivity_plot(sensitivity: Any, ax: Any = None) -> Any:
+    """Indirect effect as a function of the mediator-outcome error correlation rho."""
+    ax = _axes(ax, (5, 3.5))
+    ax.plot(sensitivity["rho"], sensitivity["acme"], color="C0")
+    ax.axhline(0, color="0.5", lw=0.8, ls="--")
+    ax.axvline(0, color="0.5", lw=0.8, ls=":")
+    ax.set_xlabel("sensitivity parameter ρ")
+    ax.set_ylabel("indirect effect (ACME)")
+    return ax

@@ -1,0 +1,459 @@
+"""Depression as covariate, confounder and mediator of pain's effect on quality of life.
+
+- :func:`depression_adjustment`: the exposure (pain) coefficient in nested models - unadjusted,
+  + covariates, + depression, + pain x depression - with change-in-estimate and tests between
+  models. Baseline design: OLS with HC3 robust SEs (R ``lm`` + ``sandwich::vcovHC``, the
+  default type) and likelihood-ratio tests; repeated design: GEE (exchangeable or AR(1),
+  robust SEs, :class:`alspaincohort.stats.gee.GEE`, checked against geepack) with robust Wald
+  tests, or the mixed-model engine (random intercept, ML) with likelihood-ratio tests.
+- :func:`mediation`: natural direct and indirect effects of a linear mediator / outcome model
+  pair (no exposure-mediator interaction): NIE = a b, NDE = c', proportion mediated; patient
+  bootstrap CIs (percentile and BCa); Imai, Keele & Yamamoto (2010, Stat Sci 25:51) sensitivity
+  to an unmeasured mediator-outcome confounder, ACME(rho) = a (s_y / s_m)
+  (rho_tilde - rho sqrt((1 - rho_tilde^2) / (1 - rho^2))), with s_m, s_y the residual SDs of
+  the mediator model and of the outcome model without the mediator and rho_tilde the
+  correlation of those residuals.
+- :func:`pain_depression_association`: odds ratios of pain given depression case status and of
+  depression given pain (crude and adjusted), with the instrument and cut-off in the output.
+
+Variables are named as in :data:`VARIABLES` (pain, depression and QoL scores at a visit) or are
+baseline() columns (age_at_onset, sex, onset_site, ...). Missing values: listwise deletion on
+the variables of the largest model, reported (``n_dropped``); ``missing="mice"`` instead pools
+``n_imputations`` chained-equation imputations (statsmodels MICE) with Rubin's rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .. import instruments as ins
+from ..cohort import Cohort
+
+VARIABLES: dict[str, tuple[str, str]] = {
+    "alsaq40": ("alsaq40", "summary_index"),
+    "vas_pain": ("vas_pain", "total"),
+    "nrs_pain": ("nrs_pain", "total"),
+    "bpi_severity": ("bpi", "severity"),
+    "bpi_interference": ("bpi", "interference"),
+    "hads_d": ("hads", "d"),
+    "hads_a": ("hads", "a"),
+    "adi12": ("adi12", "total"),
+    "bdi2": ("bdi2", "total"),
+    "alsfrs_r": ("alsfrs_r", "total"),
+}
+ALIASES = {"age": "age_at_onset"}
+Z = 1.959963984540054
+
+
+def analysis_frame(cohort: Cohort, variables: Sequence[str], design: str = "baseline",
+                   window_days: int = 30) -> pd.DataFrame:
+    """One row per patient (baseline: values at the visit nearest day 0 within
+    ``window_days``) or per visit (repeated: visits where every visit-level variable is
+    measured), with patient_id, day (repeated only) and the requested variables."""
+    names = [ALIASES.get(v, v) for v in variables]
+    visit_vars = [v for v in names if v in VARIABLES]
+    patient_vars = [v for v in names if v not in VARIABLES]
+    b = cohort.baseline(window_days).set_index("patient_id")
+    unknown = [v for v in patient_vars if v not in b.columns]
+    if unknown:
+        raise ValueError(f"unknown variable(s) {unknown}: use {sorted(VARIABLES)} or baseline() "
+                         "columns")
+    if design == "baseline":
+        out = pd.DataFrame(index=b.index)
+        for v in visit_vars:
+            out[v] = out.index.map(cohort._baseline_rows(*VARIABLES[v], window_days))
+        for v in patient_vars:
+            out[v] = b[v]
+        return out.reset_index()
+    if design != "repeated":
+        raise ValueError("design must be 'baseline' or 'repeated'")
+    frame = None
+    for v in visit_vars:
+        s = cohort.scores(*VARIABLES[v]).rename(columns={"value": v})
+        frame = s if frame is None else frame.merge(s, on=["patient_id", "day"], how="outer")
+    if frame is None:
+        raise ValueError("the repeated design needs at least one visit-level variable")
+    for v in patient_vars:
+        frame[v] = frame["patient_id"].map(b[v])
+    return frame.sort_values(["patient_id", "day"], kind="stable", ignore_index=True)
+
+
+def _formula_terms(d: pd.DataFrame, columns: Sequence[str]) -> list[str]:
+    terms = []
+    for c in columns:
+        if pd.api.types.is_numeric_dtype(d[c]) and not pd.api.types.is_bool_dtype(d[c]):
+            terms.append(c)
+        else:
+            terms.append(f"C({c})")
+    return terms
+
+
+@dataclass
+class DepressionAdjustmentResult:
+    """The exposure coefficient across nested models.
+
+    Attributes
+    ----------
+    table : DataFrame
+        model (unadjusted, covariates, depression, interaction), method, term, estimate,
+        std_error, ci_low, ci_high, p_value, n, change_pct (change of the exposure estimate
+        from the previous model, %), test (vs the previous model), statistic, df,
+        test_p_value. The interaction model adds a row for the pain x depression term.
+    models : dict
+        The fitted model objects by model name.
+    n_dropped : int
+        Rows left out for missing values (listwise, common to all models).
+    """
+
+    table: pd.DataFrame
+    models: dict[str, Any]
+    n_dropped: int
+    exposure: str
+    depression: str
+    outcome: str
+    method: str
+    pooled: pd.DataFrame | None = None
+
+    def plot(self, ax: Any = None) -> Any:
+        from ..plots import coefficient_plot
+
+        return coefficient_plot(self.table[self.table.term == self.exposure], ax=ax,
+                                title=f"{self.exposure} -> {self.outcome} ({self.method})")
+
+    def _repr_html_(self) -> str:
+        return self.table.round(4).to_html(index=False)
+
+
+MODEL_NAMES = ("unadjusted", "covariates", "depression", "interaction")
+
+
+def depression_adjustment(
+    cohort: Cohort, outcome: str = "alsaq40", exposure: str = "vas_pain",
+    depression: str = "hads_d",
+    covariates: Sequence[str] = ("age", "sex", "onset_site", "alsfrs_r"),
+    design: str = "baseline", method: str | None = None, cov_struct: str = "exchangeable",
+    missing: str = "listwise", n_imputations: int = 20, seed: int = 0,
+) -> DepressionAdjustmentResult:
+    """The pain coefficient on QoL with and without depression in the model.
+
+    ``method``: "ols" (baseline default), "gee" (repeated default) or "mixed" (repeated).
+    ``missing``: "listwise" (default, reported) or "mice" (baseline OLS only).
+    """
+    method = method or ("ols" if design == "baseline" else "gee")
+    covs = [ALIASES.get(c, c) for c in covariates]
+    d0 = analysis_frame(cohort, [outcome, exposure, depression, *covs], design)
+    used = [outcome, exposure, depression, *covs]
+    d = d0.dropna(subset=used).reset_index(drop=True)
+    n_dropped = len(d0) - len(d)
+    cov_terms = _formula_terms(d, covs)
+    rhs = {
+        "unadjusted": [exposure],
+        "covariates": [exposure, *cov_terms],
+        "depression": [exposure, *cov_terms, depression],
+        "interaction": [exposure, *cov_terms, depression, f"{exposure}:{depression}"],
+    }
+    models: dict[str, Any] = {}
+    rows = []
+    previous: Any = None
+    for name in MODEL_NAMES:
+        formula = f"{outcome} ~ " + " + ".join(rhs[name])
+        fit, est, cov, llf = _fit(method, d, formula, cov_struct)
+        models[name] = fit
+        names = list(est.index)
+        test: Any = np.nan
+        stat = df = pval = np.nan
+        if previous is not None:
+            added = [t for t in names if t not in previous[0].index]
+            test, stat, df, pval = _compare(method, previous, (est, cov, llf), added)
+        for term in [exposure] + ([f"{exposure}:{depression}"] if name == "interaction"
+                                  else []):
+            se = float(np.sqrt(cov.loc[term, term]))
+            z = float(est[term]) / se
+            rows.append({"model": name, "method": method, "term": term,
+                         "estimate": float(est[term]), "std_error": se,
+                         "ci_low": float(est[term]) - Z * se, "ci_high": float(est[term]) + Z * se,
+                         "p_value": float(2 * stats.norm.sf(abs(z))), "n": len(d),
+                         "change_pct": np.nan, "test": test, "statistic": stat, "df": df,
+                         "test_p_value": pval})
+        previous = (est, cov, llf)
+    table = pd.DataFrame(rows)
+    expo = table[table.term == exposure].reset_index()
+    for i in range(1, len(expo)):
+        prev = expo.loc[i - 1, "estimate"]
+        table.loc[expo.loc[i, "index"], "change_pct"] = 100 * (expo.loc[i, "estimate"] - prev) \
+            / prev if prev != 0 else np.nan
+    result = DepressionAdjustmentResult(table, models, n_dropped, exposure, depression, outcome,
+                                        method)
+    if missing == "mice":
+        if design != "baseline":
+            raise ValueError("multiple imputation is available for the baseline design")
+        result.pooled = _mice(d0[used], outcome, rhs, exposure, n_imputations, seed)
+    elif missing != "listwise":
+        raise ValueError("missing must be 'listwise' or 'mice'")
+    return result
+
+
+def _fit(method: str, d: pd.DataFrame, formula: str, cov_struct: str
+         ) -> tuple[Any, pd.Series, pd.DataFrame, float]:
+    import statsmodels.formula.api as smf
+
+    if method == "ols":
+        fit = smf.ols(formula, d).fit(cov_type="HC3")
+        return fit, fit.params, fit.cov_params(), float(fit.llf)
+    if method == "gee":
+        from ..stats.gee import GEE
+
+        fit = GEE(cov_struct).fit(d, formula, "patient_id")
+        return fit, fit.params_, fit.cov_params_, float("nan")
+    if method == "mixed":
+        import warnings
+
+        from ..stats.design import ModelWarning
+        from ..stats.lmm import LinearMixedModel
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ModelWarning)
+            fit = LinearMixedModel(reml=False).fit(d, formula, "patient_id")
+        return fit, fit.fe_params_, fit.cov_params_, float(fit.llf_)
+    raise ValueError("method must be 'ols', 'gee' or 'mixed'")
+
+
+def _compare(method: str, small: tuple[Any, ...], big: tuple[Any, ...],
+             added: list[str]) -> tuple[str, float, float, float]:
+    est, cov, llf = big
+    if method in ("ols", "mixed"):
+        stat = 2 * (llf - small[2])
+        return "likelihood ratio", float(stat), float(len(added)), float(stats.chi2.sf(
+            stat, len(added)))
+    b = est[added].to_numpy()
+    V = cov.loc[added, added].to_numpy()
+    stat = float(b @ np.linalg.solve(V, b))
+    return "robust Wald", stat, float(len(added)), float(stats.chi2.sf(stat, len(added)))
+
+
+def _mice(d: pd.DataFrame, outcome: str, rhs: dict[str, list[str]], exposure: str,
+          m: int, seed: int) -> pd.DataFrame:
+    """Rubin-pooled exposure coefficients of each model over m chained-equation imputations."""
+    # statsmodels' MICE draws from NumPy's global generator and takes no Generator: seed it for
+    # reproducibility and restore the caller's global state afterwards (no side effects)
+    saved = np.random.get_state()  # noqa: NPY002 - restored below
+    np.random.seed(seed)  # noqa: NPY002 - statsmodels MICE accepts no Generator
+    try:
+        return _mice_pooled(d, outcome, rhs, exposure, m)
+    finally:
+        np.random.set_state(saved)  # noqa: NPY002 - the caller's global state
+
+
+def _mice_pooled(d: pd.DataFrame, outcome: str, rhs: dict[str, list[str]], exposure: str,
+                 m: int) -> pd.DataFrame:
+    import statsmodels.formula.api as smf
+    from statsmodels.imputation import mice
+
+    data = d.copy()
+    cats = [c for c in data.columns if not pd.api.types.is_numeric_dtype(data[c])]
+    dummies = pd.get_dummies(data[cats].astype("category"), drop_first=True, dtype=float) \
+        if cats else pd.DataFrame(index=data.index)
+    num = pd.concat([data.drop(columns=cats).astype(float), dummies], axis=1)
+    num.columns = [str(c).replace(" ", "_") for c in num.columns]
+    imp = mice.MICEData(num)
+    rows = []
+    draws: dict[str, list[tuple[float, float]]] = {k: [] for k in rhs}
+    for _ in range(m):
+        imp.update_all()
+        filled = imp.data
+        for name, terms in rhs.items():
+            cols = []
+            for t in terms:
+                if t.startswith("C("):
+                    var = t[2:-1]
+                    cols += [c for c in filled.columns if c.startswith(var + "_")]
+                else:
+                    cols.append(t)
+            fit = smf.ols(f"{outcome} ~ " + " + ".join(cols), filled).fit()
+            draws[name].append((float(fit.params[exposure]), float(fit.bse[exposure]) ** 2))
+    for name, values in draws.items():
+        q = np.array([v[0] for v in values])
+        u = np.array([v[1] for v in values])
+        qbar, ubar, b = q.mean(), u.mean(), q.var(ddof=1)
+        t = ubar + (1 + 1 / m) * b
+        r = (1 + 1 / m) * b / ubar if ubar > 0 else np.inf
+        dof = (m - 1) * (1 + 1 / r) ** 2 if r > 0 else np.inf
+        crit = stats.t.ppf(0.975, dof)
+        rows.append({"model": name, "term": exposure, "estimate": qbar, "std_error": np.sqrt(t),
+                     "ci_low": qbar - crit * np.sqrt(t), "ci_high": qbar + crit * np.sqrt(t),
+                     "df": dof, "n_imputations": m})
+    return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------------------------------------
+@dataclass
+class MediationResult:
+    """Natural direct and indirect effects per unit of exposure.
+
+    Attributes
+    ----------
+    table : DataFrame
+        effect (indirect, direct, total, proportion_mediated), estimate, ci_low, ci_high
+        (percentile), bca_low, bca_high (BCa), n_boot.
+    sensitivity : DataFrame
+        rho, acme: the indirect effect under a mediator-outcome error correlation rho.
+    rho_at_zero : float
+        The rho at which the indirect effect vanishes (= rho_tilde).
+    """
+
+    table: pd.DataFrame
+    sensitivity: pd.DataFrame
+    rho_at_zero: float
+    n: int
+    n_dropped: int
+    boot: np.ndarray = field(repr=False)
+
+    def plot(self, ax: Any = None) -> Any:
+        from ..plots import sensitivity_plot
+
+        return sensitivity_plot(self.sensitivity, ax=ax)
+
+    def _repr_html_(self) -> str:
+        return self.table.round(4).to_html(index=False)
+
+
+def _mediation_estimates(X_m: np.ndarray, m: np.ndarray, X_y: np.ndarray, y: np.ndarray
+                         ) -> np.ndarray:
+    a = np.linalg.lstsq(X_m, m, rcond=None)[0][1]
+    coef = np.linalg.lstsq(X_y, y, rcond=None)[0]
+    direct, b = coef[1], coef[2]
+    nie = a * b
+    total = direct + nie
+    return np.array([nie, direct, total, nie / total if total != 0 else np.nan])
+
+
+def mediation(cohort: Cohort, exposure: str = "vas_pain", mediator: str = "hads_d",
+              outcome: str = "alsaq40",
+              covariates: Sequence[str] = ("age", "sex", "onset_site", "alsfrs_r"),
+              n_boot: int = 1000, seed: int | None = 0, level: float = 0.95,
+              rho: Sequence[float] = tuple(np.round(np.arange(-0.9, 0.91, 0.05), 2))
+              ) -> MediationResult:
+    """Mediation of the exposure's effect on the outcome through the mediator (baseline data,
+    linear models: mediator ~ exposure + covariates; outcome ~ exposure + mediator +
+    covariates). Bootstrap resamples patients with ``numpy.random.default_rng(seed)``."""
+    covs = [ALIASES.get(c, c) for c in covariates]
+    d0 = analysis_frame(cohort, [outcome, exposure, mediator, *covs], "baseline")
+    d = d0.dropna().reset_index(drop=True)
+    cov_x = pd.get_dummies(d[covs], drop_first=True, dtype=float).to_numpy(float) if covs else \
+        np.zeros((len(d), 0))
+    one = np.ones((len(d), 1))
+    x = d[exposure].to_numpy(float)[:, None]
+    mm = d[mediator].to_numpy(float)
+    yy = d[outcome].to_numpy(float)
+    X_m = np.hstack([one, x, cov_x])
+    X_y = np.hstack([one, x, mm[:, None], cov_x])
+    est = _mediation_estimates(X_m, mm, X_y, yy)
+    rng = np.random.default_rng(seed)
+    n = len(d)
+    boot = np.empty((n_boot, 4))
+    for i in range(n_boot):
+        idx = rng.integers(0, n, n)
+        boot[i] = _mediation_estimates(X_m[idx], mm[idx], X_y[idx], yy[idx])
+    jack = np.empty((n, 4))
+    keep = np.ones(n, dtype=bool)
+    for i in range(n):
+        keep[i] = False
+        jack[i] = _mediation_estimates(X_m[keep], mm[keep], X_y[keep], yy[keep])
+        keep[i] = True
+    alpha = 1 - level
+    pct = np.nanquantile(boot, [alpha / 2, 1 - alpha / 2], axis=0)
+    bca = np.array([_bca(boot[:, j], est[j], jack[:, j], alpha) for j in range(4)])
+    table = pd.DataFrame({"effect": ["indirect", "direct", "total", "proportion_mediated"],
+                          "estimate": est, "ci_low": pct[0], "ci_high": pct[1],
+                          "bca_low": bca[:, 0], "bca_high": bca[:, 1], "n_boot": n_boot})
+    # sensitivity (Imai, Keele & Yamamoto 2010)
+    res_m = mm - X_m @ np.linalg.lstsq(X_m, mm, rcond=None)[0]
+    X_r = np.hstack([one, x, cov_x])
+    res_y = yy - X_r @ np.linalg.lstsq(X_r, yy, rcond=None)[0]
+    a = np.linalg.lstsq(X_m, mm, rcond=None)[0][1]
+    rt = float(np.corrcoef(res_m, res_y)[0, 1])
+    sm_, sy = res_m.std(), res_y.std()
+    rho_arr = np.asarray(rho, dtype=float)
+    acme = a * sy / sm_ * (rt - rho_arr * np.sqrt((1 - rt**2) / (1 - rho_arr**2)))
+    sens = pd.DataFrame({"rho": rho_arr, "acme": acme})
+    return MediationResult(table, sens, rt, n, len(d0) - n, boot)
+
+
+def _bca(boot: np.ndarray, est: float, jack: np.ndarray, alpha: float) -> tuple[float, float]:
+    boot = boot[np.isfinite(boot)]
+    z0 = stats.norm.ppf(np.clip(np.mean(boot < est), 1e-10, 1 - 1e-10))
+    jm = jack.mean()
+    num = ((jm - jack) ** 3).sum()
+    den = 6 * (((jm - jack) ** 2).sum()) ** 1.5
+    acc = num / den if den > 0 else 0.0
+    zs = stats.norm.ppf([alpha / 2, 1 - alpha / 2])
+    adj = stats.norm.cdf(z0 + (z0 + zs) / (1 - acc * (z0 + zs)))
+    lo, hi = np.quantile(boot, adj)
+    return float(lo), float(hi)
+
+
+# ----------------------------------------------------------------------------------------------
+def pain_depression_association(
+    cohort: Cohort, pain: str = "any_pain", depression: str = "hads_d",
+    cutoffs: Sequence[float | str] = (8, 11),
+    covariates: Sequence[str] = ("age", "sex", "onset_site"),
+) -> pd.DataFrame:
+    """Association of pain (a prevalence definition at baseline) and depression case status.
+
+    Returns
+    -------
+    DataFrame, one row per cut-off and direction: instrument, cutoff, direction ("pain given
+    depression" or "depression given pain"), n, p_outcome_exposed, p_outcome_unexposed,
+    risk_ratio, odds_ratio (crude), or_ci_low, or_ci_high (Woolf), p_value (Fisher exact),
+    adjusted_or, adj_ci_low, adj_ci_high (logistic regression on ``covariates``).
+    """
+    import statsmodels.formula.api as smf
+
+    from .prevalence import DEFINITIONS, _select
+
+    key = {"hads_d": "hads", "adi12": "adi12", "bdi2": "bdi2"}
+    if depression not in key:
+        raise ValueError(f"depression must be one of {sorted(key)}")
+    covs = [ALIASES.get(c, c) for c in covariates]
+    d = analysis_frame(cohort, [depression, *covs], "baseline").set_index("patient_id")
+    cases = _select(DEFINITIONS[pain].func(cohort), "baseline", 30).set_index("patient_id")
+    d = d.join(cases["case"].rename("pain"), how="inner").dropna()
+    rows = []
+    for cut in cutoffs:
+        dep = ins.depression_case(d[depression], key[depression], cut)
+        threshold = ins.DEPRESSION_CUTOFFS[(key[depression], "d" if depression == "hads_d"
+                                            else "total")].get(cut, cut) if isinstance(
+            cut, str) else cut
+        frame = d.assign(dep=dep)
+        tab = pd.crosstab(frame["dep"], frame["pain"]).reindex(index=[0.0, 1.0],
+                                                               columns=[0.0, 1.0], fill_value=0)
+        a, b_, c, dd = (tab.loc[1.0, 1.0], tab.loc[1.0, 0.0], tab.loc[0.0, 1.0],
+                        tab.loc[0.0, 0.0])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            odds = (a * dd) / (b_ * c)
+            se = np.sqrt(1 / a + 1 / b_ + 1 / c + 1 / dd)
+        p = stats.fisher_exact(tab.to_numpy()).pvalue
+        terms = " + ".join(_formula_terms(frame, covs))
+        for direction, out, expo in (("pain given depression", "pain", "dep"),
+                                     ("depression given pain", "dep", "pain")):
+            fit = smf.logit(f"{out} ~ {expo}" + (f" + {terms}" if terms else ""),
+                            frame.reset_index()).fit(disp=False)
+            ci = fit.conf_int().loc[expo]
+            exposed = frame[frame[expo] == 1][out].mean()
+            unexposed = frame[frame[expo] == 0][out].mean()
+            rows.append({"instrument": depression, "cutoff": threshold, "direction": direction,
+                         "n": len(frame), "p_outcome_exposed": exposed,
+                         "p_outcome_unexposed": unexposed,
+                         "risk_ratio": exposed / unexposed if unexposed else np.nan,
+                         "odds_ratio": float(odds), "or_ci_low": float(np.exp(np.log(odds)
+                                                                           - Z * se)),
+                         "or_ci_high": float(np.exp(np.log(odds) + Z * se)),
+                         "p_value": float(p), "adjusted_or": float(np.exp(fit.params[expo])),
+                         "adj_ci_low": float(np.exp(ci[0])), "adj_ci_high": float(np.exp(ci[1]))})
+    return pd.DataFrame(rows)

@@ -23,10 +23,13 @@ __all__ = [
     "Cohort",
     "CohortValidationError",
     "depression_adjustment",
+    "first_last_change",
+    "fit_trajectories",
     "InstrumentRangeError",
     "ParameterError",
     "SchemaError",
     "instruments",
+    "latent_trajectories",
     "load_proact",
     "load_tabular",
     "mediation",
@@ -48,6 +51,9 @@ _ANALYSES = {
     "depression_adjustment": ".analysis.depression",
     "mediation": ".analysis.depression",
     "pain_depression_association": ".analysis.depression",
+    "fit_trajectories": ".analysis.trajectories",
+    "first_last_change": ".analysis.trajectories",
+    "latent_trajectories": ".analysis.trajectories",
 }
 
 

@@ -112,3 +112,39 @@ def sensitivity_plot(sensitivity: Any, ax: Any = None) -> Any:
     ax.set_xlabel("sensitivity parameter ρ")
     ax.set_ylabel("indirect effect (ACME)")
     return ax
+
+
+def trajectory_plot(result: Any, ax: Any = None, max_patients: int = 150, seed: int = 0) -> Any:
+    """Spaghetti of observed trajectories (a random sample of patients) with the population
+    mean and its 95% band, per subgroup when the model has one."""
+    ax = _axes(ax, (7, 4.5))
+    d = result.data
+    rng = np.random.default_rng(seed)
+    ids = d["patient_id"].unique()
+    shown = rng.choice(ids, size=min(max_patients, len(ids)), replace=False)
+    for _, g in d[d["patient_id"].isin(shown)].groupby("patient_id"):
+        ax.plot(g["time"], g["value"], color="0.6", lw=0.5, alpha=0.4)
+    curve = result.population_curve()
+    for i, (group, g) in enumerate(curve.groupby("group", sort=True)):
+        ax.fill_between(g["time"], g["ci_low"], g["ci_high"], color=f"C{i}", alpha=0.25)
+        ax.plot(g["time"], g["estimate"], color=f"C{i}", lw=2, label=str(group))
+    if result.by is not None:
+        ax.legend(fontsize=8, frameon=False)
+    ax.set_xlabel(result.time.replace("_", " ") + (" (0 = death)" if result.time ==
+                                                   "months_before_death" else ""))
+    ax.set_ylabel(result.measure)
+    return ax
+
+
+def latent_class_plot(result: Any, ax: Any = None) -> Any:
+    """Class-specific mean curves of a latent-trajectory model, labelled with class shares."""
+    ax = _axes(ax, (6, 4))
+    curves = result.class_curves()
+    shares = result.classes.set_index("class")["share"]
+    for k, g in curves.groupby("class"):
+        ax.plot(g["time"], g["estimate"], lw=2, color=f"C{k}",
+                label=f"class {k} ({100 * shares[k]:.0f}%)")
+    ax.set_xlabel("months")
+    ax.set_ylabel("mean")
+    ax.legend(fontsize=8, frameon=False)
+    return ax

@@ -215,10 +215,12 @@ PRESETS: dict[str, dict[str, Any]] = {
     },
     "high_prevalence": {"pain_prob_reference": 0.85},
     "latent_classes": {
+        # means chosen so that no class reaches the ends of the 0-10 scale within 36 months
+        # of follow-up (clipping would create extra apparent classes)
         "vas_classes": [
             {"prob": 0.5, "intercept_mean": 2.0, "slope_mean": 0.0},
-            {"prob": 0.3, "intercept_mean": 3.5, "slope_mean": 0.35},
-            {"prob": 0.2, "intercept_mean": 7.0, "slope_mean": -0.25},
+            {"prob": 0.3, "intercept_mean": 4.5, "slope_mean": 0.12},
+            {"prob": 0.2, "intercept_mean": 7.5, "slope_mean": -0.12},
         ],
         "vas_intercept_sd": 0.5,
         "vas_slope_sd": 0.03,

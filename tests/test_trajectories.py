@@ -1,0 +1,156 @@
+"""Longitudinal VAS trajectories (issue 8).
+
+References: the generator's truth (slope, random-effect variances, planted classes and change);
+geepack for the GEE fits (``tests/results/trajectories/``: make_data.py -> reference.R); lme4
+through the engine's stored references (``tests/test_engines.py``, the VAS data set there is a
+trajectory model of exactly this form).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+import alspaincohort as apc
+from alspaincohort.analysis.trajectories import (
+    first_last_change,
+    fit_trajectories,
+    latent_trajectories,
+    trajectory_frame,
+)
+from alspaincohort.stats.gee import GEE
+
+matplotlib.use("Agg")
+HERE = Path(__file__).resolve().parent / "results" / "trajectories"
+
+
+def test_slope_and_variances_recovered_across_seeds() -> None:
+    covered, slope_var, icept_var, resid = 0, [], [], []
+    seeds = range(201, 209)
+    for seed in seeds:
+        c = apc.simulate_cohort(400, seed=seed)
+        r = fit_trajectories(c, time="months_since_baseline")
+        row = r.table.set_index("term").loc["time"]
+        truth = c.truth.estimands["vas_slope_mean"]
+        covered += row.ci_low <= truth <= row.ci_high
+        slope_var.append(r.model.cov_re_.loc["time", "time"])
+        icept_var.append(r.model.cov_re_.loc["Intercept", "Intercept"])
+        resid.append(r.model.scale_)
+    assert covered >= 6, covered  # 95% CIs: P(covered <= 5 of 8) ~ 0.6%
+    e = c.truth.estimands
+    assert np.mean(slope_var) == pytest.approx(e["vas_slope_sd"] ** 2, rel=0.2)
+    assert np.mean(icept_var) == pytest.approx(e["vas_intercept_sd"] ** 2, rel=0.1)
+    assert np.mean(resid) == pytest.approx(e["vas_residual_sd"] ** 2, rel=0.05)
+
+
+def test_latent_classes_are_recovered() -> None:
+    c = apc.simulate_cohort(600, seed=9, preset="latent_classes")
+    r = latent_trajectories(c, n_classes=range(1, 5), n_starts=2, seed=3)
+    assert r.n_classes == 3
+    assert r.selection.bic.idxmin() == 2 and (r.selection.entropy <= 1).all()
+    truth = c.truth.patients.set_index("patient_id")
+    post = r.posterior.set_index("patient_id")
+    agree = (truth.loc[post.index, "pain_class"].to_numpy() == post["class"].to_numpy()).mean()
+    assert agree >= 0.9, agree
+    planted = pd.DataFrame(c.truth.params["vas_classes"])
+    np.testing.assert_allclose(r.classes.intercept, planted.intercept_mean, atol=0.25)
+    np.testing.assert_allclose(r.classes.slope, planted.slope_mean, atol=0.03)
+    probs = post.filter(like="p_").to_numpy()
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0)
+    assert ((probs >= 0) & (probs <= 1)).all()
+    assert set(r.class_curves().columns) == {"time", "class", "estimate"}
+
+
+def test_first_last_change_reproduces_a_planted_one_point_change() -> None:
+    c = apc.simulate_cohort(2000, seed=36, vas_slope_mean=0.29, visit_interval_days=104,
+                            visit_jitter_sd_days=0, p_missed_visit=0.0, missing_rate=0.0,
+                            follow_up_min_months=3.5, follow_up_max_months=3.5)
+    r = first_last_change(c)
+    assert r["median_interval_days"] == 104
+    assert r["ci_low"] <= 1.0 <= r["ci_high"]
+    assert r["t_p_value"] < 1e-10 and r["wilcoxon_p_value"] < 1e-10
+    p = r["patients"]
+    assert (p.change == p["last"] - p["first"]).all() and (p.interval_days > 0).all()
+
+
+@pytest.mark.parametrize("structure", ["exchangeable", "ar1"])
+@pytest.mark.parametrize(("model", "formula"), [("linear", "value ~ time"),
+                                                ("by_site", "value ~ time * C(onset_site)")])
+def test_gee_trajectories_agree_with_geepack(structure: str, model: str, formula: str) -> None:
+    ref = pd.read_csv(HERE / "reference.csv", keep_default_na=False)
+    ref = ref[(ref.model == model) & (ref.corstr == structure)]
+    d = pd.read_csv(HERE / "vas_long.csv")
+    fit = GEE(structure).fit(d, formula, "patient_id")
+
+    def r_name(n: str) -> str:
+        n = "(Intercept)" if n == "Intercept" else n
+        return re.sub(r"C\(onset_site\)\[T\.(\w+)\]", r"onset_site\1", n)
+
+    est = fit.params_.rename(index=r_name)
+    se = fit.bse_.rename(index=r_name)
+    coef = ref[ref.quantity == "coef"].set_index("term").value.astype(float)
+    ses = ref[ref.quantity == "se"].set_index("term").value.astype(float)
+    np.testing.assert_allclose(est[coef.index], coef, rtol=1e-6)
+    np.testing.assert_allclose(se[ses.index], ses, rtol=1e-6)
+    alpha = float(ref[ref.quantity == "alpha"].value.iloc[0])
+    np.testing.assert_allclose(fit.alpha_, alpha, rtol=1e-6)
+
+
+def test_fit_trajectories_through_the_api_matches_the_gee_engine() -> None:
+    c = apc.simulate_cohort(300, seed=801)
+    r = fit_trajectories(c, time="months_since_onset", method="gee", by="onset_site")
+    d = pd.read_csv(HERE / "vas_long.csv")
+    direct = GEE("exchangeable").fit(d, "value ~ time * C(onset_site)", "patient_id")
+    np.testing.assert_allclose(r.table.set_index("term").estimate[direct.params_.index],
+                               direct.params_, rtol=1e-9)
+
+
+@pytest.fixture(scope="module")
+def literature() -> apc.Cohort:
+    return apc.simulate_cohort(600, seed=210)
+
+
+def test_population_curve_clocks_splines_and_subgroups(literature: apc.Cohort) -> None:
+    r = fit_trajectories(literature, time="months_since_diagnosis", spline_df=3)
+    curve = r.population_curve([0, 6, 12, 24])
+    assert (curve.ci_low < curve.estimate).all() and (curve.estimate < curve.ci_high).all()
+    linear = fit_trajectories(literature, time="months_since_baseline")
+    b = linear.table.set_index("term").estimate
+    at = linear.population_curve([0.0, 10.0]).estimate.to_numpy()
+    np.testing.assert_allclose(at, [b["Intercept"], b["Intercept"] + 10 * b["time"]])
+    eol = fit_trajectories(literature, time="months_before_death", random="intercept")
+    assert (eol.data.time <= 0).all()
+    sub = fit_trajectories(literature, by="depression")
+    assert set(sub.population_curve().group) == {"HADS-D < 8", "HADS-D >= 8"}
+    pm = fit_trajectories(literature, by="dropout", time="months_since_baseline")
+    assert pm.data.dropout.nunique() == 3
+    assert any("dropout" in t for t in pm.table.term)
+
+
+def test_individual_curves_and_plots(literature: apc.Cohort) -> None:
+    import matplotlib.pyplot as plt
+
+    r = fit_trajectories(literature, time="months_since_baseline")
+    ids = r.data.patient_id.unique()[:3]
+    ind = r.individual_curves(ids, [0, 6, 12])
+    assert len(ind) == 9 and ind.predicted.notna().all()
+    fig, ax = plt.subplots()
+    assert r.plot(ax=ax) is ax
+    plt.close(fig)
+    lat = latent_trajectories(literature, n_classes=(1, 2), n_starts=1)
+    fig, ax = plt.subplots()
+    assert lat.plot(ax=ax) is ax
+    plt.close(fig)
+
+
+def test_trajectory_frame_keeps_patients_with_pain_only(literature: apc.Cohort) -> None:
+    d = trajectory_frame(literature, "vas_pain", "months_since_baseline")
+    pain_free = set(literature.truth.patients.loc[~literature.truth.patients.pain, "patient_id"])
+    assert not set(d.patient_id) & pain_free
+    with pytest.raises(ValueError, match="time must be"):
+        trajectory_frame(literature, time="years")

@@ -36,6 +36,7 @@ __all__ = [
     "meta_prevalence",
     "pain_depression_association",
     "pain_determinants",
+    "power_curve",
     "prevalence",
     "schema",
     "table_one",
@@ -54,6 +55,8 @@ _ANALYSES = {
     "fit_trajectories": ".analysis.trajectories",
     "first_last_change": ".analysis.trajectories",
     "latent_trajectories": ".analysis.trajectories",
+    "simulation_study": ".simulation",
+    "power_curve": ".simulation",
 }
 
 

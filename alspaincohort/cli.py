@@ -1,7 +1,8 @@
 """The ``alspaincohort`` command.
 
 Subcommands: ``simulate`` (draw a synthetic cohort and write it), ``summary`` (validate a cohort
-directory and print its overview), ``validate`` (print every schema breach; exit 1 when any).
+directory and print its overview), ``validate`` (load any input kind and print its load report
+or schema breaches; exit 1 when any), ``power`` (power by sample size from simulations).
 Patient identifiers are never printed: breaches are reported by table, row, column and rule.
 """
 
@@ -79,15 +80,7 @@ def simulate(
     """Draw a synthetic ALS pain cohort with known ground truth and write it to OUT."""
     from .synthetic import simulate_cohort, to_proact
 
-    overrides = {}
-    for item in set_param or []:
-        name, sep, raw = item.partition("=")
-        if not sep:
-            raise typer.BadParameter(f"--set {item!r}: expected NAME=VALUE")
-        try:
-            overrides[name] = json.loads(raw)
-        except json.JSONDecodeError:
-            overrides[name] = raw
+    overrides = _overrides(set_param)
     try:
         cohort = simulate_cohort(n, seed=seed, preset=preset, **overrides)
     except AlsPainCohortError as err:
@@ -153,6 +146,63 @@ def validate(
     typer.echo(f"{path}: {len(breaches)} breach(es)")
     typer.echo(breaches.head(max_rows).to_string(index=False))
     raise typer.Exit(1)
+
+
+@app.command(context_settings={"allow_extra_args": True})
+def power(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", help="Directory for results (resumable).")],
+    n: Annotated[list[int], typer.Option("--n", help="Sample sizes: --n 200 400 800 (or repeat "
+                                         "--n).")],
+    scenario: Annotated[str, typer.Option(help="Preset of the generating scenario.")] =
+    "literature",
+    analysis: Annotated[str, typer.Option(help="pain_hr, vas_slope, vas_slope_difference, "
+                                          "prevalence_difference or qol_pain_effect.")] =
+    "pain_hr",
+    replicates: Annotated[int, typer.Option(help="Replicates per sample size.")] = 500,
+    seed: Annotated[int, typer.Option(help="Seed of the study.")] = 1,
+    target: Annotated[float, typer.Option(help="Target power.")] = 0.8,
+    workers: Annotated[int | None, typer.Option(help="Worker processes (default: cores).")] =
+    None,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address; runs on that "
+                                                  "cluster.")] = None,
+    set_param: Annotated[list[str] | None, typer.Option("--set", help="Override a scenario "
+                                                        "parameter, NAME=JSON_VALUE.")] = None,
+) -> None:
+    """Power by sample size from simulated cohorts; results appended under OUT (a rerun
+    resumes), summary written to OUT/summary.csv and OUT/power.csv."""
+    from .simulation import power_curve
+
+    try:
+        sizes = list(n) + [int(a) for a in ctx.args]
+    except ValueError:
+        raise typer.BadParameter(f"unexpected argument(s) {ctx.args}; sample sizes are "
+                                 "whole numbers") from None
+    overrides = _overrides(set_param)
+    try:
+        res = power_curve({"preset": scenario, **overrides}, analysis, sizes, replicates, seed,
+                          target_power=target, backend="dask" if scheduler else "local",
+                          client=scheduler, n_workers=workers, out=out / "replicates")
+    except AlsPainCohortError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from None
+    res.study.summary.to_csv(out / "summary.csv", index=False)
+    res.table.to_csv(out / "power.csv", index=False)
+    typer.echo(res.table.round(4).to_string(index=False))
+    typer.echo(f"smallest n reaching power {target:g}: {res.smallest_n}")
+
+
+def _overrides(items: list[str] | None) -> dict[str, object]:
+    overrides: dict[str, object] = {}
+    for item in items or []:
+        name, sep, raw = item.partition("=")
+        if not sep:
+            raise typer.BadParameter(f"--set {item!r}: expected NAME=VALUE")
+        try:
+            overrides[name] = json.loads(raw)
+        except json.JSONDecodeError:
+            overrides[name] = raw
+    return overrides
 
 
 def main() -> None:

@@ -148,3 +148,17 @@ def latent_class_plot(result: Any, ax: Any = None) -> Any:
     ax.set_ylabel("mean")
     ax.legend(fontsize=8, frameon=False)
     return ax
+
+
+def power_curve_plot(result: Any, ax: Any = None) -> Any:
+    """Power by sample size with Monte-Carlo CIs and the target power."""
+    ax = _axes(ax, (5.5, 3.8))
+    t = result.table
+    ax.errorbar(t["n_patients"], t["power"], yerr=[t["power"] - t["ci_low"],
+                                                   t["ci_high"] - t["power"]],
+                fmt="o-", capsize=3)
+    ax.axhline(result.target_power, color="0.5", ls="--", lw=0.8)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("patients")
+    ax.set_ylabel(f"power ({result.estimand})")
+    return ax

@@ -31,7 +31,7 @@ Pain
     onset] + log(pain_or_depression) [depressive trait]. Among patients with pain, the pain
     score (0-10, one decimal) at a visit t months after baseline is
     b0 + b1 t + e, with (b0, b1) bivariate normal (vas_* parameters, or class-specific means
-    when vas_classes is set) and e ~ normal(0, vas_residual_sd), kept in [0.1, 10] (a patient
+    when vas_classes is set; bulbar onset adds vas_slope_bulbar_diff to the mean slope) and e ~ normal(0, vas_residual_sd), kept in [0.1, 10] (a patient
     with pain scores at least 1 mm). Patients without pain score 0 throughout. BPI severity =
     pain + normal(0, 0.5) and interference = 0.8 pain + normal(0, 1), clipped to [0, 10]. Pain
     types and body sites are drawn once per patient (1-3 types whose mix depends on onset site,
@@ -370,7 +370,8 @@ def _draw_pain(n: int, p: dict[str, Any], base: dict[str, np.ndarray],
     z0, z1 = rng.standard_normal(n), rng.standard_normal(n)
     rho = p["vas_re_corr"]
     b0 = mu0 + p["vas_intercept_sd"] * z0
-    b1 = mu1 + p["vas_slope_sd"] * (rho * z0 + np.sqrt(1 - rho**2) * z1)
+    b1 = (mu1 + p["vas_slope_bulbar_diff"] * bulbar
+          + p["vas_slope_sd"] * (rho * z0 + np.sqrt(1 - rho**2) * z1))
     before_onset = has_pain & (rng.random(n) < p["p_pain_before_onset"])
     lead = np.round(rng.gamma(2.0, 3.0, n) * DPM).astype(np.int64) + 1
     since_onset = np.floor(rng.random(n) * (-base["onset_day"] + 1)).astype(np.int64)

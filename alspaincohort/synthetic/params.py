@@ -109,6 +109,8 @@ PARAMS: dict[str, Param] = {
         "(DOMAIN.md s1)", "mean VAS slope, points per month since baseline",
     ),
     "vas_slope_sd": Param(0.05, 0, 2, "assumption", "SD of the random slope"),
+    "vas_slope_bulbar_diff": Param(0.0, -2, 2, "assumption",
+                                   "difference of the mean VAS slope, bulbar minus other onset"),
     "vas_re_corr": Param(0.0, -0.99, 0.99, "assumption",
                          "correlation of random intercept and slope"),
     "vas_residual_sd": Param(0.7, 0, 5, "assumption", "within-patient residual SD"),

@@ -28,6 +28,9 @@ vas_intercept_sd, vas_slope_sd, vas_re_corr, vas_residual_sd : float
     Random-effect SDs, their correlation and the residual SD (within class).
 vas_change_over_104_days : float
     vas_slope_mean * 104 / 30.4375, the expected first-to-last change over 104 days.
+vas_slope_bulbar_diff : float
+    Mean VAS slope of bulbar-onset patients with pain minus that of the others
+    (vas_slope_mean refers to non-bulbar patients).
 hr_pain_per_point : float
     True hazard ratio of current pain (per point, last value carried forward) for death,
     tracheostomy and full-time NIV alike, hence also for the composite endpoint.
@@ -109,6 +112,7 @@ def compute_estimands(params: dict[str, Any]) -> dict[str, Any]:
         "vas_re_corr": params["vas_re_corr"],
         "vas_residual_sd": params["vas_residual_sd"],
         "vas_change_over_104_days": slope_mean * 104 / DAYS_PER_MONTH,
+        "vas_slope_bulbar_diff": params["vas_slope_bulbar_diff"],
         "hr_pain_per_point": params["hr_pain_per_point"],
         "onset_site_probs": dict(params["onset_site_probs"]),
     }

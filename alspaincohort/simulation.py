@@ -1,0 +1,402 @@
+"""Simulation studies: estimator validation, power and sample size, locally or on Dask.
+
+Each replicate draws a cohort with :func:`alspaincohort.simulate_cohort` (scenario = preset +
+overrides) from its own child of ``numpy.random.SeedSequence(seed)`` (replicate r always gets
+child r), applies an analysis and records named estimates. Because a replicate's randomness
+depends only on (seed, r), results are identical whatever the backend, the number of workers or
+the order in which replicates finish; an interrupted study resumes from the Parquet parts
+already written (``out``), skipping finished replicates.
+
+Performance measures (Morris, White & Crowther 2019, Stat Med 38:2074, Table 6), each with its
+Monte-Carlo SE: bias, empirical SE, model SE (root mean squared SE), relative error of the
+model SE (%), coverage of the CI, and rejection rate (power, or type I error under the null).
+
+Ready-made analyses (functions of a Cohort; names for the CLI in :data:`ANALYSES`):
+``pain_hr`` (log hazard ratio per point of current pain, time-varying Cox on carried-forward
+VAS with age, bulbar onset, FTD, C9orf72 and definite El Escorial), ``vas_slope`` (mean VAS
+slope among patients with pain, mixed model), ``vas_slope_difference`` (bulbar minus other
+onset), ``prevalence_difference`` (pain at baseline, spinal minus bulbar onset, Wald CI), and
+``qol_pain_effect`` (pain coefficient on ALSAQ-40 with and without HADS-D, OLS HC3).
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .cohort import Cohort
+from .errors import ParameterError
+
+ESTIMATE_COLUMNS = ["estimand", "estimate", "std_error", "ci_low", "ci_high", "p_value", "truth"]
+Z = 1.959963984540054
+
+
+# ----------------------------------------------------------------------------------------------
+# ready-made analyses (module level: picklable for processes and Dask workers)
+# ----------------------------------------------------------------------------------------------
+def pain_hr(cohort: Cohort) -> list[dict[str, Any]]:
+    """Log HR per point of current pain (time-varying Cox, carried-forward VAS)."""
+    from .stats.cox import CoxTimeVarying
+
+    cp = cohort.counting_process("vas_pain")
+    b = cohort.baseline().set_index("patient_id")
+    d = cp.assign(age10=cp.patient_id.map(b.age_at_onset) / 10,
+                  bulbar=(cp.patient_id.map(b.onset_site.astype(str)) == "bulbar").astype(float),
+                  ftd=cp.patient_id.map(b.ftd.astype(float)),
+                  c9=cp.patient_id.map(b.c9orf72.astype(float)),
+                  definite=(cp.patient_id.map(b.el_escorial.astype(str)) == "definite")
+                  .astype(float))
+    fit = CoxTimeVarying().fit(d, "patient_id", "start", "stop", "event",
+                               formula="value + age10 + bulbar + ftd + c9 + definite")
+    est, se = float(fit.params_["value"]), float(fit.bse_["value"])
+    return [_row("log_hr_pain", est, se, np.log(cohort.truth.estimands["hr_pain_per_point"]))]
+
+
+def vas_slope(cohort: Cohort) -> list[dict[str, Any]]:
+    """Mean VAS slope (points/month since baseline) among patients with pain."""
+    from .analysis.trajectories import fit_trajectories
+
+    r = fit_trajectories(cohort, time="months_since_baseline")
+    row = r.table.set_index("term").loc["time"]
+    return [_row("vas_slope", float(row.estimate), float(row.std_error),
+                 cohort.truth.estimands["vas_slope_mean"])]
+
+
+def vas_slope_difference(cohort: Cohort) -> list[dict[str, Any]]:
+    """Difference of the mean VAS slope, bulbar minus other onset sites."""
+    import warnings as w
+
+    from .analysis.trajectories import trajectory_frame
+    from .stats.design import ModelWarning
+    from .stats.lmm import LinearMixedModel
+
+    d = trajectory_frame(cohort, "vas_pain", "months_since_baseline",
+                         covariates=("onset_site",))
+    d["bulbar"] = (d["onset_site"].astype(str) == "bulbar").astype(float)
+    with w.catch_warnings():
+        w.simplefilter("ignore", ModelWarning)
+        m = LinearMixedModel().fit(d, "value ~ time + bulbar + time:bulbar", "patient_id",
+                                   "~ time")
+    return [_row("vas_slope_bulbar_diff", float(m.fe_params_["time:bulbar"]),
+                 float(m.bse_["time:bulbar"]), cohort.truth.estimands["vas_slope_bulbar_diff"])]
+
+
+def prevalence_difference(cohort: Cohort) -> list[dict[str, Any]]:
+    """Pain prevalence at baseline, spinal minus bulbar onset (Wald CI)."""
+    from .analysis.prevalence import prevalence
+
+    t = prevalence(cohort, "any_pain", by="onset_site").table.set_index("stratum")
+    p1, n1 = t.loc["spinal", "prevalence"], t.loc["spinal", "n"]
+    p2, n2 = t.loc["bulbar", "prevalence"], t.loc["bulbar", "n"]
+    se = float(np.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2))
+    truth = cohort.truth.estimands["pain_prevalence_by_onset_site"]
+    return [_row("prevalence_spinal_minus_bulbar", float(p1 - p2), se,
+                 truth["spinal"] - truth["bulbar"])]
+
+
+def qol_pain_effect(cohort: Cohort) -> list[dict[str, Any]]:
+    """Pain coefficient on the ALSAQ-40 index, adjusted for HADS-D (truth: the direct effect)
+    and not (no closed-form truth: NaN)."""
+    from .analysis.depression import depression_adjustment
+
+    t = depression_adjustment(cohort).table
+    t = t[t.term == "vas_pain"].set_index("model")
+    truth = cohort.truth.estimands["qol_pain_effect_adjusted"]
+    return [_row("qol_pain_adjusted", t.loc["depression", "estimate"],
+                 t.loc["depression", "std_error"], truth),
+            _row("qol_pain_unadjusted", t.loc["covariates", "estimate"],
+                 t.loc["covariates", "std_error"], float("nan"))]
+
+
+ANALYSES: dict[str, Callable[[Cohort], list[dict[str, Any]]]] = {
+    "pain_hr": pain_hr,
+    "vas_slope": vas_slope,
+    "vas_slope_difference": vas_slope_difference,
+    "prevalence_difference": prevalence_difference,
+    "qol_pain_effect": qol_pain_effect,
+}
+
+
+def _row(name: str, est: float, se: float, truth: float) -> dict[str, Any]:
+    z = est / se if se > 0 else np.nan
+    return {"estimand": name, "estimate": est, "std_error": se, "ci_low": est - Z * se,
+            "ci_high": est + Z * se, "p_value": float(2 * stats.norm.sf(abs(z))),
+            "truth": truth}
+
+
+# ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Scenario:
+    """A generating scenario: a preset and parameter overrides."""
+
+    preset: str = "literature"
+    overrides: tuple[tuple[str, Any], ...] = ()
+
+    @classmethod
+    def of(cls, scenario: str | dict[str, Any] | Scenario) -> Scenario:
+        if isinstance(scenario, Scenario):
+            return scenario
+        if isinstance(scenario, str):
+            return cls(scenario)
+        if isinstance(scenario, dict):
+            d = dict(scenario)
+            preset = d.pop("preset", "literature")
+            return cls(preset, tuple(sorted(d.items())))
+        raise ParameterError("scenario must be a preset name, a dict or a Scenario")
+
+    def label(self) -> str:
+        extra = ", ".join(f"{k}={v}" for k, v in self.overrides)
+        return self.preset + (f" ({extra})" if extra else "")
+
+
+def run_replicate(scenario: Scenario, analysis: Callable[[Cohort], Any] | str, n_patients: int,
+                  seed: int, replicate: int) -> list[dict[str, Any]]:
+    """One replicate: cohort from child ``replicate`` of SeedSequence(seed), then the analysis.
+    A failing analysis is recorded (error column), not raised, so one bad draw cannot stop a
+    study."""
+    from .synthetic import simulate_cohort
+
+    func = ANALYSES[analysis] if isinstance(analysis, str) else analysis
+    child = np.random.SeedSequence(seed, spawn_key=(replicate,))  # = .spawn(...)[replicate]
+    cohort = simulate_cohort(n_patients, seed=child, preset=scenario.preset,
+                             **dict(scenario.overrides))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            rows = func(cohort)
+        error = ""
+    except Exception as err:  # noqa: BLE001 - recorded per replicate, never silently dropped
+        rows, error = [dict.fromkeys(ESTIMATE_COLUMNS, np.nan)], f"{type(err).__name__}: {err}"
+    return [{"replicate": replicate, "n_patients": n_patients, **r, "error": error}
+            for r in rows]
+
+
+def summarise(results: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
+    """Performance measures per (n_patients, estimand) with Monte-Carlo SEs (Morris et al.
+    2019): n_sim, n_failed, mean, bias, bias_mcse, emp_se, emp_se_mcse, model_se,
+    model_se_mcse, rel_error_model_se (%), rel_error_mcse, coverage, coverage_mcse,
+    rejection, rejection_mcse."""
+    rows = []
+    for (n, est_name), g in results.groupby(["n_patients", "estimand"], sort=True):
+        ok = g[g["error"] == ""]
+        th = ok["estimate"].to_numpy(float)
+        se = ok["std_error"].to_numpy(float)
+        truth = float(ok["truth"].iloc[0]) if len(ok) else np.nan
+        k = len(th)
+        emp = th.std(ddof=1) if k > 1 else np.nan
+        var_se2 = np.var(se**2, ddof=1) if k > 1 else np.nan
+        model_se = np.sqrt(np.mean(se**2)) if k else np.nan
+        cover = np.mean((ok["ci_low"] <= truth) & (truth <= ok["ci_high"])) if k else np.nan
+        reject = np.mean(ok["p_value"] < alpha) if k else np.nan
+        rows.append({
+            "n_patients": n, "estimand": est_name, "truth": truth, "n_sim": k,
+            "n_failed": int((g["error"] != "").sum()), "mean": th.mean() if k else np.nan,
+            "bias": th.mean() - truth if k else np.nan,
+            "bias_mcse": np.sqrt(np.var(th, ddof=1) / k) if k > 1 else np.nan,
+            "emp_se": emp, "emp_se_mcse": emp / np.sqrt(2 * (k - 1)) if k > 1 else np.nan,
+            "model_se": model_se,
+            "model_se_mcse": np.sqrt(var_se2 / (4 * k * model_se**2)) if k > 1 else np.nan,
+            "rel_error_model_se": 100 * (model_se / emp - 1) if k > 1 else np.nan,
+            "rel_error_mcse": 100 * (model_se / emp) * np.sqrt(
+                var_se2 / (4 * k * model_se**4) + 1 / (2 * (k - 1))) if k > 1 else np.nan,
+            "coverage": cover, "coverage_mcse": np.sqrt(cover * (1 - cover) / k) if k else
+            np.nan,
+            "rejection": reject, "rejection_mcse": np.sqrt(reject * (1 - reject) / k) if k
+            else np.nan,
+        })
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class SimulationResult:
+    """Replicate-level results and their summary.
+
+    Attributes
+    ----------
+    replicates : DataFrame
+        replicate, n_patients, estimand, estimate, std_error, ci_low, ci_high, p_value, truth,
+        error (empty when the analysis succeeded).
+    summary : DataFrame
+        :func:`summarise` of the replicates.
+    n_computed : int
+        Replicates computed in this call (the others were read back from ``out``).
+    """
+
+    replicates: pd.DataFrame
+    summary: pd.DataFrame
+    scenario: Scenario
+    n_computed: int
+
+    def _repr_html_(self) -> str:
+        return self.summary.round(4).to_html(index=False)
+
+
+def _part_path(out: Path, n: int, r: int) -> Path:
+    return out / f"n{n:07d}_r{r:07d}.parquet"
+
+
+def simulation_study(scenario: str | dict[str, Any] | Scenario,
+                     analysis: Callable[[Cohort], Any] | str, n_patients: int | Sequence[int],
+                     n_replicates: int, seed: int, backend: str = "local", client: Any = None,
+                     n_workers: int | None = None, out: str | Path | None = None,
+                     progress: bool = True, alpha: float = 0.05) -> SimulationResult:
+    """Run ``n_replicates`` replicates of ``analysis`` on cohorts of ``n_patients``.
+
+    Parameters
+    ----------
+    scenario : preset name, dict (``{"preset": ..., **overrides}``) or Scenario
+    analysis : a name of :data:`ANALYSES` or a picklable function Cohort -> list of dicts with
+        the columns of :data:`ESTIMATE_COLUMNS`.
+    n_patients : int or list of ints (one study per size, replicate seeds shared across sizes)
+    backend : "local" (processes, ``n_workers`` default all cores; 1 runs in-process) or
+        "dask" (``client``: a ``distributed.Client`` or a scheduler address; without it an
+        embedded ``LocalCluster`` of ``n_workers`` single-threaded processes).
+    out : directory, optional
+        Each finished replicate is written there as a Parquet part; a rerun skips finished
+        replicates (resume after interruption).
+    """
+    sc = Scenario.of(scenario)
+    sizes = ([int(n_patients)] if isinstance(n_patients, (int, np.integer))
+             else [int(n) for n in n_patients])
+    if isinstance(analysis, str) and analysis not in ANALYSES:
+        raise ParameterError(f"unknown analysis {analysis!r}; known: {sorted(ANALYSES)}")
+    tasks = [(n, r) for n in sizes for r in range(n_replicates)]
+    out_dir = Path(out) if out is not None else None
+    done: list[pd.DataFrame] = []
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        remaining = []
+        for n, r in tasks:
+            part = _part_path(out_dir, n, r)
+            if part.exists():
+                done.append(pd.read_parquet(part))
+            else:
+                remaining.append((n, r))
+        tasks = remaining
+    rows = _execute(sc, analysis, tasks, seed, backend, client, n_workers, out_dir, progress)
+    frames = done + [pd.DataFrame(r) for r in rows]
+    reps = (pd.concat(frames, ignore_index=True) if frames else
+            pd.DataFrame(columns=["replicate", "n_patients", *ESTIMATE_COLUMNS, "error"]))
+    reps = reps.sort_values(["n_patients", "replicate", "estimand"], kind="stable",
+                            ignore_index=True)
+    return SimulationResult(reps, summarise(reps, alpha), sc, len(tasks))
+
+
+def _execute(sc: Scenario, analysis: Any, tasks: list[tuple[int, int]], seed: int,
+             backend: str, client: Any, n_workers: int | None, out: Path | None,
+             progress: bool) -> list[list[dict[str, Any]]]:
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(tasks), disable=not progress or not tasks, desc=sc.label())
+    results: list[list[dict[str, Any]]] = []
+
+    def finish(rows: list[dict[str, Any]]) -> None:
+        if out is not None:
+            pd.DataFrame(rows).to_parquet(_part_path(out, rows[0]["n_patients"],
+                                                     rows[0]["replicate"]), index=False)
+        results.append(rows)
+        bar.update(1)
+
+    try:
+        if backend == "local":
+            workers = n_workers or os.cpu_count() or 1
+            if workers == 1:
+                for n, r in tasks:
+                    finish(run_replicate(sc, analysis, n, seed, r))
+            else:
+                with ProcessPoolExecutor(max_workers=workers) as pool:
+                    futures = [pool.submit(run_replicate, sc, analysis, n, seed, r)
+                               for n, r in tasks]
+                    for fut in as_completed(futures):
+                        finish(fut.result())
+        elif backend == "dask":
+            _run_dask(sc, analysis, tasks, seed, client, n_workers, finish)
+        else:
+            raise ParameterError("backend must be 'local' or 'dask'")
+    finally:
+        bar.close()
+    return results
+
+
+def _run_dask(sc: Scenario, analysis: Any, tasks: list[tuple[int, int]], seed: int,
+              client: Any, n_workers: int | None, finish: Callable[[Any], None]) -> None:
+    from distributed import Client, LocalCluster
+    from distributed import as_completed as dask_completed
+
+    own_cluster = None
+    if client is None:
+        own_cluster = LocalCluster(n_workers=n_workers or os.cpu_count() or 1,
+                                   threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+        client = Client(own_cluster)
+    elif isinstance(client, str):
+        client = Client(client)
+    try:
+        futures = [client.submit(run_replicate, sc, analysis, n, seed, r, pure=False)
+                   for n, r in tasks]
+        for fut in dask_completed(futures):
+            finish(fut.result())
+    finally:
+        if own_cluster is not None:
+            client.close()
+            own_cluster.close()
+
+
+# ----------------------------------------------------------------------------------------------
+@dataclass
+class PowerCurveResult:
+    """Power by sample size.
+
+    Attributes
+    ----------
+    table : DataFrame
+        n_patients, power, mcse, ci_low, ci_high (Wilson, of the Monte-Carlo estimate), n_sim.
+    smallest_n : int or None
+        The smallest simulated n whose estimated power reaches ``target_power``.
+    """
+
+    table: pd.DataFrame
+    smallest_n: int | None
+    target_power: float
+    estimand: str
+    study: SimulationResult
+
+    def plot(self, ax: Any = None) -> Any:
+        from .plots import power_curve_plot
+
+        return power_curve_plot(self, ax=ax)
+
+    def _repr_html_(self) -> str:
+        return (f"<p>smallest n reaching {self.target_power:.0%} power: {self.smallest_n}</p>"
+                + self.table.round(4).to_html(index=False))
+
+
+def power_curve(scenario: str | dict[str, Any] | Scenario, analysis: Callable[..., Any] | str,
+                n_patients: Sequence[int], n_replicates: int, seed: int,
+                target_power: float = 0.8, estimand: str | None = None, alpha: float = 0.05,
+                **kwargs: Any) -> PowerCurveResult:
+    """Power (rejection rate at ``alpha``) at each sample size with Monte-Carlo CIs."""
+    from .analysis.prevalence import proportion_ci
+
+    study = simulation_study(scenario, analysis, list(n_patients), n_replicates, seed,
+                             alpha=alpha, **kwargs)
+    s = study.summary
+    estimand = estimand or str(s["estimand"].iloc[0])
+    s = s[s["estimand"] == estimand].sort_values("n_patients")
+    hits = np.round(s["rejection"] * s["n_sim"])
+    lo, hi = proportion_ci(hits, s["n_sim"], "wilson")
+    table = pd.DataFrame({"n_patients": s["n_patients"].to_numpy(), "power":
+                          s["rejection"].to_numpy(), "mcse": s["rejection_mcse"].to_numpy(),
+                          "ci_low": lo, "ci_high": hi, "n_sim": s["n_sim"].to_numpy()})
+    reach = table[table["power"] >= target_power]
+    smallest = int(reach["n_patients"].iloc[0]) if len(reach) else None
+    return PowerCurveResult(table, smallest, target_power, estimand, study)

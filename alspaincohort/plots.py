@@ -162,3 +162,35 @@ def power_curve_plot(result: Any, ax: Any = None) -> Any:
     ax.set_xlabel("patients")
     ax.set_ylabel(f"power ({result.estimand})")
     return ax
+
+
+def km_plot(result: Any, ax: Any = None, at_risk: bool = True) -> Any:
+    """Kaplan-Meier curves with CIs by group, the log-rank p-value, and (``at_risk``) the
+    numbers at risk under the axis (lifelines ``add_at_risk_counts``)."""
+    ax = _axes(ax, (7, 5))
+    for i, kmf in enumerate(result.fitters.values()):
+        kmf.plot_survival_function(ax=ax, ci_show=True, color=f"C{i}")
+    t = result.test
+    label = "stratified log-rank" if t.get("stratified_by") else "log-rank"
+    ax.set_title(f"{result.endpoint} from {result.origin}: {label} p = {t['p_value']:.3g}",
+                 fontsize=10)
+    ax.set_xlabel("months")
+    ax.set_ylabel("survival probability")
+    ax.set_ylim(0, 1.02)
+    if at_risk:
+        from lifelines.plotting import add_at_risk_counts
+
+        add_at_risk_counts(*result.fitters.values(), ax=ax, rows_to_show=["At risk"])
+    return ax
+
+
+def cumulative_incidence_plot(cif: Any, ax: Any = None) -> Any:
+    """Cumulative incidence curves (a ``competing_risks()['cumulative_incidence']`` table)."""
+    ax = _axes(ax, (6, 4))
+    for i, ((group, cause), g) in enumerate(cif.groupby(["group", "cause"], sort=True)):
+        ax.step(g["time"], g["cif"], where="post", color=f"C{i}", label=f"{cause}, {group}")
+    ax.set_xlabel("months")
+    ax.set_ylabel("cumulative incidence")
+    ax.set_ylim(0, 1)
+    ax.legend(fontsize=8, frameon=False)
+    return ax

@@ -19,8 +19,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## create .venv and install the package with the dev extra (idempotent)
 
-demo: install  ## validate and summarise the bundled synthetic cohort in data/synthetic/
+demo: install  ## validate, summarise and report on the bundled synthetic cohort (data/synthetic/)
 	$(VENV)/bin/alspaincohort summary data/synthetic/cohort
+	MPLBACKEND=Agg $(VENV)/bin/alspaincohort report data/synthetic/cohort --out out/demo
 
 lint: install  ## ruff and mypy
 	$(VENV)/bin/ruff check alspaincohort tests benchmarks

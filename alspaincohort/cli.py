@@ -2,7 +2,8 @@
 
 Subcommands: ``simulate`` (draw a synthetic cohort and write it), ``summary`` (validate a cohort
 directory and print its overview), ``validate`` (load any input kind and print its load report
-or schema breaches; exit 1 when any), ``power`` (power by sample size from simulations).
+or schema breaches; exit 1 when any), ``power`` (power by sample size from simulations),
+``report`` (the HTML report of a cohort).
 Patient identifiers are never printed: breaches are reported by table, row, column and rule.
 """
 
@@ -203,6 +204,28 @@ def _overrides(items: list[str] | None) -> dict[str, object]:
         except json.JSONDecodeError:
             overrides[name] = raw
     return overrides
+
+
+@app.command()
+def report(
+    path: Annotated[Path, typer.Argument(help="A standard-tables directory, a PRO-ACT "
+                                         "directory, or data files with --mapping.")],
+    out: Annotated[Path, typer.Option("--out", help="Output directory for report.html.")],
+    mapping: Annotated[Path | None, typer.Option(help="YAML mapping for tabular files.")] =
+    None,
+) -> None:
+    """Write one self-contained HTML report of a cohort (no patient identifiers)."""
+    from .report import build_report
+
+    try:
+        cohort = load_any(path, mapping)
+    except AlsPainCohortError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from None
+    page, timings = build_report(cohort, out)
+    for name, seconds in timings.items():
+        typer.echo(f"  {name:<13} {seconds:6.1f} s")
+    typer.echo(f"report written to {page}")
 
 
 def main() -> None:

@@ -217,7 +217,9 @@ class PainCoxResult:
         The (start, stop] rows used (days since baseline, or since the landmark).
     n_patients, n_dropped_patients : int
         Patients in the model, and those left out (missing pain or covariate, or no time at
-        risk, e.g. an event before their first lagged pain value).
+        risk, e.g. an event before their first lagged pain value). A covariate missing for
+        every patient (e.g. FTD in PRO-ACT) is left out of the model and named in
+        ``description``.
     """
 
     table: pd.DataFrame
@@ -251,6 +253,8 @@ def pain_cox(cohort: Cohort, pain: str = "vas_pain", time_varying: bool = True,
                           "pain": s.index.map(base)})
         d = d[d["stop"] > 0]
     d = d.join(cov, on="patient_id")
+    unavailable = [c for c in covariates if d[c].isna().all()]
+    covariates = [c for c in covariates if c not in unavailable]
     d = d.dropna(subset=["pain", *covariates]).reset_index(drop=True)
     formula = " + ".join(["pain", *covariates])
     model = CoxTimeVarying(ties=ties).fit(d, "patient_id", "start", "stop", "event",
@@ -259,7 +263,8 @@ def pain_cox(cohort: Cohort, pain: str = "vas_pain", time_varying: bool = True,
     kind = (f"time-varying (carried forward, lag {lag_days} days)" if time_varying
             else "baseline")
     desc = (f"Cox model of {kind} {pain} for {endpoint}, {d['patient_id'].nunique()} patients, "
-            f"{model.n_events_} events")
+            f"{model.n_events_} events"
+            + (f"; not in the data, left out: {', '.join(unavailable)}" if unavailable else ""))
     used = int(d["patient_id"].nunique())
     return PainCoxResult(table, model, d, used, cohort.n_patients - used, desc)
 

@@ -194,3 +194,37 @@ def cumulative_incidence_plot(cif: Any, ax: Any = None) -> Any:
     ax.set_ylim(0, 1)
     ax.legend(fontsize=8, frameon=False)
     return ax
+
+
+def pain_site_heatmap(cohort: Any, ax: Any = None) -> Any:
+    """Body regions x pain types: % of the patients with any recorded pain site who ever
+    report each combination."""
+    import seaborn as sns
+
+    ax = _axes(ax, (7, 4.5))
+    ps = cohort.pain_sites
+    if ps.empty:
+        ax.text(0.5, 0.5, "no pain sites recorded", ha="center", va="center")
+        ax.set_axis_off()
+        return ax
+    pairs = ps[["patient_id", "site", "pain_type"]].drop_duplicates()
+    n = pairs["patient_id"].nunique()
+    grid = pairs.groupby(["site", "pain_type"], observed=True).size().unstack(fill_value=0) / n
+    sns.heatmap(100 * grid, ax=ax, cmap="rocket_r", annot=True, fmt=".0f",
+                cbar_kws={"label": "% of patients with pain sites"})
+    ax.set_xlabel("pain type")
+    ax.set_ylabel("body region")
+    return ax
+
+
+def table_figure(display: Any, ax: Any = None, max_rows: int = 40) -> Any:
+    """Render a formatted table (e.g. ``TableOne.display()``) as a figure."""
+    ax = _axes(ax, (10, 0.28 * min(len(display), max_rows) + 1))
+    ax.set_axis_off()
+    shown = display.head(max_rows)
+    tab = ax.table(cellText=shown.astype(str).to_numpy(), colLabels=list(shown.columns),
+                   loc="center", cellLoc="left")
+    tab.auto_set_font_size(False)
+    tab.set_fontsize(7)
+    tab.scale(1, 1.2)
+    return ax

@@ -18,6 +18,7 @@ BENCHMARKS: list[tuple[str, list[str]]] = [
     ("bench_engines.py", ["2000", "--quick"] if QUICK else ["10000"]),
     ("bench_loaders.py", ["5000"] if QUICK else ["100000"]),
     ("bench_simulation.py", ["40", "300"] if QUICK else ["1000", "500"]),
+    ("bench_report.py", ["2000"] if QUICK else ["10000"]),
 ]
 
 

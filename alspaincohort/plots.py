@@ -35,13 +35,16 @@ def save(ax_or_fig: Any, path: str | Path, dpi: int = 300) -> Path:
 def forest_plot(result: Any, ax: Any = None, reference: tuple[float, float, float] | None = None,
                 title: str | None = None) -> Any:
     """Forest plot of a :class:`~alspaincohort.analysis.meta_prevalence.MetaPrevalenceResult`:
-    each study's proportion with its exact CI (marker size ~ weight), the pooled estimate as a
-    diamond with its CI, the prediction interval as a line, and optionally a published pooled
-    value for comparison."""
+    each study's proportion with its exact CI (marker size ~ weight), subgroup pooled estimates
+    (green diamonds, with the between-group test) when the analysis has subgroups, the pooled
+    estimate as a diamond with its CI, the prediction interval as a line, and optionally a
+    published pooled value for comparison."""
     t = result.table
     k = len(t)
-    ax = _axes(ax, (7, 0.32 * k + 2.2))
-    ypos = np.arange(k, 0, -1) + 1.5
+    sub = getattr(result, "subgroups", None)
+    n_sub = 0 if sub is None else len(sub)
+    ax = _axes(ax, (7, 0.32 * (k + n_sub) + 2.2))
+    ypos = np.arange(k, 0, -1) + 1.5 + n_sub
     ax.errorbar(t.proportion, ypos, xerr=[t.proportion - t.ci_low, t.ci_high - t.proportion],
                 fmt="none", ecolor="0.35", elinewidth=1)
     ax.scatter(t.proportion, ypos, s=20 + 6 * t.weight, marker="s", color="0.2", zorder=3)
@@ -52,6 +55,17 @@ def forest_plot(result: Any, ax: Any = None, reference: tuple[float, float, floa
             label="prediction interval")
     labels = list(t.study) + ["Pooled"]
     ticks = list(ypos) + [1.0]
+    if sub is not None:  # subgroup pooled estimates between the studies and the total
+        for j, row in enumerate(sub.itertuples()):
+            y = 2.0 + n_sub - j - 0.5
+            if row.ci_low == row.ci_low:
+                ax.fill([row.ci_low, row.estimate, row.ci_high, row.estimate],
+                        [y, y + 0.25, y, y - 0.25], color="C2", zorder=3)
+            labels.append(f"{row.group} (k={row.k})")
+            ticks.append(y)
+        subgroup_note = f"; subgroup difference p = {result.subgroup_test['p_value']:.3g}"
+    else:
+        subgroup_note = ""
     if reference is not None:
         est, lo, hi = reference
         ax.fill([lo, est, hi, est], [0, 0.3, 0, -0.3], color="C1", zorder=3,
@@ -64,8 +78,9 @@ def forest_plot(result: Any, ax: Any = None, reference: tuple[float, float, floa
     ax.set_xlim(0, 1)
     ax.set_xlabel("Prevalence of pain")
     ax.set_title(title or f"I² = {result.i2:.0f}%, τ² = {result.tau2:.3g} "
-                 f"({result.method}, {result.transform})", fontsize=10)
-    ax.legend(loc="lower right", fontsize=8, frameon=False)
+                 f"({result.method}, {result.transform}){subgroup_note}", fontsize=10)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=3, fontsize=8,
+              frameon=False)
     return ax
 
 

@@ -27,6 +27,11 @@ def _figures(cohort: apc.Cohort) -> dict[str, object]:
     return {
         "forest": lambda ax: apc.meta_prevalence(
             apc.datasets.load_pain_prevalence_studies()).plot(ax=ax),
+        "forest_subgroups": lambda ax: apc.meta_prevalence(
+            apc.datasets.load_pain_prevalence_studies().assign(
+                kind=lambda d: d.instrument.str.contains("BPI").map({True: "BPI",
+                                                                     False: "other"})),
+            subgroup="kind").plot(ax=ax),
         "prevalence": lambda ax: apc.prevalence(cohort, by="onset_site").plot(ax=ax),
         "km": lambda ax: kaplan_meier(cohort).plot(ax=ax),
         "cif": lambda ax: plots.cumulative_incidence_plot(

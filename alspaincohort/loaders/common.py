@@ -69,6 +69,12 @@ class Source:
         cats = pd.Index(enc.dictionary.to_pylist(), dtype=object)
         return pd.Categorical.from_codes(codes.astype(np.int32), categories=cats)
 
+    def normalised(self, column: str) -> np.ndarray:
+        """Column as stripped lower-case strings (None for empty cells), for matching codes
+        such as Yes/No or Male/Female."""
+        return np.array([v.strip().lower() if v is not None else None
+                         for v in self.text(column)], dtype=object)
+
     def present(self, column: str) -> np.ndarray:
         return np.asarray(pc.is_valid(self.table.column(column)).to_numpy(zero_copy_only=False),
                           dtype=bool)

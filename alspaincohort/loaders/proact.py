@@ -228,8 +228,7 @@ def _history(b: _Builder, src: Source | None, sites: dict[str, str]) -> pd.DataF
         st.breach(src, frac, name, v[frac], "non_integer_day", "a day must be a whole number")
     text = np.full(src.n, None, dtype=object)
     if src.has("Site_of_Onset"):
-        text = np.array([t.strip().lower() if t is not None else None
-                         for t in src.text("Site_of_Onset")], dtype=object)
+        text = src.normalised("Site_of_Onset")
     for col, label in ONE_HOT_SITE.items():
         if src.has(col):
             flag = src.numeric(col, st)
@@ -288,7 +287,7 @@ def _patients(b: _Builder, src: Source, history: pd.DataFrame, ee_src: Source | 
     sex = np.full(src.n, None, dtype=object)
     if src.has("Sex"):
         raw = src.text("Sex")
-        low = np.array([s.strip().lower() if s is not None else None for s in raw], dtype=object)
+        low = src.normalised("Sex")
         sex = np.array([{"male": "male", "m": "male", "female": "female", "f": "female"}.get(s)
                         if s is not None else None for s in low], dtype=object)
         bad = np.flatnonzero(pd.notna(low) & pd.isna(sex))
@@ -320,8 +319,8 @@ def _el_escorial(b: _Builder, src: Source | None) -> pd.Series:
     ids = b.ids(src)
     src.require(["el_escorial"])
     raw = src.text("el_escorial")
-    mapped = np.array([EL_ESCORIAL_MAP.get(t.strip().lower()) if t is not None else None
-                       for t in raw], dtype=object)
+    mapped = np.array([EL_ESCORIAL_MAP.get(t) if t is not None else None
+                       for t in src.normalised("el_escorial")], dtype=object)
     bad = np.flatnonzero(pd.notna(raw) & pd.isna(mapped))
     st.breach(src, bad, "el_escorial", raw[bad], "allowed_values",
               f"unknown El Escorial category; known: {sorted(EL_ESCORIAL_MAP)}")
@@ -419,8 +418,7 @@ def _deaths(b: _Builder, src: Source) -> None:
     st = b.st
     ids = b.ids(src)
     src.require(["Subject_Died"])
-    died = np.array([t.strip().lower() if t is not None else None
-                     for t in src.text("Subject_Died")], dtype=object)
+    died = src.normalised("Subject_Died")
     day = b.day(src, "Death_Days", required=False) if src.has("Death_Days") else np.full(
         src.n, np.nan)
     bad = np.flatnonzero(pd.notna(died) & ~np.isin(died, ["yes", "no"]))
@@ -451,8 +449,7 @@ def _riluzole(b: _Builder, src: Source) -> None:
     st = b.st
     ids = b.ids(src)
     src.require(["Subject_used_Riluzole"])
-    used = np.array([t.strip().lower() if t is not None else None
-                     for t in src.text("Subject_used_Riluzole")], dtype=object)
+    used = src.normalised("Subject_used_Riluzole")
     bad = np.flatnonzero(pd.notna(used) & ~np.isin(used, ["yes", "no"]))
     st.breach(src, bad, "Subject_used_Riluzole", used[bad], "allowed_values",
               "Subject_used_Riluzole must be Yes, No or empty")
@@ -469,8 +466,7 @@ def _conmeds(b: _Builder, src: Source) -> None:
     st = b.st
     ids = b.ids(src)
     src.require(["Medication_Coded"])
-    names = src.text("Medication_Coded")
-    drug = np.array([n.strip().lower() if n is not None else None for n in names], dtype=object)
+    drug = src.normalised("Medication_Coded")
     miss = np.flatnonzero(pd.isna(drug))
     st.breach(src, miss, "Medication_Coded", [None] * len(miss), "not_null",
               "the medication name is missing")
@@ -521,9 +517,7 @@ def _pain_sites(b: _Builder, src: Source) -> None:
     day_col = "Delta" if src.has("Delta") else "Site_Delta"
     day = b.day(src, day_col)
     rows = np.flatnonzero(st.ok(src) & pd.notna(ids) & ~np.isnan(day))
-    site = np.array([t.strip().lower() if t else None for t in src.text("Site")], dtype=object)
-    kind = np.array([t.strip().lower() if t else None for t in src.text("Pain_Type")],
-                    dtype=object)
+    site, kind = src.normalised("Site"), src.normalised("Pain_Type")
     b.put("pain_sites", pd.DataFrame({"patient_id": ids[rows], "day": day[rows],
                                       "site": site[rows], "pain_type": kind[rows],
                                       **provenance(src, rows)}))

@@ -217,8 +217,7 @@ class _Tabular:
         raw = src.text(column)
         codes = {str(k): v for k, v in (entry.get("codes", {}).get(std) or {}).items()}
         if not codes:
-            return np.array([v.strip().lower() if v is not None else None for v in raw],
-                            dtype=object)
+            return src.normalised(column)
         out = np.array([codes.get(v.strip()) if v is not None else None for v in raw],
                        dtype=object)
         bad = np.flatnonzero(pd.notna(raw) & pd.isna(out))

@@ -69,7 +69,7 @@ def analysis_frame(cohort: Cohort, variables: Sequence[str], design: str = "base
         for v in visit_vars:
             out[v] = out.index.map(cohort._baseline_rows(*VARIABLES[v], window_days))
         for v in patient_vars:
-            out[v] = b[v]
+            out[v] = _used_levels(b[v])
         return out.reset_index()
     if design != "repeated":
         raise ValueError("design must be 'baseline' or 'repeated'")
@@ -80,8 +80,16 @@ def analysis_frame(cohort: Cohort, variables: Sequence[str], design: str = "base
     if frame is None:
         raise ValueError("the repeated design needs at least one visit-level variable")
     for v in patient_vars:
-        frame[v] = frame["patient_id"].map(b[v])
+        frame[v] = _used_levels(frame["patient_id"].map(b[v]))
     return frame.sort_values(["patient_id", "day"], kind="stable", ignore_index=True)
+
+
+def _used_levels(col: pd.Series) -> pd.Series:
+    """Categorical columns keep only the levels present (an unused level would become an
+    all-zero dummy column and a rank-deficient design)."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return col.cat.remove_unused_categories()
+    return col
 
 
 def _formula_terms(d: pd.DataFrame, columns: Sequence[str]) -> list[str]:
@@ -150,6 +158,7 @@ def depression_adjustment(
     d0 = analysis_frame(cohort, [outcome, exposure, depression, *covs], design)
     used = [outcome, exposure, depression, *covs]
     d = d0.dropna(subset=used).reset_index(drop=True)
+    d = d.apply(_used_levels)  # levels left only in dropped rows would be all-zero dummies
     n_dropped = len(d0) - len(d)
     cov_terms = _formula_terms(d, covs)
     rhs = {
@@ -344,7 +353,7 @@ def mediation(cohort: Cohort, exposure: str = "vas_pain", mediator: str = "hads_
     covariates). Bootstrap resamples patients with ``numpy.random.default_rng(seed)``."""
     covs = [ALIASES.get(c, c) for c in covariates]
     d0 = analysis_frame(cohort, [outcome, exposure, mediator, *covs], "baseline")
-    d = d0.dropna().reset_index(drop=True)
+    d = d0.dropna().reset_index(drop=True).apply(_used_levels)
     cov_x = pd.get_dummies(d[covs], drop_first=True, dtype=float).to_numpy(float) if covs else \
         np.zeros((len(d), 0))
     one = np.ones((len(d), 1))

@@ -27,7 +27,6 @@ class Section:
     title: str
     reading: str
     body: str
-    seconds: float
 
 
 def _png(ax: Any) -> str:
@@ -49,14 +48,13 @@ def _load_section(c: Cohort) -> Section:
     lr = c.load_report
     if lr is None:
         return Section("Data", f"{c.n_patients:,} patients read from standard tables; "
-                       f"{len(c.validate())} schema breaches.", _table(c.summary().reset_index()),
-                       0.0)
+                       f"{len(c.validate())} schema breaches.", _table(c.summary().reset_index()))
     summary = lr.summary()
     reading = (f"{lr.rows_read:,} rows read, {lr.rows_loaded:,} loaded and "
                f"{lr.rows_quarantined:,} quarantined (by rule in the table).")
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in lr.notes)
     return Section("Data and load report", reading, _table(summary) +
-                   (f"<ul>{notes}</ul>" if notes else ""), 0.0)
+                   (f"<ul>{notes}</ul>" if notes else ""))
 
 
 def _table_one(c: Cohort) -> Section:
@@ -65,7 +63,7 @@ def _table_one(c: Cohort) -> Section:
     t = table_one(c, groupby="pain")
     return Section("Table 1 (baseline, by pain)", "Baseline characteristics of patients with "
                    "and without pain at baseline; counts below 5 are suppressed.",
-                   t.display(k=5).to_html(index=False, border=0, classes="t"), 0.0)
+                   t.display(k=5).to_html(index=False, border=0, classes="t"))
 
 
 def _prevalence(c: Cohort) -> Section:
@@ -79,7 +77,7 @@ def _prevalence(c: Cohort) -> Section:
     stage = prevalence(c, "any_pain", at="visits", by="kings_stage", n_boot=300).table
     return Section("Prevalence of pain", reading, _png(r.plot()) + _table(t) +
                    "<p>By King's stage at each visit (patient-level bootstrap CIs):</p>" +
-                   _table(stage), 0.0)
+                   _table(stage))
 
 
 def _meta(_: Cohort) -> Section:
@@ -91,7 +89,7 @@ def _meta(_: Cohort) -> Section:
                f"({100 * r.pooled['ci_low']:.0f}-{100 * r.pooled['ci_high']:.0f}%) with "
                f"I² = {r.i2:.0f}%: prevalence depends strongly on the study.")
     return Section("Published prevalence (context)", reading,
-                   _png(r.plot(reference=(0.60, 0.50, 0.69))), 0.0)
+                   _png(r.plot(reference=(0.60, 0.50, 0.69))))
 
 
 def _depression(c: Cohort) -> Section:
@@ -103,8 +101,7 @@ def _depression(c: Cohort) -> Section:
     reading = (f"Each pain point changes the ALSAQ-40 index by {unadj.estimate:.2f} before and "
                f"{adj.estimate:.2f} (95% CI {adj.ci_low:.2f} to {adj.ci_high:.2f}) after "
                f"adjusting for HADS-D ({adj.change_pct:.0f}% change).")
-    return Section("Depression and quality of life", reading, _png(r.plot()) + _table(r.table),
-                   0.0)
+    return Section("Depression and quality of life", reading, _png(r.plot()) + _table(r.table))
 
 
 def _trajectories(c: Cohort) -> Section:
@@ -114,7 +111,7 @@ def _trajectories(c: Cohort) -> Section:
     slope = r.table.set_index("term").loc["time"]
     reading = (f"Among patients with pain, VAS changes by {slope.estimate:.2f} points per month "
                f"(95% CI {slope.ci_low:.2f} to {slope.ci_high:.2f}).")
-    return Section("Pain trajectories", reading, _png(r.plot()) + _table(r.table), 0.0)
+    return Section("Pain trajectories", reading, _png(r.plot()) + _table(r.table))
 
 
 def _prognosis(c: Cohort) -> Section:
@@ -128,7 +125,7 @@ def _prognosis(c: Cohort) -> Section:
                "adjusted for ENCALS-like predictors.")
     return Section("Prognosis", reading, _png(km.plot()) + _table(km.table) +
                    _table(cox.table[["term", "hazard_ratio", "hr_ci_low", "hr_ci_high",
-                                     "p_value"]]), 0.0)
+                                     "p_value"]]))
 
 
 SECTIONS: list[tuple[str, Callable[[Cohort], Section]]] = [
@@ -161,7 +158,7 @@ def build_report(cohort: Cohort, out: str | Path, title: str = "ALS pain cohort 
             sec = make(cohort)
         except Exception as err:  # noqa: BLE001 - a section that cannot run says why
             sec = Section(name, f"This section could not be computed: {type(err).__name__}: "
-                          f"{html.escape(str(err))}", "", 0.0)
+                          f"{html.escape(str(err))}", "")
         timings[name] = time.perf_counter() - t0
         parts.append(f'<section id="{name}"><h2>{html.escape(sec.title)}</h2>'
                      f'<p class="reading">{sec.reading}</p>{sec.body}</section>')

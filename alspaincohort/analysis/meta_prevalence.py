@@ -58,10 +58,6 @@ class MetaPrevalenceResult:
     moderator_test: dict[str, float] | None = None
     labels: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def q_pvalue_text(self) -> str:
-        return f"{self.q_pvalue:.2g}"
-
     def summary(self) -> str:
         p = self.pooled
         return (f"pooled prevalence {100 * p['estimate']:.1f}% (95% CI "

@@ -294,8 +294,8 @@ def _start(s: _GroupStats, K: int, rng: np.random.Generator) -> np.ndarray:
     ok = det > 1e-9
     coef[ok] = np.linalg.solve(s.XtX[ok], s.Xty[ok][:, :, None])[:, :, 0]
     mean_slope = np.median(coef[ok, 1]) if ok.any() else 0.0
-    coef[~ok, 0] = s.Xty[~ok, 0] / s.n_i[~ok] - mean_slope * s.Xty[~ok, 1] / np.maximum(
-        s.XtX[~ok, 1, 1], 1e-9) * 0
+    # one visit: intercept = (sum y - slope * sum t) / n with the median slope
+    coef[~ok, 0] = (s.Xty[~ok, 0] - mean_slope * s.XtX[~ok, 0, 1]) / s.n_i[~ok]
     coef[~ok, 1] = mean_slope
     z = (coef - coef.mean(axis=0)) / (coef.std(axis=0) + 1e-12)
     centres = [z[rng.integers(G)]]

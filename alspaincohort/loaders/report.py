@@ -3,7 +3,6 @@ with the rule it broke. Invariant, for every file: rows read = rows loaded + row
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -123,8 +122,3 @@ class LoadReport:
                 f"{self.rows_quarantined} quarantined</p>" + self.summary().to_html(index=False)
                 + (f"<ul>{notes}</ul>" if notes else ""))
 
-
-def raw_json(frame: pd.DataFrame, rows: Any) -> list[str]:
-    """Each listed row of a string-typed source frame as a JSON object."""
-    sub = frame.iloc[list(rows)]
-    return [json.dumps(r, ensure_ascii=False) for r in sub.to_dict(orient="records")]

@@ -533,7 +533,7 @@ def _patients_table(ids: np.ndarray, base: dict[str, np.ndarray], pain: dict[str
 
 
 def _visit_values(grid: dict[str, np.ndarray], disease: dict[str, np.ndarray],
-                  visits: dict[str, np.ndarray], p_items: np.ndarray, k_items: np.ndarray,
+                  p_items: np.ndarray, k_items: np.ndarray,
                   pp: dict[str, Any], trait: np.ndarray,
                   rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Value matrix (m, columns of _VISIT_COLUMNS) and keep mask for the kept visits."""
@@ -595,7 +595,7 @@ def _assessments_table(ids: np.ndarray, visits: dict[str, np.ndarray],
                        trait: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
     kept = _kept_visits(visits, outcome)
     p_items, k_items = np.nonzero(kept)  # row-major: sorted by patient, then visit
-    values, keep = _visit_values(grid, disease, visits, p_items, k_items, p, trait, rng)
+    values, keep = _visit_values(grid, disease, p_items, k_items, p, trait, rng)
     m, width = values.shape
     # row assembly without (m * width)-sized int64 temporaries: repeat visits by their row count
     visit_of_row = np.repeat(np.arange(m, dtype=np.int32), keep.sum(axis=1))

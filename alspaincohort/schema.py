@@ -277,6 +277,9 @@ def _cast_column(table: str, spec: ColumnSpec, col: pd.Series) -> pd.Series:
             _raise_uncastable(table, spec, col, numeric.notna() & (numeric != np.round(numeric)))
         if target == "int32" and numeric.isna().any():
             _raise_uncastable(table, spec, col, numeric.isna())
+        too_big = numeric.abs() > np.iinfo(np.int32).max
+        if too_big.any():
+            _raise_uncastable(table, spec, col, too_big.fillna(False))
         return numeric.astype(target)
     if target == "float32":
         return numeric.astype("float32")

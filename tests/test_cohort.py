@@ -162,6 +162,10 @@ def test_missing_column_and_uncastable_values_raise_with_names() -> None:
     bad.loc[3, "value"] = "four"
     with pytest.raises(SchemaError, match=r"'value'.*rule 'dtype'.*row 3 value 'four'"):
         Cohort(patients=tables["patients"], assessments=bad)
+    huge = tables["events"].astype({"day": float})
+    huge.loc[0, "day"] = 1e12
+    with pytest.raises(SchemaError, match=r"'day'.*int32.*row 0"):
+        standardize("events", huge)
     frac = tables["patients"].astype({"onset_day": float})
     frac.loc[1, "onset_day"] = -200.5
     with pytest.raises(SchemaError, match=r"onset_day.*row 1 value -200.5"):

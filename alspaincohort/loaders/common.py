@@ -84,15 +84,17 @@ class Source:
         rows (rule ``non_numeric``) and come back as NaN."""
         col = self.table.column(column)
         try:
-            return np.asarray(pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False),
-                              dtype=np.float64)
+            values = np.asarray(pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False),
+                                dtype=np.float64)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            text = pd.Series(self.text(column), dtype=object)
-            values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
-            bad = np.flatnonzero(np.isnan(values) & text.notna().to_numpy())
-            staging.breach(self, bad, column, text.to_numpy()[bad], "non_numeric",
+            values = pd.to_numeric(pd.Series(self.text(column), dtype=object),
+                                   errors="coerce").to_numpy(dtype=np.float64)
+        # a filled cell that gives no number ("four", or the text "nan") is a breach
+        bad = np.flatnonzero(np.isnan(values) & self.present(column))
+        if bad.size:
+            staging.breach(self, bad, column, self.text(column)[bad], "non_numeric",
                            "the value is not a number")
-            return values
+        return values
 
     def raw(self, rows: np.ndarray) -> list[str]:
         import json
@@ -237,6 +239,22 @@ class Staging:
                             list(self.notes))
         report.check_invariant()
         return report
+
+
+INT32_MAX = 2**31 - 1
+
+
+def check_days(staging: Staging, source: Source, values: np.ndarray, column: str) -> np.ndarray:
+    """Days must be whole numbers (rule ``non_integer_day``) within the int32 range of the
+    standard tables (rule ``in_range``); breaches quarantine their rows."""
+    finite = ~np.isnan(values)
+    frac = np.flatnonzero(finite & np.isfinite(values) & (values != np.round(values)))
+    staging.breach(source, frac, column, values[frac], "non_integer_day",
+                   "a day must be a whole number")
+    big = np.flatnonzero(finite & (np.abs(values) > INT32_MAX))
+    staging.breach(source, big, column, values[big], "in_range",
+                   f"a day must lie within +-{INT32_MAX:,}")
+    return values
 
 
 def provenance(source: Source, rows: np.ndarray, column: str | None = None) -> dict[str, Any]:

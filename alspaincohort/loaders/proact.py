@@ -22,7 +22,9 @@ Conventions and rules beyond the schema's (each breach quarantines its source ro
 - DEATHDATA: "Yes" without Death_Days is ``missing_death_day``; a death day with "No" is
   ``inconsistent_death``.
 - A row with nothing to load (no item, no value) is an ``empty_record``; a day that is not a
-  whole number is ``non_integer_day``; a missing subject_id or day is ``not_null``.
+  whole number is ``non_integer_day``, one beyond the int32 range ``in_range``; a filled cell
+  that is not a number (including the text "nan") is ``non_numeric``; a missing subject_id or
+  day is ``not_null``.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ import pandas as pd
 from ..cohort import Cohort
 from ..drugs import classify
 from ..schema import ALSFRS_R_ITEMS
-from .common import Source, Staging, finalize, provenance, read_source
+from .common import Source, Staging, check_days, finalize, provenance, read_source
 from .report import LoadError
 
 FORMS = ("DEMOGRAPHICS", "ALSHISTORY", "ALSFRS", "FVC", "DEATHDATA", "ELESCORIAL", "RILUZOLE",
@@ -127,10 +129,7 @@ class _Builder:
 
     def day(self, src: Source, column: str, required: bool = True) -> np.ndarray:
         src.require([column])
-        d = src.numeric(column, self.st)
-        frac = np.flatnonzero(~np.isnan(d) & (d != np.round(d)))
-        self.st.breach(src, frac, column, d[frac], "non_integer_day",
-                       "a day must be a whole number")
+        d = check_days(self.st, src, src.numeric(column, self.st), column)
         if required:  # empty cells (non-numeric ones are already breaches of their own)
             miss = np.flatnonzero(np.isnan(d) & ~src.present(column))
             self.st.breach(src, miss, column, [None] * len(miss), "not_null", "the day is missing")
@@ -224,8 +223,7 @@ def _history(b: _Builder, src: Source | None, sites: dict[str, str]) -> pd.DataF
     diag = (src.numeric("Diagnosis_Delta", st) if src.has("Diagnosis_Delta")
             else np.full(src.n, np.nan))
     for name, v in (("Onset_Delta", onset), ("Diagnosis_Delta", diag)):
-        frac = np.flatnonzero(~np.isnan(v) & (v != np.round(v)))
-        st.breach(src, frac, name, v[frac], "non_integer_day", "a day must be a whole number")
+        check_days(st, src, v, name)
     text = np.full(src.n, None, dtype=object)
     if src.has("Site_of_Onset"):
         text = src.normalised("Site_of_Onset")

@@ -59,7 +59,7 @@ from .. import instruments as ins
 from ..cohort import Cohort
 from ..drugs import classify
 from ..schema import INSTRUMENTS, TABLES
-from .common import Source, Staging, finalize, provenance, read_source
+from .common import Source, Staging, check_days, finalize, provenance, read_source
 from .report import LoadError
 
 TABLE_KEYS = {
@@ -250,13 +250,10 @@ class _Tabular:
         self.st.breach(src, miss, column, [None] * len(miss), "missing_baseline",
                        "the patient has no baseline date")
         days = (when - base) / np.timedelta64(1, "D")
-        return np.asarray(days, dtype=np.float64)
+        return check_days(self.st, src, np.asarray(days, dtype=np.float64), column)
 
     def whole_days(self, src: Source, values: np.ndarray, column: str) -> np.ndarray:
-        frac = np.flatnonzero(~np.isnan(values) & (values != np.round(values)))
-        self.st.breach(src, frac, column, values[frac], "non_integer_day",
-                       "a day must be a whole number")
-        return values
+        return check_days(self.st, src, values, column)
 
     def day_of_row(self, src: Source, ids: np.ndarray, entry: dict[str, Any]) -> np.ndarray:
         if "date" in entry:

@@ -23,9 +23,12 @@ __all__ = [
     "Cohort",
     "CohortValidationError",
     "competing_risks",
+    "cox_zph",
     "depression_adjustment",
+    "encals_linear_predictor",
     "first_last_change",
     "fit_trajectories",
+    "incremental_value",
     "InstrumentRangeError",
     "ParameterError",
     "SchemaError",
@@ -64,6 +67,9 @@ _ANALYSES = {
     "pain_cox": ".analysis.prognosis",
     "landmark": ".analysis.prognosis",
     "competing_risks": ".analysis.prognosis",
+    "incremental_value": ".analysis.incremental",
+    "encals_linear_predictor": ".analysis.incremental",
+    "cox_zph": ".stats.zph",
     "power_curve": ".simulation",
 }
 

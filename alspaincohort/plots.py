@@ -243,3 +243,58 @@ def table_figure(display: Any, ax: Any = None, max_rows: int = 40) -> Any:
     tab.set_fontsize(7)
     tab.scale(1, 1.2)
     return ax
+
+
+def schoenfeld_plot(result: Any, term: str | None = None, ax: Any = None) -> Any:
+    """Scaled Schoenfeld residuals of one term against transformed time (a
+    :class:`~alspaincohort.stats.zph.ZphResult`), with a natural-spline smooth (4 df) and its
+    95% band; under proportional hazards the smooth stays flat at the coefficient (dashed)."""
+    import formulaic
+    import pandas as pd
+    import statsmodels.api as sm
+
+    ax = _axes(ax, (6, 4))
+    res = result.residuals
+    term = term or str(result.coefficients.index[0])
+    if term not in res.columns:
+        raise ValueError(f"no term {term!r}; terms: {list(result.coefficients.index)}")
+    x, y = res["transformed_time"].to_numpy(), res[term].to_numpy()
+    ax.scatter(x, y, s=6, alpha=0.35, color="C0", linewidths=0)
+    grid = np.linspace(x.min(), x.max(), 100)
+    spec = formulaic.model_matrix("cr(x, df=4, constraints='center')",
+                                  pd.DataFrame({"x": x}))
+    fit = sm.OLS(y, np.asarray(spec)).fit()
+    new = np.asarray(spec.model_spec.get_model_matrix(pd.DataFrame({"x": grid})))
+    band = fit.get_prediction(new).summary_frame(alpha=0.05)
+    ax.plot(grid, band["mean"], color="C1")
+    ax.fill_between(grid, band["mean_ci_lower"], band["mean_ci_upper"], color="C1", alpha=0.2)
+    ax.axhline(float(result.coefficients[term]), color="0.3", linestyle="--", linewidth=1)
+    row = result.table.set_index("term").loc[term]
+    ax.set_title(f"{term}: chi2 {row['chisq']:.2f}, p = {row['p_value']:.3g}", fontsize=10)
+    ax.set_xlabel(f"time ({result.transform} scale)")
+    ax.set_ylabel(f"beta(t) for {term}")
+    return ax
+
+
+def calibration_plot(result: Any, time: float | None = None, ax: Any = None) -> Any:
+    """Observed (Kaplan-Meier, 95% CI) against mean predicted risk by risk group at one time,
+    for each model of an :func:`~alspaincohort.analysis.incremental.incremental_value`
+    result; the diagonal is perfect calibration."""
+    ax = _axes(ax, (5, 5))
+    cal = result.calibration
+    time = float(cal["time"].iloc[0]) if time is None else float(time)
+    cal = cal[cal["time"] == time]
+    if cal.empty:
+        raise ValueError(f"no calibration at time {time}; times: {sorted(set(result.times))}")
+    for i, (model, g) in enumerate(cal.groupby("model", sort=False)):
+        ax.errorbar(g["predicted"], g["observed"],
+                    yerr=[g["observed"] - g["ci_low"], g["ci_high"] - g["observed"]],
+                    fmt="o-", color=f"C{i}", capsize=2, markersize=4, label=model)
+    top = float(np.nanmax(cal[["predicted", "ci_high"]].to_numpy())) * 1.05
+    ax.plot([0, top], [0, top], color="0.5", linestyle="--", linewidth=1)
+    ax.set_xlim(0, top)
+    ax.set_ylim(0, top)
+    ax.set_xlabel(f"predicted risk at {time:g} months")
+    ax.set_ylabel("observed risk (Kaplan-Meier)")
+    ax.legend(frameon=False, fontsize=8)
+    return ax

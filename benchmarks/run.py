@@ -17,6 +17,7 @@ BENCHMARKS: list[tuple[str, list[str]]] = [
     ("bench_generator.py", ["20000"] if QUICK else ["1000000"]),
     ("bench_engines.py", ["2000", "--quick"] if QUICK else ["10000"]),
     ("bench_loaders.py", ["5000"] if QUICK else ["100000"]),
+    ("bench_prognosis.py", ["2000", "--quick"] if QUICK else ["20000"]),
     ("bench_simulation.py", ["40", "300"] if QUICK else ["1000", "500"]),
     ("bench_report.py", ["2000"] if QUICK else ["10000"]),
 ]

@@ -14,7 +14,12 @@
   = last value measured up to the landmark, survival from the landmark.
 - :func:`competing_risks`: cumulative incidence of death and of tracheostomy / full-time NIV
   by pain group (Aalen-Johansen, computed here because lifelines' estimator jitters tied
-  times at random; equal to lifelines on tie-free data) and cause-specific Cox hazard ratios.
+  times at random; equal to lifelines on tie-free data), cause-specific Cox hazard ratios and
+  Fine-Gray subdistribution hazard ratios (:mod:`alspaincohort.stats.finegray`).
+- Proportional hazards: ``PainCoxResult.proportional_hazards()`` (scaled Schoenfeld residual
+  tests and plots, :mod:`alspaincohort.stats.zph`).
+- :func:`alspaincohort.analysis.incremental.incremental_value`: does pain add prognostic value
+  to a baseline model.
 """
 
 from __future__ import annotations
@@ -229,6 +234,13 @@ class PainCoxResult:
     n_dropped_patients: int
     description: str
 
+    def proportional_hazards(self, transform: str = "km") -> Any:
+        """Scaled Schoenfeld residual tests per term and global, with ``.plot(term)``
+        (:func:`alspaincohort.stats.zph.cox_zph`, as R's ``cox.zph``)."""
+        from ..stats.zph import cox_zph
+
+        return cox_zph(self.model, transform)
+
     def _repr_html_(self) -> str:
         return f"<p>{self.description}</p>" + self.table.round(4).to_html(index=False)
 
@@ -310,23 +322,35 @@ def landmark(cohort: Cohort, landmarks_months: Sequence[float] = (6, 12),
 
 
 def competing_risks(cohort: Cohort, by: str = "pain",
-                    covariates: Sequence[str] = ("age_at_onset", "bulbar")) -> dict[str, Any]:
+                    covariates: Sequence[str] = ("age_at_onset", "bulbar"),
+                    ties: str = "efron") -> dict[str, Any]:
     """Death and loss of autonomy (tracheostomy or full-time NIV, whichever first) as
     competing first events from baseline.
 
     Returns
     -------
-    dict with ``cumulative_incidence`` (DataFrame: group, cause, time (months), cif; lifelines
-    Aalen-Johansen) and ``cause_specific`` (DataFrame: cause, term, hazard_ratio, hr_ci_low,
-    hr_ci_high, p_value; Cox per cause with the other cause censored, baseline pain).
+    dict with
+
+    - ``cumulative_incidence``: DataFrame group, cause, time (months), cif (Aalen-Johansen by
+      ``by`` group);
+    - ``cause_specific``: DataFrame cause, term, hazard_ratio, hr_ci_low, hr_ci_high, p_value
+      (Cox per cause with the other cause censored; baseline VAS pain per point and
+      ``covariates``);
+    - ``subdistribution``: the same columns for Fine-Gray subdistribution hazard ratios
+      (weighted Cox on the expanded data, robust standard errors clustered by patient, as
+      ``coxph(..., weights = fgwt, cluster = id)`` on ``survival::finegray`` data, close to
+      ``cmprsk::crr``);
+    - ``n_patients``: patients with baseline pain, covariates and time > 0.
     """
+    from ..stats.finegray import finegray_rows
+
     s = cohort.survival("composite", "baseline").set_index("patient_id")
     cause = s["event_type"].astype(str).map({"death": 1, "tracheostomy": 2,
                                              "niv_full_time": 2, "censored": 0})
     s = s.assign(cause=cause, group=_group_labels(cohort, by)).dropna(subset=["group"])
     cif_rows = []
     for g, d in s.groupby("group", sort=True):
-        for code, name in ((1, "death"), (2, "tracheostomy or NIV")):
+        for code, name in CAUSES:
             aj = aalen_johansen(d["time_months"], d["cause"], code)
             cif_rows.append(aj.assign(group=g, cause=name)[["group", "cause", "time", "cif"]])
     base = cohort.baseline().set_index("patient_id")
@@ -336,14 +360,28 @@ def competing_risks(cohort: Cohort, by: str = "pain",
                           "pain": s.index.map(base["vas_pain"]).to_numpy(),
                           "cause": s["cause"].to_numpy()}).join(cov, on="patient_id")
     frame = frame[frame["stop"] > 0].dropna().reset_index(drop=True)
-    cs_rows = []
-    for code, name in ((1, "death"), (2, "tracheostomy or NIV")):
+    formula = " + ".join(["pain", *covariates])
+    cs_rows, fg_rows = [], []
+    for code, name in CAUSES:
         d = frame.assign(event=(frame["cause"] == code).astype(int))
-        fit = CoxTimeVarying().fit(d, "patient_id", "start", "stop", "event",
-                                   formula=" + ".join(["pain", *covariates]))
-        for term, r in fit.summary.iterrows():
-            cs_rows.append({"cause": name, "term": term, "hazard_ratio": r["hazard_ratio"],
-                            "hr_ci_low": r["hr_ci_low"], "hr_ci_high": r["hr_ci_high"],
-                            "p_value": r["p_value"]})
+        fit = CoxTimeVarying(ties=ties).fit(d, "patient_id", "start", "stop", "event",
+                                            formula=formula)
+        cs_rows += _hr_rows(fit, cause=name)
+        fg = finegray_rows(frame["stop"], frame["cause"], code)
+        fg = fg.join(frame.drop(columns=["start", "stop"]), on="row")
+        fgfit = CoxTimeVarying(ties=ties).fit(fg, "patient_id", "start", "stop", "event",
+                                              formula=formula, weights="weight", robust=True)
+        fg_rows += _hr_rows(fgfit, cause=name)
     return {"cumulative_incidence": pd.concat(cif_rows, ignore_index=True),
-            "cause_specific": pd.DataFrame(cs_rows)}
+            "cause_specific": pd.DataFrame(cs_rows),
+            "subdistribution": pd.DataFrame(fg_rows),
+            "n_patients": len(frame)}
+
+
+CAUSES = ((1, "death"), (2, "tracheostomy or NIV"))
+
+
+def _hr_rows(fit: CoxTimeVarying, **labels: Any) -> list[dict[str, Any]]:
+    return [{**labels, "term": term, "hazard_ratio": r["hazard_ratio"],
+             "hr_ci_low": r["hr_ci_low"], "hr_ci_high": r["hr_ci_high"],
+             "p_value": r["p_value"]} for term, r in fit.summary.iterrows()]

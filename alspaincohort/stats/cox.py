@@ -19,9 +19,8 @@ Robust (sandwich) standard errors cluster by ``id_col``: V = I^-1 (sum_c U_c U_c
 U_c the sum of the score residuals of the cluster's rows, the Efron-weighted score residuals of
 R's ``residuals(fit, "score")`` (``agscore`` in the survival package). The baseline cumulative
 hazard is the Breslow / Efron estimator at covariates 0 (R's ``basehaz(fit, centered = FALSE)``).
-Concordance follows R's ``concordance()`` for counting-process data: each event is compared with
-the rows at risk at its time, pairs tied on time are left out, pairs tied on the risk score count
-one half.
+Concordance follows R's ``concordance()`` for counting-process data (see
+:mod:`alspaincohort.stats.concordance`, O(n log^2 n)).
 """
 
 from __future__ import annotations
@@ -33,6 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .concordance import concordance_counts
 from .design import ModelDataError, ModelWarning, build, check_rank, warn_dropped
 
 Z95 = 1.959963984540054
@@ -42,7 +42,7 @@ class _RiskSets:
     """Sorting and indexing of a counting-process data set that stay fixed across iterations."""
 
     def __init__(self, start: np.ndarray, stop: np.ndarray, event: np.ndarray,
-                 stratum: np.ndarray) -> None:
+                 stratum: np.ndarray, case_weights: np.ndarray | None = None) -> None:
         span = float(stop.max() - start.min()) + 1.0
         offset = stratum.astype(np.float64) * span
         self.start = start - start.min() + offset
@@ -62,6 +62,12 @@ class _RiskSets:
         # event rows grouped by event time, for reduceat
         self.ev_order = ev_rows[np.argsort(inverse, kind="stable")]
         self.ev_starts = np.r_[0, np.cumsum(self.d)[:-1]]
+        # case weights: the weight of the deaths at each time (Breslow) and their mean (Efron)
+        self.case_weights = case_weights
+        cw = np.ones(len(stop)) if case_weights is None else case_weights
+        self.cw = cw
+        self.death_weight = np.bincount(inverse, cw[ev_rows], minlength=len(self.d))
+        self.mean_death_weight = self.death_weight / self.d
         # Efron: every (event time k, tie rank l) pair with 1 <= l < d_k, fixed by the data
         extra = self.d - 1
         self.tie_time = np.repeat(np.arange(len(self.d)), extra)
@@ -107,20 +113,26 @@ class _PartialLikelihood:
         self.rs, self.X, self.iu, self.efron = rs, X, iu, efron
         self.p = X.shape[1]
         rs.prepare(np.hstack([np.ones((len(X), 1)), X, XX]))
-        self.x_event_sum = X[rs.ev_rows].sum(axis=0)
+        self.x_event_sum = (rs.cw[rs.ev_rows, None] * X[rs.ev_rows]).sum(axis=0)
+        self.cw_events = rs.cw[rs.ev_rows]
 
-    def __call__(self, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, dict[str, Any]]:
+    def __call__(self, beta: np.ndarray, per_time: bool = False
+                 ) -> tuple[float, np.ndarray, np.ndarray, dict[str, Any]]:
+        """``per_time=True`` also returns each event time's contribution to the score
+        (``U_t``, times x p) and to the information (``I_t``, times x upper triangle), which
+        the proportional-hazards test needs."""
         rs, X, p = self.rs, self.X, self.p
         eta = X @ beta
         shift = eta.max()
         w = np.exp(eta - shift)
-        R = rs.risk_sums(w)
+        rw = w * rs.cw
+        R = rs.risk_sums(rw)
         S0, S1, S2 = R[:, 0], R[:, 1:p + 1], R[:, p + 1:]
         d = rs.d.astype(np.float64)
         if self.efron:
-            E = rs.event_sums(w)
+            E = rs.event_sums(rw)
             D0, D1, D2 = E[:, 0], E[:, 1:p + 1], E[:, p + 1:]
-        ll = float(eta[rs.ev_rows].sum() - shift * len(rs.ev_rows))
+        ll = float((self.cw_events * eta[rs.ev_rows]).sum() - shift * self.cw_events.sum())
         U = self.x_event_sum.copy()
         Itri = np.zeros(S2.shape[1])
         H = np.zeros(len(d))  # sum over tie ranks of the hazard increment 1 / S0_l
@@ -130,13 +142,16 @@ class _PartialLikelihood:
         xbar_mean = np.zeros((len(d), p))  # mean over tie ranks of xbar_l
         # tie rank 0 concerns every event time (no Efron correction); with Breslow it counts
         # d times. Efron ranks l >= 1 exist only where d > l: all such (time, rank) pairs are
-        # handled in one vectorised pass.
-        mult = np.ones(len(d)) if self.efron else d
+        # handled in one vectorised pass. With case weights each Efron rank counts the mean
+        # weight of the tied deaths and Breslow their total weight (as R's agfit4).
+        mw = rs.mean_death_weight
+        mult = mw if self.efron else rs.death_weight
         xbar = S1 / S0[:, None]
         ll -= float((mult * np.log(S0)).sum())
-        U -= (mult[:, None] * xbar).sum(axis=0)
-        Itri += (mult[:, None] * (S2 / S0[:, None]
-                                  - xbar[:, self.iu[0]] * xbar[:, self.iu[1]])).sum(axis=0)
+        Ut = -(mult[:, None] * xbar)
+        It = mult[:, None] * (S2 / S0[:, None] - xbar[:, self.iu[0]] * xbar[:, self.iu[1]])
+        U += Ut.sum(axis=0)
+        Itri += It.sum(axis=0)
         h = mult / S0
         H += h
         G += h[:, None] * xbar
@@ -146,10 +161,18 @@ class _PartialLikelihood:
             s0 = S0[k] - frac * D0[k]
             xb = (S1[k] - frac[:, None] * D1[k]) / s0[:, None]
             s2 = S2[k] - frac[:, None] * D2[k]
-            ll -= float(np.log(s0).sum())
-            U -= xb.sum(axis=0)
-            Itri += (s2 / s0[:, None] - xb[:, self.iu[0]] * xb[:, self.iu[1]]).sum(axis=0)
-            hk = 1.0 / s0
+            mk = mw[k]
+            ll -= float((mk * np.log(s0)).sum())
+            ut = mk[:, None] * xb
+            it = mk[:, None] * (s2 / s0[:, None] - xb[:, self.iu[0]] * xb[:, self.iu[1]])
+            U -= ut.sum(axis=0)
+            Itri += it.sum(axis=0)
+            if per_time:  # a loop over columns only
+                for j in range(p):
+                    Ut[:, j] -= np.bincount(k, ut[:, j], minlength=len(d))
+                for j in range(it.shape[1]):
+                    It[:, j] += np.bincount(k, it[:, j], minlength=len(d))
+            hk = mk / s0
             m = len(d)
             H += np.bincount(k, hk, minlength=m)
             Hc += np.bincount(k, frac * hk, minlength=m)
@@ -160,8 +183,13 @@ class _PartialLikelihood:
         info = np.zeros((p, p))
         info[self.iu] = Itri
         info = info + np.triu(info, 1).T
-        return ll, U, info, {"w": w, "shift": shift, "H": H, "G": G, "Hc": Hc, "Gc": Gc,
-                             "xbar_mean": xbar_mean}
+        det = {"w": w, "shift": shift, "H": H, "G": G, "Hc": Hc, "Gc": Gc,
+               "xbar_mean": xbar_mean}
+        if per_time:
+            dead = np.add.reduceat(rs.cw[rs.ev_order, None] * X[rs.ev_order], rs.ev_starts,
+                                   axis=0)
+            det["U_t"], det["I_t"] = Ut + dead, It
+        return ll, U, info, det
 
 
 class CoxTimeVarying:
@@ -203,15 +231,19 @@ class CoxTimeVarying:
 
     def fit(self, data: pd.DataFrame, id_col: str, start_col: str, stop_col: str,
             event_col: str, formula: str | None = None, strata: str | list[str] | None = None,
-            robust: bool = False) -> CoxTimeVarying:
+            robust: bool = False, weights: str | None = None) -> CoxTimeVarying:
         """Fit the model; returns ``self``.
 
         ``formula`` is a right-hand side ("age + C(onset_site)"); without it every column other
-        than the id, start, stop, event and strata columns is a covariate. Plain (baseline) Cox
-        data is the special case start = 0. Rows with missing values are dropped and counted.
+        than the id, start, stop, event, strata and weights columns is a covariate. Plain
+        (baseline) Cox data is the special case start = 0. Rows with missing values are dropped
+        and counted. ``weights`` names a column of case weights (finite, >= 0), e.g. the
+        Fine-Gray censoring weights; the robust variance then sums weighted score residuals by
+        id, as R's ``coxph(..., weights = w, cluster = id)``.
         """
         strata_cols = [strata] if isinstance(strata, str) else list(strata or [])
-        needed = [id_col, start_col, stop_col, event_col, *strata_cols]
+        needed = [id_col, start_col, stop_col, event_col, *strata_cols,
+                  *([weights] if weights else [])]
         missing = [c for c in needed if c not in getattr(data, "columns", [])]
         if missing:
             raise ModelDataError(f"CoxTimeVarying: column(s) {missing} not in the data")
@@ -228,6 +260,14 @@ class CoxTimeVarying:
         event_raw = sub[event_col].to_numpy()
         self._check_data(start, stop, event_raw, sub[id_col].to_numpy(), rows)
         event = event_raw.astype(bool)
+        case_weights = None
+        if weights:
+            case_weights = sub[weights].to_numpy(dtype=np.float64)
+            bad = ~np.isfinite(case_weights) | (case_weights < 0)
+            if bad.any():
+                raise ModelDataError(
+                    f"CoxTimeVarying: weights must be finite and >= 0; found "
+                    f"{case_weights[bad][:5].tolist()} at data row(s) {rows[bad][:10].tolist()}")
         check_rank(X, names, "covariate matrix")
         warn_dropped(design.n_dropped, len(data), "CoxTimeVarying")
         if strata_cols:
@@ -237,7 +277,7 @@ class CoxTimeVarying:
             stratum, strata_labels = np.zeros(len(sub), dtype=np.int64), None
         means = X.mean(axis=0)
         Xc = X - means
-        rs = _RiskSets(start, stop, event, stratum)
+        rs = _RiskSets(start, stop, event, stratum, case_weights)
         iu, XX = _tri(Xc)
         plik = _PartialLikelihood(rs, Xc, XX, iu, self.ties == "efron")
         beta = np.zeros(X.shape[1])
@@ -279,11 +319,13 @@ class CoxTimeVarying:
             resid = self._score_residuals(rs, Xc, event, det)
             _, cluster = np.unique(sub[id_col].to_numpy(), return_inverse=True)
             Uc = np.zeros((cluster.max() + 1, X.shape[1]))
-            np.add.at(Uc, cluster, resid)
+            np.add.at(Uc, cluster, rs.cw[:, None] * resid)
             var = naive @ (Uc.T @ Uc) @ naive
         self._store(beta, var, naive, ll, ll0, U0, I0, names, means, rs, det, strata_labels,
                     strata_cols, robust, converged, len(sub), int(event.sum()), design.n_dropped)
         self._eta_for_concordance = (Xc @ beta, rs)
+        # for the proportional-hazards test (alspaincohort.stats.zph)
+        self._fit_state = {"plik": plik, "beta": beta, "start": start, "stop": stop}
         self._spec = design.spec
         return self
 
@@ -426,7 +468,8 @@ class CoxTimeVarying:
         """Harrell's C for counting-process data, as R's ``concordance(fit)``."""
         if self._concordance is None:
             eta, rs = self._eta_for_concordance
-            self._concordance = _concordance(eta, rs)
+            self._concordance = concordance_counts(rs.start, rs.stop, rs.event, eta,
+                                                   rs.case_weights).concordance
         return self._concordance
 
     def _design(self, data: pd.DataFrame) -> np.ndarray:
@@ -442,22 +485,3 @@ class CoxTimeVarying:
     def predict_partial_hazard(self, data: pd.DataFrame) -> pd.Series:
         """exp of :meth:`predict_log_partial_hazard` (R's ``type = "risk"``)."""
         return np.exp(self.predict_log_partial_hazard(data)).rename("partial_hazard")
-
-
-def _concordance(eta: np.ndarray, rs: _RiskSets, block: int = 256) -> float:
-    """Concordant, discordant and risk-tied pairs over every event and its risk set."""
-    conc = disc = tied = 0.0
-    er = rs.ev_rows
-    t_ev = rs.stop[er]
-    for lo in range(0, len(er), block):
-        rows = er[lo:lo + block]
-        t = t_ev[lo:lo + block, None]
-        at_risk = (rs.start[None, :] < t) & (rs.stop[None, :] >= t)
-        # pairs tied on time (another event at the same time) are not comparable
-        at_risk &= ~((rs.stop[None, :] == t) & rs.event[None, :])
-        diff = eta[rows][:, None] - eta[None, :]
-        conc += float((at_risk & (diff > 0)).sum())
-        disc += float((at_risk & (diff < 0)).sum())
-        tied += float((at_risk & (diff == 0)).sum())
-    total = conc + disc + tied
-    return (conc + tied / 2) / total if total else float("nan")

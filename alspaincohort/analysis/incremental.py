@@ -1,0 +1,327 @@
+"""Does pain add prognostic value to a baseline survival model?
+
+:func:`incremental_value` fits a baseline Cox model (ENCALS-like predictors re-estimated on the
+cohort, or the published ENCALS linear predictor) and the same model plus pain, on the same
+patients, and compares them by
+
+- the likelihood-ratio test of the added terms;
+- discrimination: Harrell's C, Uno's C (truncated at the last time of interest) and the
+  cumulative/dynamic time-dependent AUC at each time;
+- accuracy and calibration at each time: IPCW Brier score, observed / expected risk (1 -
+  Kaplan-Meier over mean predicted risk), calibration slope (the Cox coefficient of the
+  linear predictor), and a calibration table by risk group (``.plot_calibration()``);
+
+each as apparent value, optimism-corrected value (Harrell's bootstrap: refit both models on
+each bootstrap sample, optimism = performance on that sample - performance of the refitted
+models on the original data; corrected = apparent - mean optimism) and, for the difference
+between the models, a bootstrap percentile interval. Patients are resampled with their whole
+record and every replicate uses ``seed``; a replicate whose fit fails is counted, not hidden.
+
+The metrics come from :mod:`alspaincohort.stats.concordance` and
+:mod:`alspaincohort.stats.prediction` (checked against ``survival::concordance`` and
+``riskRegression::Score``); the Cox fits from :class:`~alspaincohort.stats.cox.CoxTimeVarying`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from ..cohort import Cohort
+from ..stats.concordance import harrell_c, uno_c
+from ..stats.cox import CoxTimeVarying
+from ..stats.design import ModelDataError, ModelWarning
+from ..stats.prediction import brier_score, kaplan_meier_risk, time_dependent_auc
+from .prognosis import ENCALS_LIKE, _covariate_frame
+
+ENCALS_PUBLISHED = {"t_slope": -1.837, "t_diagnostic_delay": -2.373, "t_age": -0.267,
+                    "t_fvc": 0.477, "bulbar": 0.269, "definite_el_escorial": 0.233,
+                    "ftd": 0.388, "c9orf72": 0.256}
+
+
+def encals_linear_predictor(cohort: Cohort) -> pd.Series:
+    """The published ENCALS linear predictor (Westeneng et al. 2018, Lancet Neurol 17:423) at
+    baseline, with the transformations and coefficients of ``DOMAIN.md`` section 6 as seen in
+    public code (not verified against the paper): tAGE = (age at onset / 100)^-2, tDXDELAY =
+    (delay / 10)^-0.5 + ln(delay / 10) (delay in months), tSLOPE = (-slope + 0.1)^-0.5 with
+    slope = (ALSFRS-R - 48) / months since onset (= -progression_rate), tFVC = (FVC / 100)^-1
+    + (FVC / 100)^-0.5; LP = -1.837 tSLOPE - 2.373 tDXDELAY - 0.267 tAGE + 0.477 tFVC + 0.269
+    bulbar + 0.233 definite El Escorial + 0.388 FTD + 0.256 C9orf72. Higher = higher risk.
+    NaN where a predictor is missing or out of the transformations' domain (delay or FVC
+    <= 0). The published model's outcome is time from onset to death, tracheostomy or
+    > 23 h/day NIV.
+
+    Returns a Series indexed by patient_id.
+    """
+    b = cohort.baseline().set_index("patient_id")
+    cov = _covariate_frame(cohort, ("bulbar", "definite_el_escorial", "ftd", "c9orf72"))
+    delay = b["diagnostic_delay_months"].where(b["diagnostic_delay_months"] > 0) / 10
+    fvc = b["fvc_percent"].where(b["fvc_percent"] > 0) / 100
+    slope = -b["progression_rate"]
+    parts = {
+        "t_slope": (-slope + 0.1) ** -0.5,
+        "t_diagnostic_delay": delay ** -0.5 + np.log(delay),
+        "t_age": (b["age_at_onset"] / 100) ** -2,
+        "t_fvc": fvc ** -1 + fvc ** -0.5,
+        "bulbar": cov["bulbar"], "definite_el_escorial": cov["definite_el_escorial"],
+        "ftd": cov["ftd"], "c9orf72": cov["c9orf72"],
+    }
+    lp = sum(ENCALS_PUBLISHED[k] * v.astype(float) for k, v in parts.items())
+    return pd.Series(lp, index=b.index, name="encals_lp")
+
+
+def _fit(frame: pd.DataFrame, cols: list[str]) -> CoxTimeVarying:
+    d = frame.assign(_id=np.arange(len(frame)), _start=0.0)
+    return CoxTimeVarying().fit(d, "_id", "_start", "time", "event", formula=" + ".join(cols))
+
+
+def _predict(model: CoxTimeVarying, frame: pd.DataFrame, cols: list[str],
+             times: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    """Linear predictor x'beta and the predicted risk F(t) = 1 - exp(-H0(t) exp(x'beta))."""
+    eta = frame[cols].to_numpy(dtype=float) @ model.params_[cols].to_numpy()
+    h0 = model.baseline_cumulative_hazard_at(list(times))
+    return eta, 1.0 - np.exp(-np.outer(np.exp(eta), h0))
+
+
+def _calibration_slope(time: np.ndarray, event: np.ndarray, lp: np.ndarray) -> float:
+    d = pd.DataFrame({"_id": np.arange(len(time)), "_start": 0.0, "time": time,
+                      "event": event, "lp": lp})
+    return float(CoxTimeVarying().fit(d, "_id", "_start", "time", "event",
+                                      formula="lp").params_.iloc[0])
+
+
+def _metrics(model: CoxTimeVarying, frame: pd.DataFrame, cols: list[str],
+             times: Sequence[float]) -> dict[tuple[str, float], float]:
+    t = frame["time"].to_numpy(dtype=float)
+    e = frame["event"].to_numpy(dtype=int)
+    eta, risk = _predict(model, frame, cols, times)
+    out = {("harrell_c", np.nan): harrell_c(t, e, eta),
+           ("uno_c", float(max(times))): uno_c(t, e, eta, tau=max(times)),
+           ("calibration_slope", np.nan): _calibration_slope(t, e, eta)}
+    for j, at in enumerate(times):
+        out[("auc", float(at))] = time_dependent_auc(t, e, eta, at)
+        out[("brier", float(at))] = brier_score(t, e, risk[:, j], at)
+        out[("observed_expected", float(at))] = kaplan_meier_risk(t, e, at) / risk[:, j].mean()
+    return out
+
+
+def _calibration_table(frame: pd.DataFrame, models: dict[str, CoxTimeVarying],
+                       cols: dict[str, list[str]], times: Sequence[float],
+                       n_groups: int) -> pd.DataFrame:
+    from lifelines import KaplanMeierFitter
+
+    rows = []
+    for name, model in models.items():
+        _, risk = _predict(model, frame, cols[name], times)
+        for j, at in enumerate(times):
+            group = pd.qcut(risk[:, j], n_groups, labels=False, duplicates="drop")
+            for g in np.unique(group):
+                sel = group == g
+                km = KaplanMeierFitter().fit(frame["time"][sel], frame["event"][sel])
+                surv = float(km.survival_function_at_times(at).iloc[0])
+                ci = km.confidence_interval_survival_function_
+                ci_at = ci[ci.index <= at].iloc[-1] if (ci.index <= at).any() else ci.iloc[0]
+                rows.append({"model": name, "time": float(at), "group": int(g) + 1,
+                             "n": int(sel.sum()), "predicted": float(risk[sel, j].mean()),
+                             "observed": 1 - surv, "ci_low": 1 - float(ci_at.iloc[1]),
+                             "ci_high": 1 - float(ci_at.iloc[0])})
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class IncrementalValueResult:
+    """Base model against base model + added terms.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per metric (and time): metric (harrell_c, uno_c, calibration_slope, auc,
+        brier, observed_expected), time (months; NaN where the metric has none; for uno_c the
+        truncation time), base, full, difference (full - base; apparent), base_corrected,
+        full_corrected, difference_corrected (optimism-corrected), difference_ci_low,
+        difference_ci_high (bootstrap percentile interval of the apparent difference in the
+        bootstrap samples; none for the calibration slope, which is 1 in-sample).
+    lr_test : dict
+        statistic, df, p_value of the added terms (same patients in both models).
+    calibration : DataFrame
+        model, time, group (by predicted risk), n, predicted (mean predicted risk), observed
+        (1 - Kaplan-Meier at time), ci_low, ci_high (95%).
+    models : dict
+        "base" and "full" fitted :class:`~alspaincohort.stats.cox.CoxTimeVarying`.
+    coefficients : DataFrame
+        model, term, hazard_ratio, hr_ci_low, hr_ci_high, p_value.
+    n_patients, n_events, n_dropped_patients : int
+        Patients used (complete for every base and added term, time > 0), their events, and
+        the patients left out.
+    n_bootstrap, n_bootstrap_failed : int
+    """
+
+    table: pd.DataFrame
+    lr_test: dict[str, Any]
+    calibration: pd.DataFrame
+    models: dict[str, CoxTimeVarying]
+    coefficients: pd.DataFrame
+    times: tuple[float, ...]
+    n_patients: int
+    n_events: int
+    n_dropped_patients: int
+    n_bootstrap: int
+    n_bootstrap_failed: int
+    description: str
+    bootstrap: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+
+    def plot_calibration(self, time: float | None = None, ax: Any = None) -> Any:
+        from ..plots import calibration_plot
+
+        return calibration_plot(self, time=time, ax=ax)
+
+    def _repr_html_(self) -> str:
+        lr = self.lr_test
+        return (f"<p>{self.description}</p><p>likelihood ratio {lr['statistic']:.2f} on "
+                f"{lr['df']} df, p = {lr['p_value']:.3g}</p>"
+                + self.table.round(4).to_html(index=False))
+
+
+def incremental_value(cohort: Cohort, base: Sequence[str] | str = ENCALS_LIKE,
+                      added: Sequence[str] = ("vas_pain",), times: Sequence[float] = (12, 24),
+                      endpoint: str = "death", n_bootstrap: int = 200, seed: int = 0,
+                      n_groups: int = 5, progress: bool = False) -> IncrementalValueResult:
+    """Prognostic value of ``added`` (baseline columns, e.g. VAS pain) beyond ``base``.
+
+    Parameters
+    ----------
+    base : sequence of str or "encals_published"
+        Baseline predictors re-estimated on the cohort (default ENCALS-like: age at onset,
+        bulbar onset, diagnostic delay, progression rate, FVC, FTD, definite El Escorial;
+        predictors missing for every patient are left out and named), or
+        ``"encals_published"``: the published ENCALS linear predictor
+        (:func:`encals_linear_predictor`) as the single baseline term (its coefficient
+        re-estimated, i.e. recalibrated, on the cohort).
+    added : sequence of str
+        Terms added to the base model (baseline() columns).
+    times : sequence of float
+        Months after baseline for AUC, Brier score, observed/expected and calibration.
+    endpoint : "death" or "composite"
+        Time from baseline to death, or to death, tracheostomy or full-time NIV.
+    n_bootstrap, seed : int
+        Bootstrap replicates for optimism correction and the difference intervals (0 = none).
+    n_groups : int
+        Risk groups of the calibration table.
+    """
+    times = tuple(float(t) for t in times)
+    if not times or min(times) <= 0:
+        raise ValueError("times must be positive months after baseline")
+    s = cohort.survival(endpoint, "baseline").set_index("patient_id")
+    frame = pd.DataFrame({"time": s["time_months"], "event": s["event"].astype(int)})
+    if isinstance(base, str):
+        if base != "encals_published":
+            raise ValueError("base must be a sequence of predictors or 'encals_published'")
+        frame["encals_lp"] = encals_linear_predictor(cohort)
+        base_cols, unavailable = ["encals_lp"], []
+    else:
+        cov = _covariate_frame(cohort, list(base))
+        unavailable = [c for c in base if cov[c].isna().all()]
+        base_cols = [c for c in base if c not in unavailable]
+        frame = frame.join(cov[base_cols])
+    add = _covariate_frame(cohort, list(added))
+    frame = frame.join(add[list(added)])
+    full_cols = base_cols + list(added)
+    frame = frame[frame["time"] > 0].dropna(subset=["time", "event", *full_cols])
+    if frame["event"].sum() < 2 * len(full_cols):
+        raise ModelDataError(f"incremental_value: {int(frame['event'].sum())} events for "
+                             f"{len(full_cols)} terms; too few to compare models")
+    cols = {"base": base_cols, "full": full_cols}
+    models = {k: _fit(frame, c) for k, c in cols.items()}
+    apparent = {k: _metrics(models[k], frame, cols[k], times) for k in cols}
+    lrt = 2 * (models["full"].log_likelihood_ - models["base"].log_likelihood_)
+    from scipy import stats
+
+    lr_test = {"statistic": float(lrt), "df": len(added),
+               "p_value": float(stats.chi2.sf(lrt, len(added)))}
+
+    rng = np.random.default_rng(seed)
+    boot_rows, failed = [], 0
+    n = len(frame)
+    for b in tqdm(range(n_bootstrap), disable=not progress, desc="bootstrap"):
+        sample = frame.iloc[rng.integers(0, n, n)]
+        rows = _replicate(sample, frame, cols, times)
+        if rows is None:
+            failed += 1
+            continue
+        boot_rows += [{"replicate": b, **r} for r in rows]
+    boot = pd.DataFrame(boot_rows)
+    table = _summary_table(apparent, boot)
+    coefs = pd.concat([m.summary.reset_index(names="term").assign(model=k)
+                       for k, m in models.items()], ignore_index=True)[
+        ["model", "term", "hazard_ratio", "hr_ci_low", "hr_ci_high", "p_value"]]
+    base_desc = ("published ENCALS linear predictor (recalibrated)" if isinstance(base, str)
+                 else ", ".join(base_cols))
+    desc = (f"{endpoint} from baseline: base model ({base_desc}) vs + {', '.join(added)}; "
+            f"{n} patients, {int(frame['event'].sum())} events; {n_bootstrap} bootstrap "
+            f"replicates ({failed} failed)"
+            + (f"; not in the data, left out: {', '.join(unavailable)}" if unavailable else ""))
+    return IncrementalValueResult(
+        table=table, lr_test=lr_test,
+        calibration=_calibration_table(frame, models, cols, times, n_groups),
+        models=models, coefficients=coefs, times=times, n_patients=n,
+        n_events=int(frame["event"].sum()), n_dropped_patients=cohort.n_patients - n,
+        n_bootstrap=n_bootstrap, n_bootstrap_failed=failed, description=desc, bootstrap=boot)
+
+
+def _replicate(sample: pd.DataFrame, frame: pd.DataFrame, cols: dict[str, list[str]],
+               times: Sequence[float]) -> list[dict[str, Any]] | None:
+    """Apparent (on the bootstrap sample) and test (on the original data) metrics of both
+    models refitted on one bootstrap sample; None when a fit fails or does not converge to
+    finite coefficients (e.g. a sample in which a binary predictor separates the events)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ModelWarning)
+        # overflow on the way to a diverging fit; the fit then fails or warns (above)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            fits = {k: _fit(sample, c) for k, c in cols.items()}
+            out = []
+            for k in cols:
+                app = _metrics(fits[k], sample, cols[k], times)
+                test = _metrics(fits[k], frame, cols[k], times)
+                out += [{"model": k, "metric": key[0], "time": key[1], "apparent": app[key],
+                         "test": test[key]} for key in app]
+        except (ModelDataError, ModelWarning):
+            return None
+    return out
+
+
+def _summary_table(apparent: dict[str, dict[tuple[str, float], float]],
+                   boot: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for key in apparent["base"]:
+        metric, at = key
+        row: dict[str, Any] = {"metric": metric, "time": at, "base": apparent["base"][key],
+                               "full": apparent["full"][key]}
+        row["difference"] = row["full"] - row["base"]
+        if len(boot):
+            sel = boot[(boot["metric"] == metric)
+                       & ((boot["time"] == at) | (np.isnan(at) & boot["time"].isna()))]
+            wide = sel.pivot(index="replicate", columns="model", values=["apparent", "test"])
+            optimism = (wide["apparent"] - wide["test"]).mean()
+            diff_boot = wide["apparent"]["full"] - wide["apparent"]["base"]
+            diff_opt = ((wide["apparent"]["full"] - wide["test"]["full"])
+                        - (wide["apparent"]["base"] - wide["test"]["base"])).mean()
+            row["base_corrected"] = row["base"] - optimism["base"]
+            row["full_corrected"] = row["full"] - optimism["full"]
+            row["difference_corrected"] = row["difference"] - diff_opt
+            # the apparent calibration slope is 1 by construction: no interval for it
+            row["difference_ci_low"], row["difference_ci_high"] = (
+                (np.nan, np.nan) if metric == "calibration_slope"
+                else np.nanpercentile(diff_boot, [2.5, 97.5]))
+        else:
+            for c in ("base_corrected", "full_corrected", "difference_corrected",
+                      "difference_ci_low", "difference_ci_high"):
+                row[c] = np.nan
+        rows.append(row)
+    return pd.DataFrame(rows)

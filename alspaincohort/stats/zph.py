@@ -1,0 +1,149 @@
+"""Test of proportional hazards from scaled Schoenfeld residuals (Grambsch & Therneau 1994).
+
+This reproduces R's ``survival::cox.zph`` (version 3): for a transform g of time (the
+left-continuous Kaplan-Meier ``"km"``, ``"rank"``, ``"identity"`` or ``"log"``), centred on its
+mean over the event rows, the model is augmented by x g(t) for each term and the score test of
+the added coefficients at (beta-hat, 0) is computed with the full information matrix of the
+augmented model, per term (columns of a factor together) and globally. The scaled Schoenfeld
+residuals are beta-hat + d V^-1 r (r the Schoenfeld residual of an event row, V the
+information, d the number of events); for a term with several columns they are collapsed to
+the term's linear predictor, whose coefficient is 1. Checked against R in
+``tests/results/prognosis``. lifelines has a Schoenfeld test for right-censored data only and
+computes the older single-variable statistic, so it is not used.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .cox import CoxTimeVarying
+from .design import ModelDataError
+
+TRANSFORMS = ("km", "rank", "identity", "log")
+
+
+@dataclass
+class ZphResult:
+    """Proportional-hazards tests and scaled Schoenfeld residuals.
+
+    Attributes
+    ----------
+    table : DataFrame
+        term, chisq, df, p_value (one row per term and a final ``GLOBAL`` row).
+    residuals : DataFrame
+        One row per event row, by time: time, transformed_time, then one column per term with
+        its scaled Schoenfeld residual.
+    transform : str
+    coefficients : Series
+        The model's coefficient per term (1 for a multi-column term).
+    """
+
+    table: pd.DataFrame
+    residuals: pd.DataFrame
+    transform: str
+    coefficients: pd.Series
+
+    def plot(self, term: str | None = None, ax: Any = None) -> Any:
+        from ..plots import schoenfeld_plot
+
+        return schoenfeld_plot(self, term=term, ax=ax)
+
+    def _repr_html_(self) -> str:
+        return (f"<p>Proportional hazards (scaled Schoenfeld residuals, {self.transform} "
+                "time)</p>" + self.table.round(4).to_html(index=False))
+
+
+def _terms(names: list[str]) -> dict[str, list[int]]:
+    """Columns of each model term: a factor's dummy columns ``C(x)[T.a]`` form term ``C(x)``."""
+    out: dict[str, list[int]] = {}
+    for j, name in enumerate(names):
+        out.setdefault(re.sub(r"\[[^\]]*\]", "", name), []).append(j)
+    return out
+
+
+def _km_left(start: np.ndarray, stop: np.ndarray, event: np.ndarray,
+             at: np.ndarray) -> np.ndarray:
+    """Kaplan-Meier of (start, stop] data (at risk: start < t <= stop) just before ``at``."""
+    times = np.unique(stop[event])
+    n = (len(stop) - np.searchsorted(np.sort(stop), times, side="left")) - (
+        len(start) - np.searchsorted(np.sort(start), times, side="left"))
+    d = np.bincount(np.searchsorted(times, stop[event]), minlength=len(times))
+    surv = np.cumprod(1.0 - d / n)
+    return np.r_[1.0, surv][np.searchsorted(times, at, side="left")]
+
+
+def _transform(name: str, start: np.ndarray, stop: np.ndarray,
+               event: np.ndarray) -> np.ndarray:
+    if name == "km":
+        return 1.0 - _km_left(start, stop, event, stop)
+    if name == "rank":
+        return stats.rankdata(stop)
+    if name == "identity":
+        return stop.astype(float)
+    if name == "log":
+        if (stop <= 0).any():
+            raise ModelDataError("cox_zph: transform 'log' needs positive times")
+        return np.log(stop)
+    raise ModelDataError(f"cox_zph: transform must be one of {TRANSFORMS}, not {name!r}")
+
+
+def cox_zph(model: CoxTimeVarying, transform: str = "km") -> ZphResult:
+    """Scaled Schoenfeld residual tests of proportional hazards for a fitted model, per term
+    and global (R ``cox.zph(fit, transform)``)."""
+    state = getattr(model, "_fit_state", None)
+    if state is None:
+        raise ModelDataError("cox_zph: the model has not been fitted")
+    plik, beta = state["plik"], state["beta"]
+    rs = plik.rs
+    start, stop = state["start"], state["stop"]
+    _, _, info, det = plik(beta, per_time=True)
+    Ut, It = det["U_t"], det["I_t"]
+    p = len(beta)
+    ttime = _transform(transform, start, stop, rs.event)
+    ev = rs.ev_rows
+    g_row = ttime - ttime[ev].mean()
+    g = g_row[rs.ev_order[rs.ev_starts]]  # one value per event time (shared by tied rows)
+
+    def full(tri: np.ndarray) -> np.ndarray:
+        m = np.zeros((p, p))
+        m[plik.iu] = tri
+        return m + np.triu(m, 1).T
+
+    i_bg = full((g[:, None] * It).sum(axis=0))
+    i_gg = full((g[:, None] ** 2 * It).sum(axis=0))
+    imat = np.block([[info, i_bg], [i_bg, i_gg]])
+    u_g = (g[:, None] * Ut).sum(axis=0)
+    names = list(model.params_.index)
+    terms = _terms(names)
+    rows = []
+    for term, cols in terms.items():
+        kk = np.r_[np.arange(p), p + np.asarray(cols)]
+        u = np.r_[np.zeros(p), u_g[cols]]
+        chisq = float(u @ np.linalg.solve(imat[np.ix_(kk, kk)], u))
+        rows.append({"term": term, "chisq": chisq, "df": len(cols)})
+    u = np.r_[np.zeros(p), u_g]
+    rows.append({"term": "GLOBAL", "chisq": float(u @ np.linalg.solve(imat, u)), "df": p})
+    table = pd.DataFrame(rows)
+    table["p_value"] = stats.chi2.sf(table["chisq"], table["df"])
+
+    # scaled Schoenfeld residuals, event rows by time
+    order = rs.ev_order  # event rows grouped by event time (in time order)
+    k = np.repeat(np.arange(len(rs.d)), rs.d)
+    schoen = plik.X[order] - det["xbar_mean"][k]
+    collapse = np.zeros((p, len(terms)))
+    coef = []
+    for i, cols in enumerate(terms.values()):
+        collapse[cols, i] = 1.0 if len(cols) == 1 else beta[cols]
+        coef.append(float(beta[cols[0]]) if len(cols) == 1 else 1.0)
+    vmean = collapse.T @ (info / len(order)) @ collapse
+    scaled = np.linalg.solve(vmean, (schoen @ collapse).T).T + np.asarray(coef)
+    res = pd.DataFrame(scaled, columns=list(terms))
+    res.insert(0, "transformed_time", ttime[order])
+    res.insert(0, "time", stop[order])
+    return ZphResult(table, res, transform, pd.Series(coef, index=list(terms)))

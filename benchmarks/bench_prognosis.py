@@ -1,0 +1,129 @@
+"""Benchmark: prognosis tools against their references, timed in the same run on the same data.
+
+- Harrell's C on right-censored data: ours (O(n log^2 n)) against lifelines
+  ``concordance_index``; and against R ``survival::concordance`` when Rscript is available;
+- Fine-Gray (expansion + weighted Cox) and ``cox.zph``: ours against R ``finegray`` + ``coxph``
+  and ``cox.zph`` when Rscript is available (R timed inside R, data already loaded);
+- ``incremental_value``: seconds per bootstrap replicate (no reference implements it).
+
+Run: ``python benchmarks/bench_prognosis.py [N_PATIENTS] [--quick]``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import alspaincohort as apc
+from alspaincohort.analysis.incremental import incremental_value
+from alspaincohort.stats.concordance import harrell_c
+from alspaincohort.stats.cox import CoxTimeVarying
+from alspaincohort.stats.finegray import finegray_rows
+from alspaincohort.stats.zph import cox_zph
+
+R_SCRIPT = """
+suppressMessages(library(survival))
+d <- read.csv("%(path)s")
+d$cf <- factor(d$cause, 0:2, c("censor", "death", "autonomy"))
+best <- function(f) min(sapply(1:3, function(i) system.time(f())[["elapsed"]]))
+t_conc <- best(function() concordance(Surv(time, event) ~ lp, data = d, reverse = TRUE))
+t_fg <- best(function() {
+  fg <- finegray(Surv(time, cf) ~ ., data = d[, c("time", "cf", "x1", "x2")], etype = "death")
+  coxph(Surv(fgstart, fgstop, fgstatus) ~ x1 + x2, weights = fgwt, data = fg)
+})
+fit <- coxph(Surv(time, event) ~ x1 + x2, data = d)
+t_zph <- best(function() cox.zph(fit))
+cat(t_conc, t_fg, t_zph, "\\n")
+"""
+
+
+def best_of(f: Callable[[], object], repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def make_data(n: int, seed: int = 7) -> pd.DataFrame:
+    """Competing-risks data with integer-day times (ties) and two covariates."""
+    rng = np.random.default_rng(seed)
+    x1, x2 = rng.normal(size=n), rng.binomial(1, 0.3, n)
+    t1 = rng.exponential(700 / np.exp(0.4 * x1 + 0.3 * x2))
+    t2 = rng.exponential(1400, n)
+    c = rng.uniform(100, 1500, n)
+    t = np.ceil(np.minimum.reduce([t1, t2, c]))
+    cause = np.select([t1 <= np.minimum(t2, c), t2 <= np.minimum(t1, c)], [1, 2], 0)
+    return pd.DataFrame({"time": t, "cause": cause, "event": (cause == 1).astype(int),
+                         "x1": x1, "x2": x2, "lp": 0.4 * x1 + 0.3 * x2})
+
+
+def ours_fine_gray(d: pd.DataFrame) -> None:
+    fg = finegray_rows(d.time, d.cause, 1).join(d[["x1", "x2"]], on="row")
+    CoxTimeVarying().fit(fg, "row", "start", "stop", "event", formula="x1 + x2",
+                         weights="weight")
+
+
+def ours_zph(d: pd.DataFrame) -> Callable[[], object]:
+    fit = CoxTimeVarying().fit(d.assign(start=0.0, id=np.arange(len(d))), "id", "start",
+                               "time", "event", formula="x1 + x2")
+    return lambda: cox_zph(fit)
+
+
+def r_times(d: pd.DataFrame) -> list[float] | None:
+    if shutil.which("Rscript") is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "d.csv"
+        d.to_csv(path, index=False)
+        script = Path(tmp) / "bench.R"
+        script.write_text(R_SCRIPT % {"path": path})
+        r = subprocess.run(["Rscript", str(script)], capture_output=True, text=True,
+                           check=False)
+    if r.returncode != 0:
+        print("R benchmark failed:", r.stderr.strip()[-300:])
+        return None
+    return [float(x) for x in r.stdout.split()]
+
+
+def main(n: int, quick: bool) -> None:
+    from lifelines.utils import concordance_index
+
+    d = make_data(n)
+    print(f"prognosis: {n:,} patients, {int(d.event.sum()):,} deaths, "
+          f"{int((d.cause == 2).sum()):,} competing events")
+    ours_c = best_of(lambda: harrell_c(d.time, d.event, d.lp))
+    ll_c = best_of(lambda: concordance_index(d.time, -d.lp, d.event), repeat=1)
+    ours_fg = best_of(lambda: ours_fine_gray(d))
+    ours_z = best_of(ours_zph(d))
+    print(f"Harrell's C : ours {ours_c:.3f} s, lifelines {ll_c:.3f} s -> "
+          f"{ll_c / ours_c:.1f}x faster")
+    r = r_times(d)
+    if r is None:
+        print(f"Fine-Gray   : ours {ours_fg:.3f} s; cox.zph ours {ours_z:.3f} s "
+              "(Rscript not available, R not timed)")
+    else:
+        print(f"Harrell's C : R concordance {r[0]:.3f} s -> {r[0] / ours_c:.2f}x")
+        print(f"Fine-Gray   : ours {ours_fg:.3f} s, R finegray + coxph {r[1]:.3f} s -> "
+              f"{r[1] / ours_fg:.2f}x")
+        print(f"cox.zph     : ours {ours_z:.3f} s, R {r[2]:.3f} s -> {r[2] / ours_z:.2f}x")
+    n_iv = 500 if quick else 2000
+    b = 10 if quick else 50
+    c = apc.simulate_cohort(n_iv, seed=3)
+    t = best_of(lambda: incremental_value(c, n_bootstrap=b, seed=1), repeat=1)
+    print(f"incremental_value: {n_iv:,} patients, {b} bootstrap replicates in {t:.1f} s "
+          f"({t / b:.3f} s per replicate)")
+
+
+if __name__ == "__main__":
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    main(int(args[0]) if args else 20000, "--quick" in sys.argv)

@@ -15,12 +15,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from bench_engines import best_of  # the scripts run from this folder
 
 import alspaincohort as apc
 from alspaincohort.analysis.incremental import incremental_value
@@ -43,15 +43,6 @@ fit <- coxph(Surv(time, event) ~ x1 + x2, data = d)
 t_zph <- best(function() cox.zph(fit))
 cat(t_conc, t_fg, t_zph, "\\n")
 """
-
-
-def best_of(f: Callable[[], object], repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def make_data(n: int, seed: int = 7) -> pd.DataFrame:

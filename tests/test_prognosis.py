@@ -380,3 +380,41 @@ def test_proportional_hazards_on_pain_cox_and_plot(cohort: apc.Cohort) -> None:
     fig, ax = plt.subplots()
     assert z.plot("pain", ax=ax) is ax
     plt.close(fig)
+
+
+def test_competing_risks_end_to_end_agrees_with_r() -> None:
+    """competing_risks() on the cohort behind survival.csv: cause-specific and Fine-Gray
+    hazard ratios and their 95% CIs equal R's coxph / finegray + coxph (robust by patient)."""
+    c = apc.simulate_cohort(600, seed=901)
+    cr = competing_risks(c, covariates=("age_at_onset", "bulbar", "fvc_percent"))
+    terms = ["pain", "age_at_onset", "bulbar", "fvc_percent"]
+    for code, name in ((1, "death"), (2, "tracheostomy or NIV")):
+        for table, coef_q, se_q in (("cause_specific", f"cs_coef_{code}", f"cs_se_{code}"),
+                                    ("subdistribution",
+                                     f"fg_coef_{'death' if code == 1 else 'autonomy'}_efron",
+                                     f"fg_robse_{'death' if code == 1 else 'autonomy'}_efron")):
+            got = cr[table].set_index(["cause", "term"]).loc[name].loc[terms]
+            beta, se = ref(coef_q).to_numpy(), ref(se_q).to_numpy()
+            np.testing.assert_allclose(got.hazard_ratio, np.exp(beta), rtol=1e-6)
+            np.testing.assert_allclose(got.hr_ci_low, np.exp(beta - 1.959963984540054 * se),
+                                       rtol=1e-6)
+            np.testing.assert_allclose(got.hr_ci_high, np.exp(beta + 1.959963984540054 * se),
+                                       rtol=1e-6)
+    assert cr["n_patients"] == int((pd.read_csv(HERE / "survival.csv").ctime > 0).sum())
+
+
+def test_pain_cox_on_the_onset_time_scale(cohort: apc.Cohort) -> None:
+    """origin="onset": the baseline-scale rows shifted by each patient's onset day (delayed
+    entry at baseline), fitted as counting-process data."""
+    covs = ("age_at_onset", "bulbar")
+    onset = pain_cox(cohort, covariates=covs, origin="onset")
+    base = pain_cox(cohort, covariates=covs)
+    shift = -base.data.patient_id.map(
+        cohort.survival("death", "onset").set_index("patient_id").origin_day)
+    manual = base.data.assign(start=base.data.start + shift, stop=base.data.stop + shift)
+    fit = CoxTimeVarying().fit(manual, "patient_id", "start", "stop", "event",
+                               formula="pain + age_at_onset + bulbar")
+    np.testing.assert_allclose(onset.model.params_, fit.params_, rtol=1e-10)
+    assert (onset.data.start >= 0).all() and "onset" in onset.description
+    with pytest.raises(ValueError, match="origin"):
+        pain_cox(cohort, origin="death")

@@ -219,7 +219,7 @@ class PainCoxResult:
         p_value, ci_low, ci_high, hr_ci_low, hr_ci_high).
     model : CoxTimeVarying
     data : DataFrame
-        The (start, stop] rows used (days since baseline, or since the landmark).
+        The (start, stop] rows used (days since the origin: baseline, onset or diagnosis).
     n_patients, n_dropped_patients : int
         Patients in the model, and those left out (missing pain or covariate, or no time at
         risk, e.g. an event before their first lagged pain value). A covariate missing for
@@ -247,10 +247,19 @@ class PainCoxResult:
 
 def pain_cox(cohort: Cohort, pain: str = "vas_pain", time_varying: bool = True,
              covariates: Sequence[str] = ENCALS_LIKE, endpoint: str = "death",
-             lag_days: int = 0, ties: str = "efron", robust: bool = False) -> PainCoxResult:
-    """Cox model of pain (per point of the 0-10 score) with baseline covariates; time runs
-    from baseline. Patients with a missing covariate are left out and counted."""
+             lag_days: int = 0, ties: str = "efron", robust: bool = False,
+             origin: str = "baseline") -> PainCoxResult:
+    """Cox model of pain (per point of the 0-10 score) with baseline covariates.
+
+    ``origin`` sets the time scale: "baseline" (time since baseline), or "onset" /
+    "diagnosis" (time since symptom onset or diagnosis, each patient entering the risk set at
+    baseline: delayed entry, so risk sets compare patients at the same disease duration).
+    Patients with a missing covariate (or, with origin "onset" / "diagnosis", a missing origin
+    day) are left out and counted."""
     from .depression import VARIABLES
+
+    if origin not in ("baseline", "onset", "diagnosis"):
+        raise ValueError(f"origin must be 'baseline', 'onset' or 'diagnosis', not {origin!r}")
 
     inst, item = VARIABLES.get(pain, (pain, "total"))
     cov = _covariate_frame(cohort, covariates)
@@ -264,6 +273,11 @@ def pain_cox(cohort: Cohort, pain: str = "vas_pain", time_varying: bool = True,
                           "stop": s["time_days"].to_numpy(), "event": s["event"].to_numpy(),
                           "pain": s.index.map(base)})
         d = d[d["stop"] > 0]
+    if origin != "baseline":  # shift to the origin: days since onset / diagnosis
+        origin_day = cohort.survival(endpoint, origin).set_index("patient_id")["origin_day"]
+        shift = -d["patient_id"].map(origin_day).astype("float64")
+        d = d.assign(start=d["start"] + shift, stop=d["stop"] + shift).dropna(
+            subset=["start", "stop"])
     d = d.join(cov, on="patient_id")
     unavailable = [c for c in covariates if d[c].isna().all()]
     covariates = [c for c in covariates if c not in unavailable]
@@ -274,7 +288,9 @@ def pain_cox(cohort: Cohort, pain: str = "vas_pain", time_varying: bool = True,
     table = model.summary.reset_index(names="term")
     kind = (f"time-varying (carried forward, lag {lag_days} days)" if time_varying
             else "baseline")
-    desc = (f"Cox model of {kind} {pain} for {endpoint}, {d['patient_id'].nunique()} patients, "
+    desc = (f"Cox model of {kind} {pain} for {endpoint}, time since {origin}"
+            + (" (delayed entry at baseline)" if origin != "baseline" else "")
+            + f", {d['patient_id'].nunique()} patients, "
             f"{model.n_events_} events"
             + (f"; not in the data, left out: {', '.join(unavailable)}" if unavailable else ""))
     used = int(d["patient_id"].nunique())

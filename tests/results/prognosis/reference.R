@@ -57,6 +57,12 @@ for (et in c("death", "autonomy")) {
     add2("zph_fg_chisq", rownames(z$table), z$table[, "chisq"])
   }
 }
+# cause-specific Cox (the other cause censored)
+for (k in 1:2) {
+  f <- coxph(Surv(ctime, cause == k) ~ vas + age + bulbar + fvc, data = dd, control = ctl)
+  add2(paste0("cs_coef_", k), names(coef(f)), coef(f))
+  add2(paste0("cs_se_", k), names(coef(f)), sqrt(diag(f$var)))
+}
 # tie-free times: finegray + coxph against cmprsk::crr
 fgc <- finegray(Surv(ctime_cont, cf) ~ ., data = dd[, c("ctime_cont", "cf", "id", covs)], etype = "death")
 # (the robust variance clustered by subject; crr's variance is close to it, not equal)

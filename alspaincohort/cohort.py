@@ -25,6 +25,7 @@ from .schema import (
     INSTRUMENTS,
     KEYS,
     TABLE_NAMES,
+    TABLES,
     check_rule_names,
     column_schema,
     empty_table,
@@ -139,8 +140,12 @@ class Cohort:
 
     def _column_breaches(self, table: str) -> pd.DataFrame:
         df = getattr(self, table)
+        suspect = [spec.name for spec in TABLES[table]
+                   if spec.name in df.columns and _may_breach(spec, df[spec.name])]
+        if not suspect:
+            return _no_breaches()
         try:
-            column_schema(table).validate(df, lazy=True)
+            column_schema(table).select_columns(suspect).validate(df, lazy=True)
         except pa.errors.SchemaErrors as err:
             fc = err.failure_cases
             names = check_rule_names(table)
@@ -718,29 +723,73 @@ def _isin_ids(ids: pd.Series, known: pd.Index) -> np.ndarray:
     return ids.astype(str).isin(known).to_numpy()
 
 
-def _duplicated(df: pd.DataFrame, key: Iterable[str], keep: str | bool) -> pd.Series:
-    """``df.duplicated(key)`` computed on one packed int64 key when the codes fit in 63 bits."""
-    cols = list(key)
+def _may_breach(spec: Any, col: pd.Series) -> bool:
+    """False when a vectorised look proves the column keeps its pandera checks (no missing
+    value where none is allowed, every category used in the vocabulary, minimum and maximum
+    in range), so pandera need not scan it; True sends it to pandera, which reports each
+    failing cell. On a cohort of millions of rows this turns seconds into milliseconds."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes = col.cat.codes.to_numpy()
+        if not spec.nullable and (codes < 0).any():
+            return True
+        if spec.values is not None:
+            used = np.bincount(codes[codes >= 0], minlength=len(col.cat.categories)) > 0
+            cats = col.cat.categories[used]
+            return not pd.Index(cats).isin(list(spec.values)).all()
+        return spec.low is not None or spec.high is not None
+    if spec.values is not None or not pd.api.types.is_numeric_dtype(col.dtype):
+        return True
+    values = col.to_numpy(dtype="float64", na_value=np.nan)
+    missing = np.isnan(values)
+    if not spec.nullable and missing.any():
+        return True
+    if missing.all():
+        return False
+    lo = -np.inf if spec.low is None else spec.low
+    hi = np.inf if spec.high is None else spec.high
+    return not (lo <= np.nanmin(values) and np.nanmax(values) <= hi)
+
+
+def _packed_key(df: pd.DataFrame, cols: list[str]) -> np.ndarray | None:
+    """The key columns packed into one int64 per row (categorical codes and whole numbers),
+    or None when they do not fit in 62 bits or a number is missing or fractional."""
     parts: list[np.ndarray] = []
     sizes: list[int] = []
     for c in cols:
         s = df[c]
         if isinstance(s.dtype, pd.CategoricalDtype):
-            codes = s.cat.codes.to_numpy().astype(np.int64) + 1
-            parts.append(codes)
+            parts.append(s.cat.codes.to_numpy().astype(np.int64) + 1)
             sizes.append(len(s.cat.categories) + 1)
+            continue
+        if pd.api.types.is_integer_dtype(s.dtype) and not s.hasnans:
+            iv = s.to_numpy(dtype=np.int64)
         else:
             v = s.astype("float64").to_numpy()
             if np.isnan(v).any() or (len(v) and (v != np.round(v)).any()):
-                return df.duplicated(subset=cols, keep=keep)
+                return None
             iv = v.astype(np.int64)
-            lo = int(iv.min()) if len(iv) else 0
-            parts.append(iv - lo)
-            sizes.append(int(iv.max() - lo + 1) if len(iv) else 1)
-    bits = sum(int(np.ceil(np.log2(max(s, 2)))) for s in sizes)
-    if bits > 62:
+        lo = int(iv.min()) if len(iv) else 0
+        parts.append(iv - lo)
+        sizes.append(int(iv.max() - lo + 1) if len(iv) else 1)
+    if sum(int(np.ceil(np.log2(max(s, 2)))) for s in sizes) > 62:
+        return None
+    packed = parts[0].copy()
+    for part, size in zip(parts[1:], sizes[1:], strict=True):
+        packed *= size
+        packed += part
+    return packed
+
+
+def _duplicated(df: pd.DataFrame, key: Iterable[str], keep: str | bool) -> pd.Series:
+    """``df.duplicated(key)``, on one packed int64 key when the codes fit in 62 bits. Whether
+    there is any duplicate at all is decided by sorting the packed keys (NumPy's integer sort
+    is ~10x faster than pandas' hash table on millions of rows); only then are the flags
+    computed."""
+    cols = list(key)
+    packed = _packed_key(df, cols)
+    if packed is None:
         return df.duplicated(subset=cols, keep=keep)
-    packed = np.zeros(len(df), dtype=np.int64)
-    for part, size in zip(parts, sizes, strict=True):
-        packed = packed * size + part
+    ordered = np.sort(packed)
+    if not (ordered[1:] == ordered[:-1]).any():
+        return pd.Series(np.zeros(len(df), dtype=bool), index=df.index)
     return pd.Series(packed, index=df.index).duplicated(keep=keep)

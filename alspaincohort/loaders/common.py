@@ -43,6 +43,7 @@ class Source:
         self.n = table.num_rows
         self.line_offset = line_offset  # line of data row 0 (header = line 1)
         self.columns = list(table.column_names)
+        self._categorical: dict[str, pd.Categorical] = {}
 
     def has(self, column: str) -> bool:
         return column in self.columns
@@ -63,17 +64,21 @@ class Source:
 
     def categorical(self, column: str) -> pd.Categorical:
         """Column as a pandas Categorical (dictionary-encoded by Arrow, no Python strings)."""
+        if column in self._categorical:
+            return self._categorical[column]
         enc = pc.dictionary_encode(self.table.column(column)).combine_chunks()
         codes = enc.indices.to_numpy(zero_copy_only=False)
         codes = np.where(pc.is_valid(enc.indices).to_numpy(zero_copy_only=False), codes, -1)
         cats = pd.Index(enc.dictionary.to_pylist(), dtype=object)
-        return pd.Categorical.from_codes(codes.astype(np.int32), categories=cats)
+        out = pd.Categorical.from_codes(codes.astype(np.int32), categories=cats)
+        self._categorical[column] = out
+        return out
 
     def normalised(self, column: str) -> np.ndarray:
         """Column as stripped lower-case strings (None for empty cells), for matching codes
         such as Yes/No or Male/Female."""
-        return np.array([v.strip().lower() if v is not None else None
-                         for v in self.text(column)], dtype=object)
+        col = pc.utf8_lower(pc.utf8_trim_whitespace(self.table.column(column)))
+        return np.asarray(col.to_numpy(zero_copy_only=False), dtype=object)
 
     def present(self, column: str) -> np.ndarray:
         return np.asarray(pc.is_valid(self.table.column(column)).to_numpy(zero_copy_only=False),
@@ -265,7 +270,8 @@ def provenance(source: Source, rows: np.ndarray, column: str | None = None) -> d
                                            categories=[source.name]),
         "_row": np.asarray(rows, dtype=np.int64)}
     if column is not None:
-        out["_col"] = column
+        out["_col"] = pd.Categorical.from_codes(np.zeros(len(rows), dtype=np.int8),
+                                                categories=[column])
     return out
 
 
@@ -298,24 +304,61 @@ def finalize(staging: Staging, tables: dict[str, list[pd.DataFrame]],
         frames = cohort.tables
     else:  # pragma: no cover - validation converges in a few rounds
         raise LoadError("internal: quarantine did not converge")
-    final = {k: v.drop(columns=["_file", "_row", "_col"], errors="ignore") for k, v in
-             cohort.tables.items()}
+    final = _patients_as_categories(
+        {k: v.drop(columns=["_file", "_row", "_col"], errors="ignore")
+         for k, v in cohort.tables.items()})
     out = Cohort(**final, metadata=metadata)
     out.load_report = staging.report()
     return out
 
 
+def _patients_as_categories(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Every table's patient_id with the loaded patients, in their order, as its categories
+    (ids seen only in quarantined rows leave no trace), by recoding the integer codes."""
+    ids = tables["patients"]["patient_id"]
+    dtype = pd.CategoricalDtype(pd.Index(ids.astype(str).to_numpy(), dtype=object))
+    out = {}
+    for name, df in tables.items():
+        col = df["patient_id"]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            pos = dtype.categories.get_indexer(col.cat.categories.astype(str))
+            codes = col.cat.codes.to_numpy()
+            new = pd.Categorical.from_codes(np.where(codes >= 0, pos[np.maximum(codes, 0)], -1),
+                                            dtype=dtype)
+            df = df.assign(patient_id=new)
+        out[name] = df
+    return out
+
+
 def _concat_parts(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """Concatenate table pieces; columns that are categorical in every piece stay categorical
-    (their categories united) instead of falling back to Python objects."""
+    """Concatenate table pieces column by column. Categorical columns stay categorical (codes
+    concatenated when the pieces share one dtype, as the loaders' patient ids do, else their
+    categories united); other columns of one dtype are joined by NumPy; a column missing from
+    a piece is missing (NaN / None) on its rows. (``pd.concat`` of whole frames re-indexes
+    every block and was the slowest step of loading a large cohort.)"""
     columns = list(dict.fromkeys(c for p in parts for c in p.columns))
-    cat_cols = [c for c in columns
-                if all(c in p and isinstance(p[c].dtype, pd.CategoricalDtype) for p in parts)]
-    df = pd.concat([p.drop(columns=[c for c in cat_cols if c in p]) for p in parts],
-                   ignore_index=True)
-    for c in cat_cols:
-        df[c] = pd.api.types.union_categoricals([p[c].array for p in parts])
-    return df[[c for c in columns if c in df.columns]]
+    out: dict[str, Any] = {}
+    for c in columns:
+        cols = [p[c] if c in p.columns else None for p in parts]
+        present = [col for col in cols if col is not None]
+        if all(isinstance(col.dtype, pd.CategoricalDtype) for col in present):
+            first = present[0].dtype
+            arrays = [col.array if col is not None else pd.Categorical.from_codes(
+                np.full(len(p), -1, dtype=np.int8), dtype=first) for col, p in zip(
+                    cols, parts, strict=True)]
+            if all(a.dtype is first or a.dtype == first for a in arrays):
+                codes = np.concatenate([np.asarray(a.codes, dtype=np.int32) for a in arrays])
+                out[c] = pd.Categorical.from_codes(codes, dtype=first)
+            else:
+                out[c] = pd.api.types.union_categoricals(arrays)
+        elif len(present) == len(parts) and len({col.dtype for col in present}) == 1:
+            out[c] = np.concatenate([col.to_numpy() for col in present])
+        else:
+            out[c] = pd.concat([col if col is not None else pd.Series([None] * len(p),
+                                                                       dtype=object)
+                                for col, p in zip(cols, parts, strict=True)],
+                               ignore_index=True)
+    return pd.DataFrame(out)
 
 
 def _by_file(prov: pd.DataFrame, g: pd.DataFrame, rule: str) -> Iterable[Any]:

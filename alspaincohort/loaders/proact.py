@@ -110,10 +110,18 @@ def find_forms(directory: Path) -> dict[str, Path]:
 class _Builder:
     """Builds standard-table pieces from sources, recording breaches in the staging area."""
 
-    def __init__(self, staging: Staging) -> None:
+    def __init__(self, staging: Staging, sources: Sequence[Source]) -> None:
         self.st = staging
         self.tables: dict[str, list[pd.DataFrame]] = {}
         self.cat_ids: dict[str, pd.Categorical] = {}
+        # one dictionary of subject ids for every source (DEMOGRAPHICS first): every table
+        # piece then shares one categorical dtype and the pieces concatenate without
+        # re-encoding millions of ids
+        seen = [src.categorical("subject_id").categories for src in sources
+                if src.has("subject_id")]
+        ids = pd.Index(pd.unique(np.concatenate([np.asarray(c, dtype=object) for c in seen])
+                                 ) if seen else [], dtype=object)
+        self.id_dtype = pd.CategoricalDtype(ids)
 
     def put(self, table: str, frame: pd.DataFrame) -> None:
         self.tables.setdefault(table, []).append(frame)
@@ -121,7 +129,11 @@ class _Builder:
     def ids(self, src: Source, column: str = "subject_id") -> np.ndarray:
         src.require([column])
         ids = src.text(column)
-        self.cat_ids[src.name] = src.categorical(column)
+        local = src.categorical(column)
+        pos = self.id_dtype.categories.get_indexer(local.categories)
+        codes = local.codes
+        self.cat_ids[src.name] = pd.Categorical.from_codes(
+            np.where(codes >= 0, pos[np.maximum(codes, 0)], -1), dtype=self.id_dtype)
         missing = np.flatnonzero(pd.isna(ids))
         self.st.breach(src, missing, column, [None] * len(missing), "not_null",
                        "the subject_id is missing")
@@ -144,8 +156,11 @@ class _Builder:
             return
         n = len(r)
         zeros = np.zeros(n, dtype=np.int8)
+        days = day[r]
+        if np.all(days == np.round(days)):  # whole days (checked at the source): the schema's
+            days = days.astype(np.int32)    # int32 directly, no second cast of every row
         self.put("assessments", pd.DataFrame({
-            "patient_id": self.cat_ids[src.name][r], "day": day[r],
+            "patient_id": self.cat_ids[src.name][r], "day": days,
             "instrument": pd.Categorical.from_codes(zeros, categories=[instrument]),
             "item": pd.Categorical.from_codes(zeros, categories=[item]),
             "value": value[r], "derived": np.full(n, derived),
@@ -184,9 +199,12 @@ def load_proact(directory: str | Path, pain: str | Path | Sequence[str | Path] |
         raise LoadError("no PROACT_DEMOGRAPHICS.csv (or F_PROACT_DEMOGRAPHICS.csv) in the "
                         "directory", file=str(directory), rule="missing_file")
     st = Staging(strict)
-    b = _Builder(st)
     sites = {**DEFAULT_SITE_MAP, **{k.lower(): v for k, v in (site_map or {}).items()}}
     sources = {form: st.add(read_source(path)) for form, path in forms.items()}
+    paths = [] if pain is None else ([pain] if isinstance(pain, (str, Path)) else list(pain))
+    pain_sources = [st.add(read_source(path)) for path in paths]
+    b = _Builder(st, [sources["DEMOGRAPHICS"], *(v for k, v in sources.items()
+                                                  if k != "DEMOGRAPHICS"), *pain_sources])
     history = _history(b, sources.get("ALSHISTORY"), sites)
     _patients(b, sources["DEMOGRAPHICS"], history, sources.get("ELESCORIAL"))
     if "ALSFRS" in sources:
@@ -199,9 +217,7 @@ def load_proact(directory: str | Path, pain: str | Path | Sequence[str | Path] |
         _riluzole(b, sources["RILUZOLE"])
     if "CONMEDS" in sources:
         _conmeds(b, sources["CONMEDS"])
-    paths = [] if pain is None else ([pain] if isinstance(pain, (str, Path)) else list(pain))
-    for path in paths:
-        src = st.add(read_source(path))
+    for src in pain_sources:
         if src.has("Site") or src.has("Pain_Type"):
             _pain_sites(b, src)
         else:
@@ -296,7 +312,7 @@ def _patients(b: _Builder, src: Source, history: pd.DataFrame, ee_src: Source | 
         age = np.where(np.isnan(age), -dob / 365.25, age)
     onset = pd.Series(ids).map(history.get("onset_day", pd.Series(dtype=float))).to_numpy(float)
     frame = pd.DataFrame({
-        "patient_id": ids,
+        "patient_id": b.cat_ids[src.name],
         "sex": sex,
         "age_at_onset": np.round(age + onset / 365.25, 6),
         "onset_site": pd.Series(ids).map(history.get("onset_site", pd.Series(dtype=object))),
@@ -429,11 +445,12 @@ def _deaths(b: _Builder, src: Source) -> None:
     st.breach(src, incons, "Death_Days", day[incons], "inconsistent_death",
               "a death day is given but Subject_Died is not Yes")
     rows = np.flatnonzero(st.ok(src) & pd.notna(ids) & (died == "yes") & ~np.isnan(day))
-    b.put("events", pd.DataFrame({"patient_id": ids[rows], "day": day[rows], "event": "death",
+    b.put("events", pd.DataFrame({"patient_id": b.cat_ids[src.name][rows], "day": day[rows],
+                                  "event": "death",
                                   **provenance(src, rows)}))
 
 
-def _med_frame(ids: np.ndarray, rows: np.ndarray, drug: np.ndarray, start: np.ndarray,
+def _med_frame(ids: pd.Categorical, rows: np.ndarray, drug: np.ndarray, start: np.ndarray,
                stop: np.ndarray, atc: np.ndarray | None, dose: np.ndarray,
                indication: np.ndarray, source: str, src: Source) -> pd.DataFrame:
     codes, classes = classify(drug[rows], None if atc is None else atc[rows])
@@ -455,7 +472,8 @@ def _riluzole(b: _Builder, src: Source) -> None:
              else np.full(src.n, np.nan))
     rows = np.flatnonzero(st.ok(src) & pd.notna(ids) & (used == "yes"))
     n = src.n
-    b.put("medications", _med_frame(ids, rows, np.full(n, "riluzole", dtype=object), start,
+    b.put("medications", _med_frame(b.cat_ids[src.name], rows,
+                                    np.full(n, "riluzole", dtype=object), start,
                                     np.full(n, np.nan), None, np.full(n, np.nan),
                                     np.full(n, "als", dtype=object), "PRO-ACT RILUZOLE", src))
 
@@ -477,7 +495,8 @@ def _conmeds(b: _Builder, src: Source) -> None:
     indication = src.text("Indication") if src.has("Indication") else np.full(src.n, None,
                                                                                 dtype=object)
     rows = np.flatnonzero(st.ok(src) & pd.notna(ids))
-    b.put("medications", _med_frame(ids, rows, drug, start, stop, atc, dose, indication,
+    b.put("medications", _med_frame(b.cat_ids[src.name], rows, drug, start, stop, atc, dose,
+                                    indication,
                                     "PRO-ACT CONMEDS", src))
 
 
@@ -516,7 +535,7 @@ def _pain_sites(b: _Builder, src: Source) -> None:
     day = b.day(src, day_col)
     rows = np.flatnonzero(st.ok(src) & pd.notna(ids) & ~np.isnan(day))
     site, kind = src.normalised("Site"), src.normalised("Pain_Type")
-    b.put("pain_sites", pd.DataFrame({"patient_id": ids[rows], "day": day[rows],
+    b.put("pain_sites", pd.DataFrame({"patient_id": b.cat_ids[src.name][rows], "day": day[rows],
                                       "site": site[rows], "pain_type": kind[rows],
                                       **provenance(src, rows)}))
 

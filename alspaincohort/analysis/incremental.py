@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 from tqdm.auto import tqdm
 
 from ..cohort import Cohort
@@ -240,8 +241,6 @@ def incremental_value(cohort: Cohort, base: Sequence[str] | str = ENCALS_LIKE,
     models = {k: _fit(frame, c) for k, c in cols.items()}
     apparent = {k: _metrics(models[k], frame, cols[k], times) for k in cols}
     lrt = 2 * (models["full"].log_likelihood_ - models["base"].log_likelihood_)
-    from scipy import stats
-
     lr_test = {"statistic": float(lrt), "df": len(added),
                "p_value": float(stats.chi2.sf(lrt, len(added)))}
 

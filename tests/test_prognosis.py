@@ -418,3 +418,14 @@ def test_pain_cox_on_the_onset_time_scale(cohort: apc.Cohort) -> None:
     assert (onset.data.start >= 0).all() and "onset" in onset.description
     with pytest.raises(ValueError, match="origin"):
         pain_cox(cohort, origin="death")
+
+
+def test_kaplan_meier_risk_equals_lifelines(dd: pd.DataFrame) -> None:
+    from lifelines import KaplanMeierFitter
+
+    from alspaincohort.stats.prediction import kaplan_meier_risk
+
+    km = KaplanMeierFitter().fit(dd.time, dd.event)
+    for at in (30.0, 365.0, float(dd.time[dd.event == 1].iloc[0])):  # incl. an event time
+        assert kaplan_meier_risk(dd.time, dd.event, at) == pytest.approx(
+            1 - float(km.survival_function_at_times(at).iloc[0]), rel=1e-12)

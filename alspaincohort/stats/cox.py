@@ -63,7 +63,6 @@ class _RiskSets:
         self.ev_order = ev_rows[np.argsort(inverse, kind="stable")]
         self.ev_starts = np.r_[0, np.cumsum(self.d)[:-1]]
         # case weights: the weight of the deaths at each time (Breslow) and their mean (Efron)
-        self.case_weights = case_weights
         cw = np.ones(len(stop)) if case_weights is None else case_weights
         self.cw = cw
         self.death_weight = np.bincount(inverse, cw[ev_rows], minlength=len(self.d))
@@ -323,8 +322,7 @@ class CoxTimeVarying:
             var = naive @ (Uc.T @ Uc) @ naive
         self._store(beta, var, naive, ll, ll0, U0, I0, names, means, rs, det, strata_labels,
                     strata_cols, robust, converged, len(sub), int(event.sum()), design.n_dropped)
-        self._eta_for_concordance = (Xc @ beta, rs)
-        # for the proportional-hazards test (alspaincohort.stats.zph)
+        # for the concordance and the proportional-hazards test (alspaincohort.stats.zph)
         self._fit_state = {"plik": plik, "beta": beta, "start": start, "stop": stop}
         self._spec = design.spec
         return self
@@ -467,9 +465,10 @@ class CoxTimeVarying:
     def concordance_(self) -> float:
         """Harrell's C for counting-process data, as R's ``concordance(fit)``."""
         if self._concordance is None:
-            eta, rs = self._eta_for_concordance
-            self._concordance = concordance_counts(rs.start, rs.stop, rs.event, eta,
-                                                   rs.case_weights).concordance
+            plik, beta = self._fit_state["plik"], self._fit_state["beta"]
+            rs = plik.rs
+            self._concordance = concordance_counts(rs.start, rs.stop, rs.event, plik.X @ beta,
+                                                   rs.cw).concordance
         return self._concordance
 
     def _design(self, data: pd.DataFrame) -> np.ndarray:

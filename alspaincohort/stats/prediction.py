@@ -60,13 +60,21 @@ def brier_score(time: Any, event: Any, predicted_risk: Any, at: float) -> float:
     return float(total / len(t))
 
 
+def kaplan_meier_before(start: Any, stop: Any, event: Any, at: Any) -> np.ndarray:
+    """Kaplan-Meier survival of (start, stop] data (at risk: start < t <= stop; ``start=None``
+    for right-censored data) just before each time in ``at`` (left-continuous)."""
+    stop = np.asarray(stop, dtype=float)
+    event = np.asarray(event).astype(bool)
+    times = np.unique(stop[event])
+    n = len(stop) - np.searchsorted(np.sort(stop), times, side="left")
+    if start is not None:
+        start = np.asarray(start, dtype=float)
+        n = n - (len(start) - np.searchsorted(np.sort(start), times, side="left"))
+    d = np.bincount(np.searchsorted(times, stop[event]), minlength=len(times))
+    surv = np.cumprod(1.0 - d / n)
+    return np.r_[1.0, surv][np.searchsorted(times, np.asarray(at, dtype=float), side="left")]
+
+
 def kaplan_meier_risk(time: Any, event: Any, at: float) -> float:
     """1 - Kaplan-Meier survival at ``at`` (events at ``at`` included)."""
-    t = np.asarray(time, dtype=float)
-    e = np.asarray(event).astype(bool)
-    times = np.unique(t[e & (t <= at)])
-    if not len(times):
-        return 0.0
-    n = len(t) - np.searchsorted(np.sort(t), times, side="left")
-    d = np.bincount(np.searchsorted(times, t[e & (t <= at)]), minlength=len(times))
-    return float(1.0 - np.prod(1.0 - d / n))
+    return float(1.0 - kaplan_meier_before(None, time, event, [np.nextafter(at, np.inf)])[0])

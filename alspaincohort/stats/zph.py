@@ -24,6 +24,7 @@ from scipy import stats
 
 from .cox import CoxTimeVarying
 from .design import ModelDataError
+from .prediction import kaplan_meier_before
 
 TRANSFORMS = ("km", "rank", "identity", "log")
 
@@ -67,21 +68,10 @@ def _terms(names: list[str]) -> dict[str, list[int]]:
     return out
 
 
-def _km_left(start: np.ndarray, stop: np.ndarray, event: np.ndarray,
-             at: np.ndarray) -> np.ndarray:
-    """Kaplan-Meier of (start, stop] data (at risk: start < t <= stop) just before ``at``."""
-    times = np.unique(stop[event])
-    n = (len(stop) - np.searchsorted(np.sort(stop), times, side="left")) - (
-        len(start) - np.searchsorted(np.sort(start), times, side="left"))
-    d = np.bincount(np.searchsorted(times, stop[event]), minlength=len(times))
-    surv = np.cumprod(1.0 - d / n)
-    return np.r_[1.0, surv][np.searchsorted(times, at, side="left")]
-
-
 def _transform(name: str, start: np.ndarray, stop: np.ndarray,
                event: np.ndarray) -> np.ndarray:
     if name == "km":
-        return 1.0 - _km_left(start, stop, event, stop)
+        return 1.0 - kaplan_meier_before(start, stop, event, stop)
     if name == "rank":
         return stats.rankdata(stop)
     if name == "identity":

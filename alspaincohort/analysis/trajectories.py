@@ -35,7 +35,7 @@ from scipy import optimize, stats
 from ..cohort import Cohort
 from ..stats.design import ModelWarning
 from ..stats.gee import GEE
-from ..stats.lmm import LinearMixedModel, _theta_lower_bounds, _tril_from_theta
+from ..stats.lmm import LinearMixedModel, theta_lower_bounds, tril_from_theta
 from .depression import VARIABLES
 
 CLOCKS = ("months_since_onset", "months_since_diagnosis", "months_since_baseline",
@@ -322,7 +322,7 @@ def _em(s: _GroupStats, K: int, rng: np.random.Generator, init: dict[str, Any],
     iterations = 0
     while iterations < max_iter:
         iterations += 1
-        L = _tril_from_theta(theta, 2)
+        L = tril_from_theta(theta, 2)
         # M-step: class weights and GLS fixed effects per class
         pis = np.clip(tau.mean(axis=0), 1e-10, None)
         M = L.T @ s.XtX @ L + np.eye(2)
@@ -339,7 +339,7 @@ def _em(s: _GroupStats, K: int, rng: np.random.Generator, init: dict[str, Any],
         # shared covariance: minimise the weighted profiled deviance over theta
         def objective(th: np.ndarray, tau: np.ndarray = tau, betas: np.ndarray = betas
                       ) -> float:
-            Lt = _tril_from_theta(th, 2)
+            Lt = tril_from_theta(th, 2)
             try:
                 logdet, quad, _ = _class_terms(s, Lt, betas)
             except FloatingPointError:
@@ -349,11 +349,11 @@ def _em(s: _GroupStats, K: int, rng: np.random.Generator, init: dict[str, Any],
                 return np.inf
             return float(logdet.sum() + s.N * np.log(s2))
 
-        bounds = list(zip(_theta_lower_bounds(2), [None] * 3, strict=True))
+        bounds = list(zip(theta_lower_bounds(2), [None] * 3, strict=True))
         # generalised EM: a few quasi-Newton steps improve (need not maximise) the M-step
         theta = optimize.minimize(objective, theta, method="L-BFGS-B", bounds=bounds,
                                   options={"maxiter": 5}).x
-        L = _tril_from_theta(theta, 2)
+        L = tril_from_theta(theta, 2)
         _, quad, _ = _class_terms(s, L, betas)
         sigma2 = float((tau * quad).sum() / s.N)
         ll, tau = _loglik(s, L, sigma2, betas, pis)

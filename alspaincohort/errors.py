@@ -50,3 +50,13 @@ class InstrumentRangeError(AlsPainCohortError, ValueError):
 
 class ParameterError(AlsPainCohortError, ValueError):
     """A bad parameter: unknown name, value outside its valid range, unknown preset."""
+
+
+class ModelDataError(AlsPainCohortError, ValueError):
+    """Data an estimator cannot use: a non-numeric or non-finite value, an event code other than
+    0/1, an interval with start >= stop, a singular design, no events. The message names the
+    argument or column, the rows and the values."""
+
+
+class ModelWarning(UserWarning):
+    """A fit that runs but deserves attention (dropped rows, singular random effects...)."""

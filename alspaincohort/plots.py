@@ -1,27 +1,63 @@
 """Figures: one function per figure, each taking ``ax=None`` and returning the Axes it drew on.
 
-One publication style (seaborn "ticks" with a colour-blind-safe palette, set only inside these
-functions); :func:`save` writes vector (SVG/PDF) or 300-dpi PNG files.
+One publication style (seaborn "ticks" with a colour-blind-safe palette), applied as a context
+around each function only: the user's matplotlib settings are never changed. :func:`save` writes
+vector (SVG/PDF) or 300-dpi PNG files.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 PALETTE = "colorblind"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def styled(func: F) -> F:
+    """Run a figure function inside the package style (seaborn "ticks", colour-blind palette)
+    as a temporary context: rcParams are restored when it returns."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        import matplotlib as mpl
+        import seaborn as sns
+
+        style = dict(sns.axes_style("ticks"))
+        style["axes.prop_cycle"] = mpl.cycler(color=sns.color_palette(PALETTE))
+        with mpl.rc_context(style):
+            return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _axes(ax: Any, size: tuple[float, float]) -> Any:
     import matplotlib.pyplot as plt
-    import seaborn as sns
 
-    sns.set_theme(style="ticks", palette=PALETTE)
     if ax is None:
         _, ax = plt.subplots(figsize=size)
     return ax
+
+
+def format_p(p: float, prefix: str = "p ") -> str:
+    """A p-value as journals print it: "p < 0.001", "p = 0.012", "p = 0.43"; never "0.000".
+
+    Examples
+    --------
+    >>> format_p(0.000173), format_p(0.0123), format_p(0.4321)
+    ('p < 0.001', 'p = 0.012', 'p = 0.43')
+    """
+    if p is None or not np.isfinite(p):
+        return f"{prefix}= NA"
+    if p < 0.001:
+        return f"{prefix}< 0.001"
+    if p < 0.01:
+        return f"{prefix}= {p:.3f}"
+    return f"{prefix}= {p:.2f}"
 
 
 def save(ax_or_fig: Any, path: str | Path, dpi: int = 300) -> Path:
@@ -32,6 +68,7 @@ def save(ax_or_fig: Any, path: str | Path, dpi: int = 300) -> Path:
     return path
 
 
+@styled
 def forest_plot(result: Any, ax: Any = None, reference: tuple[float, float, float] | None = None,
                 title: str | None = None) -> Any:
     """Forest plot of a :class:`~alspaincohort.analysis.meta_prevalence.MetaPrevalenceResult`:
@@ -84,6 +121,7 @@ def forest_plot(result: Any, ax: Any = None, reference: tuple[float, float, floa
     return ax
 
 
+@styled
 def prevalence_plot(table: Any, ax: Any = None, title: str | None = None) -> Any:
     """Prevalence with CIs by stratum (a table of :func:`alspaincohort.prevalence`)."""
     ax = _axes(ax, (6, 0.45 * len(table) + 1.6))
@@ -102,6 +140,7 @@ def prevalence_plot(table: Any, ax: Any = None, title: str | None = None) -> Any
     return ax
 
 
+@styled
 def coefficient_plot(table: Any, ax: Any = None, title: str | None = None) -> Any:
     """Estimates with CIs across models (a table with model, estimate, ci_low, ci_high)."""
     ax = _axes(ax, (6, 0.5 * len(table) + 1.5))
@@ -118,6 +157,7 @@ def coefficient_plot(table: Any, ax: Any = None, title: str | None = None) -> An
     return ax
 
 
+@styled
 def sensitivity_plot(sensitivity: Any, ax: Any = None) -> Any:
     """Indirect effect as a function of the mediator-outcome error correlation rho."""
     ax = _axes(ax, (5, 3.5))
@@ -129,6 +169,7 @@ def sensitivity_plot(sensitivity: Any, ax: Any = None) -> Any:
     return ax
 
 
+@styled
 def trajectory_plot(result: Any, ax: Any = None, max_patients: int = 150, seed: int = 0) -> Any:
     """Spaghetti of observed trajectories (a random sample of patients) with the population
     mean and its 95% band, per subgroup when the model has one."""
@@ -151,6 +192,7 @@ def trajectory_plot(result: Any, ax: Any = None, max_patients: int = 150, seed: 
     return ax
 
 
+@styled
 def latent_class_plot(result: Any, ax: Any = None) -> Any:
     """Class-specific mean curves of a latent-trajectory model, labelled with class shares."""
     ax = _axes(ax, (6, 4))
@@ -165,6 +207,7 @@ def latent_class_plot(result: Any, ax: Any = None) -> Any:
     return ax
 
 
+@styled
 def power_curve_plot(result: Any, ax: Any = None) -> Any:
     """Power by sample size with Monte-Carlo CIs and the target power."""
     ax = _axes(ax, (5.5, 3.8))
@@ -179,26 +222,93 @@ def power_curve_plot(result: Any, ax: Any = None) -> Any:
     return ax
 
 
-def km_plot(result: Any, ax: Any = None, at_risk: bool = True) -> Any:
-    """Kaplan-Meier curves with CIs by group, the log-rank p-value, and (``at_risk``) the
-    numbers at risk under the axis (lifelines ``add_at_risk_counts``)."""
+@styled
+def km_plot(result: Any, ax: Any = None, at_risk: bool = True, ci: bool = True,
+            censor_marks: bool = True, risk_times: Any = None, xlim: Any = None) -> Any:
+    """Kaplan-Meier curves by group (a ``kaplan_meier()`` result).
+
+    Parameters
+    ----------
+    result : KaplanMeierResult
+    ax : matplotlib Axes, optional
+    at_risk : bool
+        A numbers-at-risk table under the axis (subjects with entry < t <= exit, as the
+        curves: with delayed entry a patient entering at t is counted after t).
+    ci : bool
+        Pointwise CI bands (of the result's ``conf_type``).
+    censor_marks : bool
+        "+" at each censoring time.
+    risk_times : sequence of float, optional
+        Times of the at-risk table (default: the x ticks).
+    xlim : (float, float), optional
+
+    Returns
+    -------
+    matplotlib Axes
+        The axes of the curves (the at-risk table is a second axes below it).
+    """
     ax = _axes(ax, (7, 5))
-    for i, kmf in enumerate(result.fitters.values()):
-        kmf.plot_survival_function(ax=ax, ci_show=True, color=f"C{i}")
+    data = result.data
+    for i, (g, c) in enumerate(result.curves.groupby("group", sort=True)):
+        colour = f"C{i}"
+        ax.step(c["time"], c["survival"], where="post", color=colour, label=str(g))
+        if ci:
+            ax.fill_between(c["time"], c["ci_low"].fillna(c["survival"]),
+                            c["ci_high"].fillna(c["survival"]), step="post", alpha=0.2,
+                            color=colour, linewidth=0)
+        if censor_marks:
+            cens = c[c["n_censor"] > 0]
+            ax.plot(cens["time"], cens["survival"], "+", color=colour, markersize=7,
+                    linestyle="none")
     t = result.test
-    label = "stratified log-rank" if t.get("stratified_by") else "log-rank"
-    ax.set_title(f"{result.endpoint} from {result.origin}: {label} p = {t['p_value']:.3g}",
-                 fontsize=10)
-    ax.set_xlabel("months")
+    label = "stratified log-rank" if t and t.get("stratified_by") else "log-rank"
+    title = f"{result.endpoint} from {result.origin}"
+    if t is not None:
+        title += f": {label} {format_p(t['p_value'])}"
+    ax.set_title(title, fontsize=10)
+    ax.set_xlabel(f"months since {result.origin}")
     ax.set_ylabel("survival probability")
     ax.set_ylim(0, 1.02)
+    if xlim is not None:
+        ax.set_xlim(*xlim)
+    else:
+        ax.set_xlim(left=0)
+    ax.legend(title=None, frameon=False)
     if at_risk:
-        from lifelines.plotting import add_at_risk_counts
-
-        add_at_risk_counts(*result.fitters.values(), ax=ax, rows_to_show=["At risk"])
+        _at_risk_table(ax, data, risk_times)
     return ax
 
 
+def _at_risk_table(ax: Any, data: Any, risk_times: Any) -> Any:
+    from mpl_toolkits.axes_grid1 import make_axes_locatable
+
+    ticks = np.asarray(risk_times if risk_times is not None else ax.get_xticks(), dtype=float)
+    lo, hi = ax.get_xlim()
+    ticks = ticks[(ticks >= lo) & (ticks <= hi)]
+    groups = sorted(data["group"].unique(), key=str)
+    table = make_axes_locatable(ax).append_axes("bottom", size=0.25 * len(groups) + 0.3,
+                                                pad=0.6, sharex=ax)
+    delayed = bool((data["entry"] != 0).any())
+    for i, g in enumerate(groups):
+        d = data[data["group"] == g]
+        entry, time = d["entry"].to_numpy(), d["time"].to_numpy()
+        # without delayed entry everyone is at risk from time 0 (R's n.risk at 0)
+        n = [int(((time >= x) & ((entry < x) | (not delayed))).sum()) for x in ticks]
+        y = len(groups) - 1 - i
+        for x, v in zip(ticks, n, strict=True):
+            table.text(x, y, str(v), ha="center", va="center", fontsize=8, color=f"C{i}")
+    table.set_ylim(-0.5, len(groups) - 0.5)
+    table.set_yticks(range(len(groups)))
+    table.set_yticklabels([str(g) for g in reversed(groups)], fontsize=8)
+    table.tick_params(axis="x", labelbottom=False, length=0)
+    table.tick_params(axis="y", length=0)
+    for side in ("top", "right", "bottom", "left"):
+        table.spines[side].set_visible(False)
+    table.set_title("Number at risk", fontsize=8, loc="left")
+    return table
+
+
+@styled
 def cumulative_incidence_plot(cif: Any, ax: Any = None) -> Any:
     """Cumulative incidence curves (a ``competing_risks()['cumulative_incidence']`` table)."""
     ax = _axes(ax, (6, 4))
@@ -211,6 +321,7 @@ def cumulative_incidence_plot(cif: Any, ax: Any = None) -> Any:
     return ax
 
 
+@styled
 def pain_site_heatmap(cohort: Any, ax: Any = None) -> Any:
     """Body regions x pain types: % of the patients with any recorded pain site who ever
     report each combination."""
@@ -232,6 +343,7 @@ def pain_site_heatmap(cohort: Any, ax: Any = None) -> Any:
     return ax
 
 
+@styled
 def table_figure(display: Any, ax: Any = None, max_rows: int = 40) -> Any:
     """Render a formatted table (e.g. ``TableOne.display()``) as a figure."""
     ax = _axes(ax, (10, 0.28 * min(len(display), max_rows) + 1))
@@ -245,6 +357,7 @@ def table_figure(display: Any, ax: Any = None, max_rows: int = 40) -> Any:
     return ax
 
 
+@styled
 def schoenfeld_plot(result: Any, term: str | None = None, ax: Any = None) -> Any:
     """Scaled Schoenfeld residuals of one term against transformed time (a
     :class:`~alspaincohort.stats.zph.ZphResult`), with a natural-spline smooth (4 df) and its
@@ -276,6 +389,7 @@ def schoenfeld_plot(result: Any, term: str | None = None, ax: Any = None) -> Any
     return ax
 
 
+@styled
 def calibration_plot(result: Any, time: float | None = None, ax: Any = None) -> Any:
     """Observed (Kaplan-Meier, 95% CI) against mean predicted risk by risk group at one time,
     for each model of an :func:`~alspaincohort.analysis.incremental.incremental_value`

@@ -67,3 +67,32 @@ def test_save_vector_and_png(cohort: apc.Cohort, tmp_path: Path, suffix: str) ->
         img = plt.imread(path)
         assert img.shape[0] > 600  # 300 dpi
     plt.close("all")
+
+
+def test_plots_leave_the_users_matplotlib_settings_alone(cohort: apc.Cohort) -> None:
+    """Issue 16: no sns.set_theme on the user's session; the style is a context."""
+    before = {k: v for k, v in plt.rcParams.items() if k != "backend"}
+    for draw in _figures(cohort).values():
+        fig, ax = plt.subplots()
+        draw(ax)
+        plt.close(fig)
+    after = {k: v for k, v in plt.rcParams.items() if k != "backend"}
+    changed = [k for k in before if str(before[k]) != str(after[k])]
+    assert changed == []
+
+
+def test_km_plot_elements(cohort: apc.Cohort) -> None:
+    """Censor marks, CI bands and an at-risk table whose first column equals the table's n."""
+    from alspaincohort.analysis.prognosis import kaplan_meier
+
+    km = kaplan_meier(cohort)
+    fig, ax = plt.subplots()
+    km.plot(ax=ax, risk_times=[0, 12, 24])
+    marks = [line for line in ax.lines if line.get_marker() == "+"]
+    assert len(marks) == len(km.table)
+    assert len(ax.collections) == len(km.table)  # one CI band per group
+    table_ax = [a for a in fig.axes if a is not ax][0]
+    first = sorted((t for t in table_ax.texts if t.get_position()[0] == 0),
+                   key=lambda t: -t.get_position()[1])
+    assert [int(t.get_text()) for t in first] == km.table.sort_values("group")["n"].tolist()
+    plt.close(fig)

@@ -18,17 +18,21 @@ import pytest
 
 import alspaincohort as apc
 from alspaincohort.analysis.prognosis import (
-    aalen_johansen,
     competing_risks,
     kaplan_meier,
     landmark,
-    logrank,
     pain_cox,
 )
 from alspaincohort.stats.concordance import concordance_counts, harrell_c, uno_c
 from alspaincohort.stats.cox import CoxTimeVarying
 from alspaincohort.stats.finegray import finegray_rows
 from alspaincohort.stats.prediction import brier_score, time_dependent_auc
+from alspaincohort.stats.survival import (
+    aalen_johansen,
+    kaplan_meier_table,
+    logrank_test,
+    survival_quantile,
+)
 from alspaincohort.stats.zph import cox_zph
 
 matplotlib.use("Agg")
@@ -47,13 +51,13 @@ def data() -> pd.DataFrame:
 
 
 def test_logrank_agrees_with_survdiff(data: pd.DataFrame) -> None:
-    r = logrank(data.time, data.event, data.pain)
+    r = logrank_test(data.time, data.event, data.pain)
     assert r["statistic"] == pytest.approx(ref("logrank").iloc[0], rel=1e-8)
     np.testing.assert_allclose(r["expected"], ref("logrank_exp").to_numpy(), rtol=1e-8)
     np.testing.assert_allclose(r["observed"], ref("logrank_obs").to_numpy())
-    s = logrank(data.time, data.event, data.pain, strata=data.site)
+    s = logrank_test(data.time, data.event, data.pain, strata=data.site)
     assert s["statistic"] == pytest.approx(ref("logrank_strat").iloc[0], rel=1e-8)
-    k = logrank(data.time, data.event, data.site)
+    k = logrank_test(data.time, data.event, data.site)
     assert k["df"] == 3 and k["statistic"] == pytest.approx(ref("logrank_site").iloc[0],
                                                            rel=1e-8)
 
@@ -86,23 +90,39 @@ def cohort() -> apc.Cohort:
     return apc.simulate_cohort(1500, seed=902)
 
 
-def test_kaplan_meier_against_lifelines_and_invariants(cohort: apc.Cohort) -> None:
-    from lifelines import KaplanMeierFitter
-
+def test_kaplan_meier_invariants_and_table(cohort: apc.Cohort) -> None:
+    """The estimator itself is checked against R on the corpus (test_corpus_survival.py);
+    here the analysis: groups, counts, invariants and the test."""
     k = kaplan_meier(cohort)
     s = cohort.survival("death", "baseline")
     b = cohort.baseline()
     pain = (b.vas_pain > 0) & b.vas_pain.notna()
-    lf = KaplanMeierFitter().fit(s.time_months[pain], s.event[pain])
     row = k.table.set_index("group").loc["pain"]
-    assert row["median"] == pytest.approx(lf.median_survival_time_)
     assert row.n == pain.sum() and row.events == s.event[pain].sum()
+    km = kaplan_meier_table(s.time_months[pain], s.event[pain])
+    assert row["median"] == survival_quantile(km)["estimate"]
     for _, g in k.curves.groupby("group"):
         assert (np.diff(g.survival) <= 1e-12).all()
         assert g.survival.between(0, 1).all() and (g.ci_low <= g.survival + 1e-12).all()
+        assert g["n_risk"].iloc[0] == k.table.set_index("group").loc[g.group.iloc[0], "n"]
     assert k.test["p_value"] < 0.05  # pain shortens survival in the literature preset
     onset = kaplan_meier(cohort, origin="onset", strata="onset_site")
     assert onset.test["stratified_by"] == "onset_site"
+
+
+def test_kaplan_meier_onset_clock_uses_delayed_entry(cohort: apc.Cohort) -> None:
+    """Issue 15: on the onset clock the log-rank test is the left-truncated one."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        k = kaplan_meier(cohort, origin="onset")
+    d = k.data
+    expected = logrank_test(d.time, d.event, d.group, d.entry)
+    naive = logrank_test(d.time, d.event, d.group)
+    assert k.test["statistic"] == pytest.approx(expected["statistic"], rel=1e-12)
+    assert k.test["statistic"] != pytest.approx(naive["statistic"], rel=1e-3)
+    assert (k.curves.groupby("group")["n_risk"].first() == 0).all()  # nobody enters at onset
 
 
 def test_km_plot_has_at_risk_table(cohort: apc.Cohort) -> None:

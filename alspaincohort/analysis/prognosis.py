@@ -1,9 +1,10 @@
 """Prognostic value of pain for survival.
 
 - :func:`kaplan_meier`: survival by pain status (or any grouping) with pointwise CIs, median
-  survival with CI (lifelines ``KaplanMeierFitter``), the k-group log-rank test and its
-  stratified version (computed here, checked against R ``survdiff``), and a figure with numbers
-  at risk under the axis.
+  survival with CI, the k-group log-rank test and its stratified version, all on (entry, time]
+  risk sets so that the onset and diagnosis clocks (delayed entry) are right
+  (:mod:`alspaincohort.stats.survival`, checked against R ``survival``), and a figure with
+  numbers at risk under the axis.
 - :func:`pain_cox`: Cox model of pain with ENCALS-like covariates (age at onset, bulbar onset,
   diagnostic delay, ALSFRS-R progression rate, FVC % predicted, FTD, definite El Escorial), on
   baseline pain or pain as a time-varying covariate carried forward between visits, with an
@@ -13,8 +14,8 @@
 - :func:`landmark`: at each landmark (months after baseline), patients alive and followed, pain
   = last value measured up to the landmark, survival from the landmark.
 - :func:`competing_risks`: cumulative incidence of death and of tracheostomy / full-time NIV
-  by pain group (Aalen-Johansen, computed here because lifelines' estimator jitters tied
-  times at random; equal to lifelines on tie-free data), cause-specific Cox hazard ratios and
+  by pain group (Aalen-Johansen, :func:`alspaincohort.stats.survival.aalen_johansen`),
+  cause-specific Cox hazard ratios and
   Fine-Gray subdistribution hazard ratios (:mod:`alspaincohort.stats.finegray`).
 - Proportional hazards: ``PainCoxResult.proportional_hazards()`` (scaled Schoenfeld residual
   tests and plots, :mod:`alspaincohort.stats.zph`).
@@ -24,82 +25,22 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..cohort import Cohort
+from ..errors import ModelDataError, ModelWarning, ParameterError
 from ..schema import DAYS_PER_MONTH
 from ..stats.cox import CoxTimeVarying
+from ..stats.survival import aalen_johansen
 
 ENCALS_LIKE = ("age_at_onset", "bulbar", "diagnostic_delay_months", "progression_rate",
                "fvc_percent", "ftd", "definite_el_escorial")
-
-
-def logrank(time: Any, event: Any, group: Any, strata: Any = None) -> dict[str, Any]:
-    """k-group log-rank test, stratified when ``strata`` is given (observed minus expected and
-    its variance summed over strata, as R ``survdiff(... + strata(s))``).
-
-    Returns statistic, df, p_value and, per group, observed and expected events.
-    """
-    t = np.asarray(time, dtype=float)
-    e = np.asarray(event, dtype=int)
-    g_codes, groups = pd.factorize(np.asarray(group), sort=True)
-    k = len(groups)
-    s_codes = np.zeros(len(t), dtype=int) if strata is None else pd.factorize(
-        np.asarray(strata), sort=True)[0]
-    observed = np.zeros(k)
-    E = np.zeros(k)
-    V = np.zeros((k, k))
-    for s in np.unique(s_codes):
-        sel = s_codes == s
-        ts, es, gs = t[sel], e[sel], g_codes[sel]
-        times = np.unique(ts[es == 1])
-        if not len(times):
-            continue
-        at_risk = np.empty((len(times), k))
-        deaths = np.zeros((len(times), k))
-        for j in range(k):  # loop over groups (few), counts by sorting
-            tj = np.sort(ts[gs == j])
-            at_risk[:, j] = len(tj) - np.searchsorted(tj, times, side="left")
-            dj = ts[(gs == j) & (es == 1)]
-            deaths[:, j] = np.bincount(np.searchsorted(times, dj), minlength=len(times))
-        n = at_risk.sum(axis=1)
-        d = deaths.sum(axis=1)
-        frac = at_risk / n[:, None]
-        observed += deaths.sum(axis=0)
-        E += (d[:, None] * frac).sum(axis=0)
-        w = np.where(n > 1, d * (n - d) / np.maximum(n - 1, 1), 0.0)
-        V += np.diag((w[:, None] * frac).sum(axis=0)) - np.einsum("t,ti,tj->ij", w, frac, frac)
-    diff = (observed - E)[:-1]
-    stat = float(diff @ np.linalg.solve(V[:-1, :-1], diff)) if k > 1 else float("nan")
-    return {"statistic": stat, "df": k - 1, "p_value": float(stats.chi2.sf(stat, k - 1)),
-            "groups": list(groups), "observed": observed, "expected": E}
-
-
-def aalen_johansen(time: Any, cause: Any, of_interest: int) -> pd.DataFrame:
-    """Cumulative incidence of one cause with competing causes (0 = censored):
-    CIF(t) = sum over event times t_j <= t of S(t_j-) d_j(cause) / n_j, with S the all-cause
-    Kaplan-Meier. Tied times are handled exactly (lifelines' estimator jitters them at random).
-
-    Returns time, cif (one row per distinct event time of any cause).
-    """
-    t = np.asarray(time, dtype=float)
-    c = np.asarray(cause, dtype=int)
-    times = np.unique(t[c > 0])
-    ts = np.sort(t)
-    n = len(ts) - np.searchsorted(ts, times, side="left")
-    idx_all = np.searchsorted(times, t[c > 0])
-    d_all = np.bincount(idx_all, minlength=len(times)).astype(float)
-    idx = np.searchsorted(times, t[c == of_interest])
-    d_k = np.bincount(idx, minlength=len(times)).astype(float)
-    surv = np.cumprod(1 - d_all / n)
-    before = np.r_[1.0, surv[:-1]]
-    return pd.DataFrame({"time": times, "cif": np.cumsum(before * d_k / n)})
 
 
 def _group_labels(cohort: Cohort, by: str) -> pd.Series:
@@ -123,69 +64,144 @@ class KaplanMeierResult:
     Attributes
     ----------
     table : DataFrame
-        group, n, events, median, median_ci_low, median_ci_high (months).
+        group, n, events, median, median_ci_low, median_ci_high (months; NaN = not reached),
+        as R ``print(survfit(...))``.
     curves : DataFrame
-        group, time (months), survival, ci_low, ci_high, at_risk.
+        group, time (months), n_risk, n_event, n_censor, survival, std_err, ci_low, ci_high:
+        :func:`alspaincohort.stats.survival.kaplan_meier_table` per group, each starting with a
+        row at time 0 (survival 1).
     test : dict
-        log-rank (stratified when requested): statistic, df, p_value, stratified_by.
+        log-rank on (entry, time] risk sets (stratified when requested): statistic, df,
+        p_value, stratified_by; ``None`` when the test does not exist for these data (the
+        reason in ``notes``).
+    data : DataFrame
+        patient_id, group, entry (months; 0 without delayed entry), time (months), event: the
+        rows used (for the at-risk table of the figure).
+    notes : list of str
+        Patients left out and why (missing group, no follow-up after entry).
     """
 
     table: pd.DataFrame
     curves: pd.DataFrame
-    test: dict[str, Any]
-    fitters: dict[str, Any]
+    test: dict[str, Any] | None
+    data: pd.DataFrame
     endpoint: str
     origin: str
+    conf_type: str
+    notes: list[str]
 
-    def plot(self, ax: Any = None, at_risk: bool = True) -> Any:
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """The curves with CI bands, censor marks and a numbers-at-risk table
+        (:func:`alspaincohort.plots.km_plot`; its keyword arguments pass through)."""
         from ..plots import km_plot
 
-        return km_plot(self, ax=ax, at_risk=at_risk)
+        return km_plot(self, ax=ax, **kwargs)
 
     def _repr_html_(self) -> str:
-        return (self.table.round(2).to_html(index=False)
-                + f"<p>log-rank {self.test['statistic']:.2f} on {self.test['df']} df, p = "
-                f"{self.test['p_value']:.3g}</p>")
+        from ..plots import format_p
+
+        test = ("" if self.test is None else
+                f"<p>log-rank {self.test['statistic']:.2f} on {self.test['df']} df, "
+                f"{format_p(self.test['p_value'])}</p>")
+        notes = "".join(f"<p>{n}</p>" for n in self.notes)
+        return self.table.round(2).to_html(index=False) + test + notes
 
 
 def kaplan_meier(cohort: Cohort, by: str = "pain", endpoint: str = "death",
-                 origin: str = "baseline", strata: str | None = None) -> KaplanMeierResult:
-    """Kaplan-Meier by group (``by``: "pain" = baseline VAS > 0, "moderate_pain", or a
-    baseline() column), log-rank test (stratified by ``strata``, a baseline() column).
+                 origin: str = "baseline", strata: str | None = None,
+                 conf_type: str = "log-log", alpha: float = 0.05) -> KaplanMeierResult:
+    """Kaplan-Meier by group, median survival with CI and the log-rank test.
 
-    With ``origin="onset"`` patients enter at their baseline (delayed entry), as they were
-    only observed from then on."""
-    from lifelines import KaplanMeierFitter
-    from lifelines.utils import median_survival_times
+    Parameters
+    ----------
+    cohort : Cohort
+    by : str
+        "pain" (baseline VAS > 0), "moderate_pain" (VAS >= 4) or a ``baseline()`` column.
+    endpoint : {"death", "composite"}
+    origin : {"baseline", "onset", "diagnosis"}
+        Time origin. From onset or diagnosis, patients are at risk only from their baseline
+        visit on (delayed entry, left truncation): the curves, numbers at risk and the log-rank
+        test all use (entry, time] risk sets. Patients whose follow-up ends at entry (no time
+        at risk) are left out and counted in ``notes``.
+    strata : str, optional
+        A ``baseline()`` column: stratified log-rank test.
+    conf_type : {"log-log", "log", "plain"}
+        Pointwise CI (log-log by default; R's default is "log").
+    alpha : float
+        1 - confidence level.
+
+    Returns
+    -------
+    KaplanMeierResult
+
+    Examples
+    --------
+    >>> import alspaincohort as apc
+    >>> km = kaplan_meier(apc.simulate_cohort(200, seed=1))
+    >>> list(km.table.columns)
+    ['group', 'n', 'events', 'median', 'median_ci_low', 'median_ci_high']
+    """
+    from ..stats.survival import kaplan_meier_table, logrank_test, survival_quantile
 
     s = cohort.survival(endpoint, origin).set_index("patient_id")
     s["group"] = _group_labels(cohort, by)
     if strata is not None:
-        s["stratum"] = cohort.baseline().set_index("patient_id")[strata].astype(str)
-    s = s.dropna(subset=["group", "time_months"])
-    entry = s["entry_months"] if origin != "baseline" else None
-    rows, curves, fitters = [], [], {}
+        b = cohort.baseline().set_index("patient_id")
+        if strata not in b.columns:
+            raise ParameterError(f"strata must be a baseline() column, not {strata!r}")
+        s["stratum"] = b[strata].astype(str).where(b[strata].notna())
+    notes: list[str] = []
+    keep = s["group"].notna() & s["time_months"].notna()
+    if strata is not None:
+        keep &= s["stratum"].notna()
+    if (~keep).any():
+        notes.append(f"{int((~keep).sum())} patient(s) without {by!r}"
+                     + (f" or {strata!r}" if strata else "") + " left out")
+    s = s[keep]
+    delayed = origin != "baseline"
+    entry = s["entry_months"] if delayed else pd.Series(0.0, index=s.index)
+    if delayed:
+        empty = s["time_months"] <= entry
+        if empty.any():
+            msg = (f"{int(empty.sum())} patient(s) with no follow-up after entry (their last "
+                   f"day is their baseline day) left out: no time at risk on the {origin} "
+                   "clock")
+            notes.append(msg)
+            warnings.warn(f"kaplan_meier: {msg}", ModelWarning, stacklevel=2)
+            s, entry = s[~empty], entry[~empty]
+    if s.empty:
+        raise ModelDataError("kaplan_meier: no patients with a group and follow-up")
+    rows, curves = [], []
     for g, d in s.groupby("group", sort=True):
-        kmf = KaplanMeierFitter(label=str(g)).fit(
-            d["time_months"], d["event"], entry=None if entry is None else entry.loc[d.index])
-        fitters[str(g)] = kmf
-        ci = median_survival_times(kmf.confidence_interval_)
+        tab = kaplan_meier_table(d["time_months"], d["event"],
+                                 entry.loc[d.index] if delayed else None,
+                                 conf_type=conf_type, alpha=alpha)
+        q = survival_quantile(tab, 0.5)
         rows.append({"group": g, "n": len(d), "events": int(d["event"].sum()),
-                     "median": float(kmf.median_survival_time_),
-                     "median_ci_low": float(ci.iloc[0, 0]),
-                     "median_ci_high": float(ci.iloc[0, 1])})
-        sf = kmf.survival_function_.iloc[:, 0]
-        cib = kmf.confidence_interval_
-        curves.append(pd.DataFrame({"group": g, "time": sf.index.to_numpy(),
-                                    "survival": sf.to_numpy(), "ci_low": cib.iloc[:, 0].to_numpy(),
-                                    "ci_high": cib.iloc[:, 1].to_numpy(),
-                                    "at_risk": kmf.event_table["at_risk"].reindex(
-                                        sf.index).to_numpy()}))
-    test = logrank(s["time_months"], s["event"], s["group"],
-                   None if strata is None else s["stratum"])
-    test["stratified_by"] = strata
-    return KaplanMeierResult(pd.DataFrame(rows), pd.concat(curves, ignore_index=True), test,
-                             fitters, endpoint, origin)
+                     "median": q["estimate"], "median_ci_low": q["ci_low"],
+                     "median_ci_high": q["ci_high"]})
+        start = pd.DataFrame({"time": [0.0], "n_risk": [int((entry.loc[d.index] < 0).sum()
+                                                             if delayed else len(d))],
+                              "n_event": [0], "n_censor": [0], "survival": [1.0],
+                              "std_err": [0.0], "ci_low": [1.0], "ci_high": [1.0]})
+        curves.append(pd.concat([start, tab], ignore_index=True).assign(group=g))
+    test: dict[str, Any] | None
+    try:
+        test = logrank_test(s["time_months"], s["event"], s["group"],
+                            entry if delayed else None,
+                            None if strata is None else s["stratum"])
+        test["stratified_by"] = strata
+    except ModelDataError as err:
+        test = None
+        notes.append(f"no log-rank test: {err}")
+    curves_df = pd.concat(curves, ignore_index=True)
+    curves_df = curves_df[["group", *[c for c in curves_df.columns if c != "group"]]]
+    data = pd.DataFrame({"patient_id": s.index.to_numpy(), "group": s["group"].to_numpy(),
+                         "entry": entry.to_numpy(dtype=float),
+                         "time": s["time_months"].to_numpy(dtype=float),
+                         "event": s["event"].to_numpy(dtype=int)})
+    return KaplanMeierResult(pd.DataFrame(rows), curves_df, test, data, endpoint, origin,
+                             conf_type, notes)
 
 
 # ----------------------------------------------------------------------------------------------

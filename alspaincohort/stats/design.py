@@ -11,15 +11,10 @@ import formulaic
 import numpy as np
 import pandas as pd
 
-from ..errors import AlsPainCohortError
+from ..errors import ModelDataError, ModelWarning
 
-
-class ModelDataError(AlsPainCohortError, ValueError):
-    """The data cannot be fitted: non-finite values, a singular design, no events, bad intervals."""
-
-
-class ModelWarning(UserWarning):
-    """A fit that runs but deserves attention (dropped rows, singular random effects...)."""
+__all__ = ["Design", "ModelDataError", "ModelWarning", "build", "check_rank", "complete_rows",
+           "warn_dropped"]
 
 
 @dataclass

@@ -1,0 +1,135 @@
+"""Shared validators of input data, one per kind: every public function that takes such data
+passes it through here (issue 15), so the same bad value gets the same error everywhere.
+
+Each validator returns clean NumPy arrays or raises :class:`~alspaincohort.errors.ModelDataError`
+naming the argument, the positions (0-based rows of the input) and the offending values, and the
+rule broken. Nothing is coerced silently: a string in a numeric argument, a NaN time or an event
+code of 2 is an error, never a number.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import ModelDataError
+
+__all__ = ["as_numeric", "check_event", "check_survival"]
+
+
+def _where(mask: np.ndarray, values: np.ndarray, limit: int = 5) -> str:
+    idx = np.flatnonzero(mask)
+    shown = ", ".join(f"row {i}: {values[i]!r}" for i in idx[:limit])
+    more = f" and {len(idx) - limit} more" if len(idx) > limit else ""
+    return f"{shown}{more}"
+
+
+def as_numeric(values: Any, name: str, *, finite: bool = True,
+               allow_missing: bool = False) -> np.ndarray:
+    """A 1-d float array from ``values``; raises naming ``name`` for a value that is not a
+    number (a string, a boolean mixed with numbers, None) or, when ``finite``, not finite.
+
+    Missing values (NaN, None, pandas NA) are allowed only with ``allow_missing`` and come back
+    as NaN.
+    """
+    if isinstance(values, (pd.Series, pd.Index)):
+        raw = values.to_numpy(dtype=object, na_value=np.nan)
+    else:
+        raw = np.asarray(values, dtype=object)
+    if raw.ndim != 1:
+        raw = raw.reshape(-1) if raw.ndim == 0 else raw
+        if raw.ndim != 1:
+            raise ModelDataError(f"{name} must be one-dimensional, not shape {raw.shape}")
+    out = np.empty(len(raw), dtype=np.float64)
+    bad = np.zeros(len(raw), dtype=bool)
+    for i, v in enumerate(raw):  # object arrays only; numeric input takes the fast path below
+        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+            out[i] = np.nan
+        elif isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.number)):
+            bad[i] = True
+        else:
+            out[i] = float(v)
+    if bad.any():
+        raise ModelDataError(f"{name} must be numeric; found {_where(bad, raw)}")
+    missing = np.isnan(out)
+    if missing.any() and not allow_missing:
+        raise ModelDataError(f"{name} has missing values ({_where(missing, raw)}); drop or "
+                             "impute them first")
+    if finite:
+        inf = np.isinf(out)
+        if inf.any():
+            raise ModelDataError(f"{name} must be finite; found {_where(inf, raw)}")
+    return out
+
+
+def _fast_numeric(values: Any) -> np.ndarray | None:
+    arr = values.to_numpy() if isinstance(values, (pd.Series, pd.Index)) else np.asarray(values)
+    if arr.dtype.kind in "iuf" and arr.ndim == 1:
+        return arr.astype(np.float64, copy=False)
+    return None
+
+
+def check_event(event: Any, name: str = "event") -> np.ndarray:
+    """A boolean event indicator from 0/1 (or True/False) values; anything else (2, 0.5, NaN,
+    "yes") raises naming the rows."""
+    arr = _fast_numeric(event)
+    if arr is None:
+        raw = event.to_numpy(dtype=object) if isinstance(event, pd.Series) else np.asarray(
+            event, dtype=object)
+        if raw.ndim != 1:
+            raise ModelDataError(f"{name} must be one-dimensional, not shape {raw.shape}")
+        ok = np.array([isinstance(v, (bool, np.bool_)) or (
+            isinstance(v, (int, float, np.number)) and v in (0, 1)) for v in raw], dtype=bool)
+        if not ok.all():
+            raise ModelDataError(f"{name} must be 0/1; found {_where(~ok, raw)}")
+        return raw.astype(bool)
+    ok = (arr == 0) | (arr == 1)
+    if not ok.all():
+        raise ModelDataError(f"{name} must be 0/1 (1 = event, 0 = censored); found "
+                             f"{_where(~ok, arr)}")
+    return arr == 1
+
+
+def check_survival(time: Any, event: Any, entry: Any = None, *,
+                   names: tuple[str, str, str] = ("time", "event", "entry"),
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Validate a survival outcome: follow-up ``time``, 0/1 ``event`` and optional delayed
+    ``entry`` (left truncation: the subject is at risk on (entry, time]).
+
+    Rules: the arrays have one equal, non-zero length; times and entries are finite numbers;
+    events are 0/1; entry < time for every subject (an empty interval holds no time at risk,
+    so its event could not be counted consistently: drop such records, or say why they are
+    there). Returns ``(time, event, entry)`` as float, bool and float (or None) arrays.
+    """
+    t_name, e_name, s_name = names
+    t = _fast_numeric(time)
+    t = as_numeric(time, t_name) if t is None else t
+    e = check_event(event, e_name)
+    if len(t) != len(e):
+        raise ModelDataError(f"{t_name} ({len(t)} values) and {e_name} ({len(e)} values) "
+                             "differ in length")
+    if len(t) == 0:
+        raise ModelDataError(f"{t_name} is empty: no subjects")
+    bad = ~np.isfinite(t)
+    if bad.any():
+        raise ModelDataError(f"{t_name} must be finite; found {_where(bad, t)}")
+    s = None
+    if entry is not None:
+        s = _fast_numeric(entry)
+        s = as_numeric(entry, s_name) if s is None else s
+        if len(s) != len(t):
+            raise ModelDataError(f"{s_name} ({len(s)} values) and {t_name} ({len(t)} values) "
+                                 "differ in length")
+        bad = ~np.isfinite(s)
+        if bad.any():
+            raise ModelDataError(f"{s_name} must be finite; found {_where(bad, s)}")
+        bad = s >= t
+        if bad.any():
+            pairs = np.array([f"{a:g} >= {b:g}" for a, b in zip(s, t, strict=True)],
+                             dtype=object)
+            raise ModelDataError(
+                f"{s_name} must be before {t_name} (at risk on ({s_name}, {t_name}]); found "
+                f"{_where(bad, pairs)}")
+    return t, e, s

@@ -26,9 +26,10 @@ def styled(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         import matplotlib as mpl
         import seaborn as sns
+        from cycler import cycler
 
         style = dict(sns.axes_style("ticks"))
-        style["axes.prop_cycle"] = mpl.cycler(color=sns.color_palette(PALETTE))
+        style["axes.prop_cycle"] = cycler(color=sns.color_palette(PALETTE))
         with mpl.rc_context(style):
             return func(*args, **kwargs)
 

@@ -33,7 +33,7 @@ import pandas as pd
 from scipy import stats
 
 from .concordance import concordance_counts
-from .design import ModelDataError, ModelWarning, build, check_rank, warn_dropped
+from .design import ModelDataError, ModelWarning, build, warn_dropped
 
 Z95 = 1.959963984540054
 
@@ -96,6 +96,39 @@ class _RiskSets:
     def event_sums(self, w: np.ndarray) -> np.ndarray:
         """For each event time, sum of w [1, x, x x'] over the rows with an event at it."""
         return np.add.reduceat(self.A_event * w[self.ev_order][:, None], self.ev_starts, axis=0)
+
+
+def _newton_step(info: np.ndarray, U: np.ndarray) -> np.ndarray | None:
+    """I^-1 U, or None where I is singular or not finite."""
+    if not (np.all(np.isfinite(info)) and np.all(np.isfinite(U))):
+        return None
+    try:
+        step = np.linalg.solve(info, U)
+    except np.linalg.LinAlgError:
+        return None
+    return step if np.all(np.isfinite(step)) else None
+
+
+def aliased_columns(info: np.ndarray, toler: float = float(np.finfo(float).eps) ** 0.75
+                    ) -> np.ndarray:
+    """Columns that cannot be estimated, found as R's ``coxph`` finds them: a Cholesky (LDL')
+    decomposition of the information matrix without pivoting, in column order (survival's
+    ``cholesky2``), in which a pivot below ``toler`` times the largest diagonal element marks
+    that column as aliased (R reports its coefficient as NA). ``toler`` is coxph's
+    ``toler.chol`` default."""
+    a = np.array(info, dtype=float)
+    p = a.shape[0]
+    diag = np.abs(np.diag(a))
+    eps = toler * (diag.max() if p and diag.max() > 0 else 1.0)
+    out = np.zeros(p, dtype=bool)
+    for i in range(p):
+        pivot = a[i, i]
+        if not np.isfinite(pivot) or pivot < eps:
+            out[i] = True
+            continue
+        temp = a[i + 1:, i] / pivot
+        a[i + 1:, i + 1:] -= np.outer(temp, temp) * pivot
+    return out
 
 
 def _tri(X: np.ndarray) -> tuple[Any, np.ndarray]:
@@ -219,6 +252,10 @@ class CoxTimeVarying:
     concordance_ : float
         Computed on first access.
     n_obs_, n_events_, n_dropped_, n_iter_ : int
+    aliased_ : list of str
+        Terms that cannot be estimated (constant within every risk set or stratum, or linear
+        combinations of others), left out of the fit as R's ``coxph`` does (its NA
+        coefficients); ``params_`` holds the estimable terms, ``summary`` shows every term.
     """
 
     def __init__(self, ties: str = "efron", tol: float = 1e-12, max_iter: int = 50) -> None:
@@ -267,7 +304,6 @@ class CoxTimeVarying:
                 raise ModelDataError(
                     f"CoxTimeVarying: weights must be finite and >= 0; found "
                     f"{case_weights[bad][:5].tolist()} at data row(s) {rows[bad][:10].tolist()}")
-        check_rank(X, names, "covariate matrix")
         warn_dropped(design.n_dropped, len(data), "CoxTimeVarying")
         if strata_cols:
             stratum, strata_labels = pd.MultiIndex.from_frame(sub[strata_cols]).factorize() \
@@ -281,37 +317,52 @@ class CoxTimeVarying:
         plik = _PartialLikelihood(rs, Xc, XX, iu, self.ties == "efron")
         beta = np.zeros(X.shape[1])
         ll0, U0, I0, det = plik(beta)
+        aliased = aliased_columns(I0)
+        self.aliased_ = [names[j] for j in np.flatnonzero(aliased)]
+        self._all_terms = list(names)
+        if aliased.any():
+            if aliased.all():
+                raise ModelDataError(
+                    f"CoxTimeVarying: no covariate can be estimated: {self.aliased_} do not vary "
+                    "within the risk sets (constant, or constant within every stratum)")
+            warnings.warn(
+                f"CoxTimeVarying: {self.aliased_} cannot be estimated (constant within every "
+                "risk set or stratum, or a linear combination of the other covariates); left "
+                "out of the model and reported as NaN, as R's coxph reports NA",
+                ModelWarning, stacklevel=2)
+            keep = ~aliased
+            X, Xc, means = X[:, keep], Xc[:, keep], means[keep]
+            names = [n for n, k in zip(names, keep, strict=True) if k]
+            iu, XX = _tri(Xc)
+            plik = _PartialLikelihood(rs, Xc, XX, iu, self.ties == "efron")
+            beta = np.zeros(X.shape[1])
+            ll0, U0, I0, det = plik(beta)
         ll, U, info = ll0, U0, I0
         converged = False
         n_iter = 0
-        while n_iter < self.max_iter:
-            n_iter += 1
-            try:
-                step = np.linalg.solve(info, U)
-            except np.linalg.LinAlgError:
-                raise ModelDataError("CoxTimeVarying: singular information matrix") from None
-            cand = plik(beta + step)
-            halvings = 0
-            while cand[0] < ll - 1e-12 * abs(ll) and halvings < 30:
-                step /= 2
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            while n_iter < self.max_iter:
+                n_iter += 1
+                step = _newton_step(info, U)
+                if step is None:
+                    break
                 cand = plik(beta + step)
-                halvings += 1
-            beta = beta + step
-            done = abs(cand[0] - ll) <= self.tol * abs(ll) or np.max(np.abs(step)) < 1e-12
-            ll, U, info, det = cand
-            if done:
-                converged = True
-                break
+                halvings = 0
+                while (not np.isfinite(cand[0]) or cand[0] < ll - 1e-12 * abs(ll)) \
+                        and halvings < 30:
+                    step /= 2
+                    cand = plik(beta + step)
+                    halvings += 1
+                if not np.isfinite(cand[0]):
+                    break
+                beta = beta + step
+                done = abs(cand[0] - ll) <= self.tol * abs(ll) or np.max(np.abs(step)) < 1e-12
+                ll, U, info, det = cand
+                if done:
+                    converged = True
+                    break
         self.n_iter_ = n_iter
-        if not np.all(np.isfinite(beta)) or np.any(np.abs(beta) > 30):
-            warnings.warn(
-                "CoxTimeVarying: very large coefficients; the likelihood may have no finite "
-                "maximum (monotone likelihood, e.g. a covariate that separates events)",
-                ModelWarning, stacklevel=2,
-            )
-        if not converged:
-            warnings.warn("CoxTimeVarying: Newton-Raphson did not converge", ModelWarning,
-                          stacklevel=2)
+        self._check_finite_maximum(beta, U, info, Xc, names, converged)
         naive = np.linalg.inv(info)
         var = naive
         if robust:
@@ -326,6 +377,38 @@ class CoxTimeVarying:
         self._fit_state = {"plik": plik, "beta": beta, "start": start, "stop": stop}
         self._spec = design.spec
         return self
+
+    def _check_finite_maximum(self, beta: np.ndarray, U: np.ndarray, info: np.ndarray,
+                              X: np.ndarray, names: list[str], converged: bool) -> None:
+        """Raise when the partial likelihood has no finite maximum or was not reached.
+
+        Monotone likelihood (a covariate, or combination, that orders every event before the
+        rest of its risk set, common in small samples): the log-likelihood converges while a
+        coefficient runs off to infinity, and any number reported for it is an artefact of the
+        iteration count (R's coxph warns "beta may be infinite" and prints it anyway). Found
+        as R finds it, a remaining Newton step |I^-1 U| larger than ``toler_inf`` (1 + |beta|)
+        (R's ``toler.inf`` rule, with R's default 3e-5), or as an information matrix that
+        became singular at the estimate.
+        """
+        with np.errstate(over="ignore", invalid="ignore"):
+            step = _newton_step(info, U)
+            diverging = ~np.isfinite(beta)
+            if step is None:
+                diverging |= aliased_columns(info)
+            else:
+                diverging |= np.abs(step) > 3e-5 * (1 + np.abs(beta))
+        if diverging.any():
+            bad = [n for n, d in zip(names, diverging, strict=True) if d]
+            raise ModelDataError(
+                f"CoxTimeVarying: the partial likelihood has no finite maximum: the "
+                f"coefficient(s) of {bad} grow without bound (monotone likelihood: the "
+                "covariate orders the events before the rest of their risk sets, typical of "
+                "few events); no hazard ratio can be estimated. Use fewer covariates, more "
+                "events, or a penalised (Firth) model")
+        if not converged:
+            raise ModelDataError(
+                f"CoxTimeVarying: Newton-Raphson did not converge in {self.max_iter} "
+                "iterations (raise max_iter, or check the covariates' scale)")
 
     @staticmethod
     def _check_data(start: np.ndarray, stop: np.ndarray, event: np.ndarray, ids: np.ndarray,
@@ -388,7 +471,8 @@ class CoxTimeVarying:
         self.variance_matrix_ = pd.DataFrame(var, index=names, columns=names)
         self.naive_variance_matrix_ = pd.DataFrame(naive, index=names, columns=names)
         self.bse_ = pd.Series(np.sqrt(np.diag(var)), index=names, name="se")
-        self.hazard_ratios_ = np.exp(self.params_).rename("hazard_ratio")
+        with np.errstate(over="ignore"):  # a finite but huge coefficient has HR inf
+            self.hazard_ratios_ = np.exp(self.params_).rename("hazard_ratio")
         self.log_likelihood_, self.log_likelihood_null_ = ll, ll0
         lrt = 2 * (ll - ll0)
         wald = float(beta @ np.linalg.solve(var, beta))
@@ -420,10 +504,13 @@ class CoxTimeVarying:
     @property
     def summary(self) -> pd.DataFrame:
         """estimate (log HR), hazard_ratio, std_error, z, p_value, ci_low, ci_high (log scale),
-        hr_ci_low, hr_ci_high (95% Wald)."""
+        hr_ci_low, hr_ci_high (95% Wald); a term that cannot be estimated (``aliased_``) is a
+        row of NaN."""
         z = self.params_ / self.bse_
         lo, hi = self.params_ - Z95 * self.bse_, self.params_ + Z95 * self.bse_
-        return pd.DataFrame(
+        with np.errstate(over="ignore"):
+            hr_lo, hr_hi = np.exp(lo), np.exp(hi)
+        out = pd.DataFrame(
             {
                 "estimate": self.params_,
                 "hazard_ratio": self.hazard_ratios_,
@@ -432,10 +519,12 @@ class CoxTimeVarying:
                 "p_value": 2 * stats.norm.sf(np.abs(z)),
                 "ci_low": lo,
                 "ci_high": hi,
-                "hr_ci_low": np.exp(lo),
-                "hr_ci_high": np.exp(hi),
+                "hr_ci_low": hr_lo,
+                "hr_ci_high": hr_hi,
             }
         )
+        # terms that cannot be estimated stay in the table as NaN rows (R prints NA)
+        return out.reindex(getattr(self, "_all_terms", list(out.index)))
 
     def print_summary(self, decimals: int = 4) -> None:
         kind = "robust" if self.robust else "model-based"

@@ -16,7 +16,7 @@ import pandas as pd
 
 from .errors import ModelDataError
 
-__all__ = ["as_numeric", "check_event", "check_survival"]
+__all__ = ["as_numeric", "check_design_frame", "check_event", "check_survival"]
 
 
 def _where(mask: np.ndarray, values: np.ndarray, limit: int = 5) -> str:
@@ -133,3 +133,68 @@ def check_survival(time: Any, event: Any, entry: Any = None, *,
                 f"{s_name} must be before {t_name} (at risk on ({s_name}, {t_name}]); found "
                 f"{_where(bad, pairs)}")
     return t, e, s
+
+
+def _text_values(col: pd.Series) -> bool:
+    return col.dtype == object or pd.api.types.is_string_dtype(col.dtype)
+
+
+def check_design_frame(data: Any, formula: str, what: str = "model") -> None:
+    """Validate the columns a model formula uses before a design matrix is built from them.
+
+    Rules: ``data`` is a DataFrame holding every variable of ``formula``; the outcome (left-hand
+    side) is numeric or boolean; a covariate stored as text is categorical only when it is
+    meant to be: a text column whose values are mostly numbers (numbers stored as text, or a
+    numeric column with a typo such as "12,5" or "n/a") raises instead of silently becoming a
+    factor with one level per distinct value. Wrap a column in ``C(...)`` to declare it
+    categorical. Raises :class:`ModelDataError` naming the column, rows and values.
+    """
+    import re
+
+    import formulaic
+
+    if not isinstance(data, pd.DataFrame):
+        raise ModelDataError(f"{what}: data must be a pandas DataFrame, not "
+                             f"{type(data).__name__}")
+    try:
+        parsed = formulaic.Formula(formula)
+    except (formulaic.errors.FormulaicError, SyntaxError, ValueError) as err:
+        raise ModelDataError(f"{what}: cannot parse the formula {formula!r}: {err}") from None
+    lhs = set(parsed.lhs.required_variables) if hasattr(parsed, "lhs") else set()
+    rhs = set(parsed.rhs.required_variables if hasattr(parsed, "rhs")
+              else parsed.required_variables)
+    missing = sorted(v for v in lhs | rhs if v not in data.columns)
+    if missing:
+        raise ModelDataError(f"{what}: column(s) {missing} of {formula!r} are not in the data "
+                             f"(columns: {list(data.columns)[:20]})")
+    for v in sorted(lhs):
+        col = data[v]
+        if pd.api.types.is_bool_dtype(col) or (pd.api.types.is_numeric_dtype(col)
+                                               and not isinstance(col.dtype, pd.CategoricalDtype)):
+            continue
+        values = col.to_numpy(dtype=object)
+        parsed_num = pd.to_numeric(col.astype("object"), errors="coerce")
+        bad = col.notna().to_numpy() & parsed_num.isna().to_numpy()
+        detail = (f"values that are not numbers: {_where(bad, values)}" if bad.any()
+                  else "numbers stored as text; convert them with pandas.to_numeric")
+        raise ModelDataError(f"{what}: the outcome {v!r} must be numeric ({col.dtype}); "
+                             f"{detail}")
+    declared = set(re.findall(r"C\(\s*([A-Za-z_][A-Za-z0-9_.]*)", formula))
+    for v in sorted(rhs - declared):
+        col = data[v]
+        if not _text_values(col):
+            continue
+        present = col.notna().to_numpy()
+        if not present.any():
+            continue
+        parsed_num = pd.to_numeric(col.astype("object"), errors="coerce").notna().to_numpy()
+        share = parsed_num[present].mean()
+        if share >= 0.5:
+            values = col.to_numpy(dtype=object)
+            bad = present & ~parsed_num
+            detail = (f"; {int(bad.sum())} value(s) are not numbers: {_where(bad, values)}"
+                      if bad.any() else "")
+            raise ModelDataError(
+                f"{what}: column {v!r} is text but {share:.0%} of its values are numbers"
+                f"{detail}. Convert it with pandas.to_numeric (after fixing the values), or "
+                f"write C({v}) in the formula if it really is categorical")

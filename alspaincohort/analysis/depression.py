@@ -184,10 +184,15 @@ def depression_adjustment(
                                   else []):
             se = float(np.sqrt(cov.loc[term, term]))
             z = float(est[term]) / se
+            # OLS: t on the residual df (R's lm + coeftest); GEE and mixed: normal (geepack,
+            # lme4's Wald z)
+            ref = stats.t(float(fit.df_resid)) if method == "ols" else stats.norm
+            crit = float(ref.ppf(0.975))
             rows.append({"model": name, "method": method, "term": term,
                          "estimate": float(est[term]), "std_error": se,
-                         "ci_low": float(est[term]) - Z * se, "ci_high": float(est[term]) + Z * se,
-                         "p_value": float(2 * stats.norm.sf(abs(z))), "n": len(d),
+                         "ci_low": float(est[term]) - crit * se,
+                         "ci_high": float(est[term]) + crit * se,
+                         "p_value": float(2 * ref.sf(abs(z))), "n": len(d),
                          "change_pct": np.nan, "test": test, "statistic": stat, "df": df,
                          "test_p_value": pval})
         previous = (est, cov, llf)
@@ -213,7 +218,11 @@ def _fit(method: str, d: pd.DataFrame, formula: str, cov_struct: str
     import statsmodels.formula.api as smf
 
     if method == "ols":
-        fit = smf.ols(formula, d).fit(cov_type="HC3")
+        from ..validation import check_design_frame
+
+        check_design_frame(d, formula, "ols")
+        # t reference distribution with n - p df, as R's lm + sandwich::vcovHC + coeftest
+        fit = smf.ols(formula, d).fit(cov_type="HC3", use_t=True)
         return fit, fit.params, fit.cov_params(), float(fit.llf)
     if method == "gee":
         from ..stats.gee import GEE

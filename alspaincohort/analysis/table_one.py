@@ -266,8 +266,11 @@ def _continuous_test(var: str, samples: list[np.ndarray], is_normal: bool) -> di
             r = stats.f_oneway(*ok)
             name = "one-way ANOVA"
     elif len(samples) == 2:
-        r = stats.mannwhitneyu(samples[0], samples[1], alternative="two-sided")
-        name = "Mann-Whitney U"
+        from ..stats.rank_tests import rank_sum_test
+
+        rs = rank_sum_test(samples[0], samples[1])
+        return {"variable": var, "test": "Mann-Whitney U", "statistic": rs["statistic"],
+                "p_value": rs["p_value"], "smd": smd}
     else:
         r = stats.kruskal(*ok)
         name = "Kruskal-Wallis"

@@ -36,6 +36,7 @@ from ..cohort import Cohort
 from ..stats.design import ModelWarning
 from ..stats.gee import GEE
 from ..stats.lmm import LinearMixedModel, theta_lower_bounds, tril_from_theta
+from ..stats.rank_tests import signed_rank_test
 from .depression import VARIABLES
 
 CLOCKS = ("months_since_onset", "months_since_diagnosis", "months_since_baseline",
@@ -213,7 +214,9 @@ def first_last_change(cohort: Cohort, measure: str = "vas_pain", only_with_pain:
     dict with ``patients`` (DataFrame: patient_id, first_day, last_day, interval_days, first,
     last, change) and the summary: n, median_interval_days, min_interval_days,
     max_interval_days, mean_change, ci_low, ci_high (t), t_statistic, t_p_value (paired t
-    test), wilcoxon_statistic, wilcoxon_p_value.
+    test), wilcoxon_statistic (R's V: sum of the ranks of positive changes), wilcoxon_p_value
+    (R's ``wilcox.test(last, first, paired = TRUE)``: exact below 50 pairs without ties or
+    zeros, else normal with continuity correction).
     """
     inst, item = VARIABLES.get(measure, (measure, "total"))
     d = cohort.long(inst, item).sort_values(["patient_id", "day"])
@@ -232,13 +235,13 @@ def first_last_change(cohort: Cohort, measure: str = "vas_pain", only_with_pain:
     mean, se = ch.mean(), ch.std(ddof=1) / np.sqrt(n)
     crit = stats.t.ppf(0.975, n - 1)
     t = stats.ttest_rel(p["last"], p["first"])
-    w = stats.wilcoxon(p["last"], p["first"])
+    w = signed_rank_test(p["last"], p["first"])
     return {"patients": p, "n": n, "median_interval_days": float(p["interval_days"].median()),
             "min_interval_days": int(p["interval_days"].min()),
             "max_interval_days": int(p["interval_days"].max()), "mean_change": float(mean),
             "ci_low": float(mean - crit * se), "ci_high": float(mean + crit * se),
             "t_statistic": float(t.statistic), "t_p_value": float(t.pvalue),
-            "wilcoxon_statistic": float(w.statistic), "wilcoxon_p_value": float(w.pvalue)}
+            "wilcoxon_statistic": w["statistic"], "wilcoxon_p_value": w["p_value"]}
 
 
 # ----------------------------------------------------------------------------------------------

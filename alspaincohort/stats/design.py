@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ModelDataError, ModelWarning
+from ..validation import check_design_frame
 
 __all__ = ["Design", "ModelDataError", "ModelWarning", "build", "check_rank", "complete_rows",
            "warn_dropped"]
@@ -128,6 +129,8 @@ def build(data: pd.DataFrame, formula: str, extra: list[str] | None = None,
     if missing_cols:
         raise ModelDataError(f"{what}: column(s) {missing_cols} not in the data")
     simple = _simple_terms(data, formula)
+    if simple is None:
+        check_design_frame(data, formula, what)
     if simple is not None:  # fast path, same result as formulaic for a sum of numeric columns
         return _build_simple(data, simple[0], simple[1], extra, intercept, keep)
     try:

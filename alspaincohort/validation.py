@@ -16,7 +16,7 @@ import pandas as pd
 
 from .errors import ModelDataError
 
-__all__ = ["as_numeric", "check_design_frame", "check_event", "check_survival"]
+__all__ = ["as_numeric", "check_counts", "check_design_frame", "check_event", "check_survival"]
 
 
 def _where(mask: np.ndarray, values: np.ndarray, limit: int = 5) -> str:
@@ -198,3 +198,27 @@ def check_design_frame(data: Any, formula: str, what: str = "model") -> None:
                 f"{what}: column {v!r} is text but {share:.0%} of its values are numbers"
                 f"{detail}. Convert it with pandas.to_numeric (after fixing the values), or "
                 f"write C({v}) in the formula if it really is categorical")
+
+
+def check_counts(events: Any, n: Any, names: tuple[str, str] = ("events", "n")
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Validate binomial counts: whole numbers, 0 <= events <= n, n >= 1, no missing values.
+    Returns both as float arrays (1-d, equal length)."""
+    e_name, n_name = names
+    x = np.atleast_1d(as_numeric(np.atleast_1d(np.asarray(events, dtype=object)), e_name))
+    m = np.atleast_1d(as_numeric(np.atleast_1d(np.asarray(n, dtype=object)), n_name))
+    if len(x) != len(m):
+        raise ModelDataError(f"{e_name} ({len(x)}) and {n_name} ({len(m)}) differ in length")
+    for arr, name in ((x, e_name), (m, n_name)):
+        frac = arr != np.round(arr)
+        if frac.any():
+            raise ModelDataError(f"{name} must be whole numbers; found {_where(frac, arr)}")
+    bad = m < 1
+    if bad.any():
+        raise ModelDataError(f"{n_name} must be at least 1; found {_where(bad, m)}")
+    bad = (x < 0) | (x > m)
+    if bad.any():
+        pairs = np.array([f"{a:g} of {b:g}" for a, b in zip(x, m, strict=True)], dtype=object)
+        raise ModelDataError(f"{e_name} must be between 0 and {n_name}; found "
+                             f"{_where(bad, pairs)}")
+    return x, m

@@ -393,3 +393,24 @@ def test_bundled_dataset_and_manifest() -> None:
     assert set(reported.author.str[:5]) >= {"Chiò", "Åkerb", "Vogt"}
     m = manifest()
     assert "pain_prevalence_studies" in set(m.dataset) and m.references.str.len().gt(20).all()
+
+
+@pytest.mark.parametrize("ci", ["wald", "hartung-knapp"])
+def test_meta_level_reaches_regression_and_subgroups(ci: str) -> None:
+    """Issue 15: ``level`` was ignored in meta-regression CIs and subgroup pooling, and a
+    single-study subgroup got a NaN CI. Reference: tests/results/meta/level.R (metafor, 90%)."""
+    here = Path(__file__).parent / "results" / "meta"
+    studies = pd.read_csv(here / "studies.csv")
+    ref = pd.read_csv(here / "level.csv")
+    ref = ref[ref["test"] == ("knha" if ci == "hartung-knapp" else "z")]
+    r = apc.meta_prevalence(studies, moderators=["year"], ci=ci, level=0.9)
+    reg = ref[ref["what"] == "regression"]
+    np.testing.assert_allclose(r.regression[["ci_low", "ci_high"]].to_numpy(),
+                               reg[["ci_low", "ci_high"]].to_numpy(), rtol=1e-6)
+    grouped = studies.assign(g=["a"] + ["b"] * (len(studies) - 1))
+    s = apc.meta_prevalence(grouped, subgroup="g", ci=ci, level=0.9).subgroups.set_index("group")
+    for g in ("a", "b"):
+        row = ref[ref["what"] == f"subgroup_{g}"].iloc[0]
+        np.testing.assert_allclose(s.loc[g, ["estimate", "ci_low", "ci_high"]].to_numpy(float),
+                                   row[["estimate", "ci_low", "ci_high"]].to_numpy(float),
+                                   rtol=1e-6)

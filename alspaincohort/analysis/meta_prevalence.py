@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..errors import ModelDataError, ParameterError
 from ..stats import meta
+from ..validation import check_counts
 
 
 @dataclass
@@ -108,15 +110,17 @@ def meta_prevalence(studies: pd.DataFrame, events: str = "events", n: str = "n",
     Studies with 0 or n events use the continuity rule of :mod:`alspaincohort.stats.meta`.
     """
     if ci not in ("wald", "hartung-knapp"):
-        raise ValueError("ci must be 'wald' or 'hartung-knapp'")
+        raise ParameterError(f"ci must be 'wald' or 'hartung-knapp', not {ci!r}")
+    if not (isinstance(level, (int, float)) and 0 < level < 1):
+        raise ParameterError(f"level must be in (0, 1), not {level!r}")
     test = "knha" if ci == "hartung-knapp" else "wald"
     missing = [c for c in (events, n) if c not in studies.columns]
     if missing:
-        raise ValueError(f"column(s) {missing} not in the studies table")
-    d = studies.dropna(subset=[events, n]).reset_index(drop=True)
-    x, size = d[events].to_numpy(float), d[n].to_numpy(float)
-    if np.any(x != np.round(x)) or np.any(size != np.round(size)):
-        raise ValueError("events and n must be whole numbers")
+        raise ModelDataError(f"column(s) {missing} not in the studies table")
+    if not isinstance(studies, pd.DataFrame) or studies.empty:
+        raise ModelDataError("studies must be a non-empty DataFrame, one row per study")
+    d = studies.reset_index(drop=True)
+    x, size = check_counts(d[events], d[n], (events, n))
     y, v = meta.effect_sizes(x, size, transform)
     fit = meta.rma(y, v, method=method, test=test)
     nh = len(size) / np.sum(1.0 / size)
@@ -128,7 +132,7 @@ def meta_prevalence(studies: pd.DataFrame, events: str = "events", n: str = "n",
           "pi_low": est - crit * pi_se, "pi_high": est + crit * pi_se}
     pooled = {k: float(meta.back_transform(tr[k], transform, nh))
               for k in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high")}
-    t_lo, t_hi = meta.tau2_confint(y, v, level=level)
+    t_lo, t_hi = meta.tau2_confint(y, v, level=level) if len(d) > 1 else (np.nan, np.nan)
     s2 = fit.s2_typical
     labels = d[study].astype(str) if study and study in d else pd.Series(
         [f"study {i + 1}" for i in range(len(d))])
@@ -151,11 +155,13 @@ def meta_prevalence(studies: pd.DataFrame, events: str = "events", n: str = "n",
         method=method, ci=ci)
     if subgroup is not None:
         result.subgroups, result.subgroup_test = _subgroups(d, subgroup, events, n, transform,
-                                                            method, ci, study, y, v, test)
+                                                            method, ci, study, y, v, test,
+                                                            level)
     if moderators:
         X = np.column_stack([np.ones(len(d)), d[moderators].to_numpy(float)])
         mf = meta.rma(y, v, X, method=method, test=test)
-        crit = stats.t.ppf(0.975, mf.df_test) if mf.df_test else stats.norm.ppf(0.975)
+        crit = stats.t.ppf(0.5 + level / 2, mf.df_test) if mf.df_test else \
+            stats.norm.ppf(0.5 + level / 2)
         stat = mf.beta / mf.se
         pval = 2 * (stats.t.sf(np.abs(stat), mf.df_test) if mf.df_test else stats.norm.sf(
             np.abs(stat)))
@@ -170,16 +176,13 @@ def meta_prevalence(studies: pd.DataFrame, events: str = "events", n: str = "n",
 
 def _subgroups(d: pd.DataFrame, subgroup: str, events: str, n: str, transform: str,
                method: str, ci: str, study: str | None, y: np.ndarray, v: np.ndarray,
-               test: str) -> tuple[pd.DataFrame, dict[str, float]]:
+               test: str, level: float) -> tuple[pd.DataFrame, dict[str, float]]:
     rows = []
-    for level, g in d.groupby(subgroup, sort=True):
-        if len(g) < 2:
-            rows.append({"group": level, "k": len(g), "estimate": float(g[events].sum()
-                                                                          / g[n].sum()),
-                         "ci_low": np.nan, "ci_high": np.nan, "i2": np.nan})
-            continue
-        r = meta_prevalence(g, events, n, transform, method, ci, study)
-        rows.append({"group": level, "k": len(g), "estimate": r.pooled["estimate"],
+    for label, g in d.groupby(subgroup, sort=True):
+        # a single-study group is that study's own estimate and CI (metafor, k = 1)
+        r = meta_prevalence(g, events, n, transform, method,
+                            ci if len(g) > 1 else "wald", study, level=level)
+        rows.append({"group": label, "k": len(g), "estimate": r.pooled["estimate"],
                      "ci_low": r.pooled["ci_low"], "ci_high": r.pooled["ci_high"],
                      "i2": r.i2})
     dummies = pd.get_dummies(d[subgroup].astype("category"), drop_first=True, dtype=float)

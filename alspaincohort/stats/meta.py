@@ -27,6 +27,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import optimize, stats
 
+from ..errors import ModelDataError
+
 TRANSFORMS = ("logit", "double_arcsine", "raw")
 METHODS = ("REML", "DL", "PM")
 
@@ -161,8 +163,16 @@ def rma(y: ArrayLike, v: ArrayLike, X: ArrayLike | None = None, method: str = "R
     k = len(y)
     X = np.ones((k, 1)) if X is None else np.asarray(X, dtype=float)
     p = X.shape[1]
+    if k == 1 and p == 1:
+        # one study: metafor fixes tau^2 = 0 and uses the z-test ("Setting argument
+        # test="z" since k=1"), so the pooled estimate is the study's own with its own CI
+        se1 = np.sqrt(v)
+        return RMAFit(beta=y.copy(), se=se1, cov=np.array([[v[0]]]), tau2=0.0,
+                      tau2_se=float("nan"), q=0.0, q_df=0, q_pvalue=1.0, i2=0.0, h2=1.0,
+                      df_test=None, weights=np.array([100.0]), qm=float("nan"),
+                      qm_pvalue=float("nan"), k=1, p=1, s2_typical=float(v[0]))
     if k <= p:
-        raise ValueError(f"{k} studies cannot estimate {p} coefficient(s) and tau^2")
+        raise ModelDataError(f"{k} studies cannot estimate {p} coefficient(s) and tau^2")
     if method == "DL":
         tau2 = _tau2_dl(y, v, X)
     elif method == "REML":

@@ -449,3 +449,25 @@ def test_kaplan_meier_risk_equals_lifelines(dd: pd.DataFrame) -> None:
     for at in (30.0, 365.0, float(dd.time[dd.event == 1].iloc[0])):  # incl. an event time
         assert kaplan_meier_risk(dd.time, dd.event, at) == pytest.approx(
             1 - float(km.survival_function_at_times(at).iloc[0]), rel=1e-12)
+
+
+@pytest.mark.parametrize("transform", ["km", "identity"])
+def test_zph_covariate_constant_within_a_stratum(transform: str) -> None:
+    """Issue 15: R gives NA residuals for a covariate in the stratum where it is constant and
+    rescales the other covariates' residuals (tests/results/prognosis/zph_strata.R)."""
+    d = pd.read_csv(HERE / "zph_strata_data.csv")
+    ref = pd.read_csv(HERE / "zph_strata_reference.csv")
+    ref = ref[ref["transform"] == transform]
+    m = CoxTimeVarying().fit(d, "id", "start", "stop", "event", formula="x + z", strata="s")
+    z = cox_zph(m, transform)
+    chisq = ref[ref["time"].isna()].iloc[0]
+    np.testing.assert_allclose(z.table["chisq"], chisq[["x", "z", "tt"]].to_numpy(float),
+                               rtol=1e-8)
+    rows = ref[ref["time"].notna()]
+    ours = z.residuals.sort_values(["time", "z"]).reset_index(drop=True)
+    theirs = rows.sort_values(["time", "z"]).reset_index(drop=True)
+    np.testing.assert_array_equal(ours["x"].isna(), theirs["x"].isna())
+    assert ours["x"].isna().sum() > 20
+    np.testing.assert_allclose(ours[["x", "z"]].to_numpy(), theirs[["x", "z"]].to_numpy(),
+                               rtol=1e-8)
+    np.testing.assert_allclose(ours["transformed_time"], theirs["tt"], rtol=1e-10)

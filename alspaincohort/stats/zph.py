@@ -131,9 +131,42 @@ def cox_zph(model: CoxTimeVarying, transform: str = "km") -> ZphResult:
     for i, cols in enumerate(terms.values()):
         collapse[cols, i] = 1.0 if len(cols) == 1 else beta[cols]
         coef.append(float(beta[cols[0]]) if len(cols) == 1 else 1.0)
-    vmean = collapse.T @ (info / len(order)) @ collapse
-    scaled = np.linalg.solve(vmean, (schoen @ collapse).T).T + np.asarray(coef)
+    scaled = _scale_residuals(schoen @ collapse, collapse.T @ info @ collapse, plik.X, rs,
+                              k, collapse) + np.asarray(coef)
     res = pd.DataFrame(scaled, columns=list(terms))
     res.insert(0, "transformed_time", ttime[order])
     res.insert(0, "time", stop[order])
     return ZphResult(table, res, transform, pd.Series(coef, index=list(terms)))
+
+
+def _scale_residuals(resid: np.ndarray, info: np.ndarray, X: np.ndarray, rs: Any,
+                     k: np.ndarray, collapse: np.ndarray) -> np.ndarray:
+    """Scaled Schoenfeld residuals as R's ``cox.zph`` (survival 3) scales them.
+
+    In stratum s a term counts the stratum's events when it varies there ("used"); the
+    information is divided elementwise by sum_s min(used_s,i, used_s,j) (the number of events
+    informing each pair of terms) and each stratum's residuals are solved against the block of
+    the terms it uses; a term constant within the stratum gets NaN there (R's NA). Without
+    strata, or when every term varies in every stratum, this is d V^-1 r.
+    """
+    row_stratum = np.floor(rs.stop / rs.span).astype(np.int64)
+    ev_stratum = rs.time_stratum[k]
+    n_terms = resid.shape[1]
+    strata = np.unique(ev_stratum)
+    used = np.zeros((len(strata), n_terms))
+    for i, st in enumerate(strata):
+        Xs = X[row_stratum == st]
+        varies = (Xs.max(axis=0) > Xs.min(axis=0)) if len(Xs) else np.zeros(X.shape[1], bool)
+        term_varies = (collapse != 0)[varies].any(axis=0) if varies.any() else \
+            np.zeros(n_terms, bool)
+        used[i] = np.where(term_varies, (ev_stratum == st).sum(), 0)
+    wtmat = sum(np.minimum.outer(u, u) for u in used)
+    vmean = info / np.where(wtmat == 0, 1.0, wtmat)
+    out = np.full_like(resid, np.nan)
+    for i, st in enumerate(strata):
+        kk = np.flatnonzero(used[i] > 0)
+        rows = np.flatnonzero(ev_stratum == st)
+        if len(kk) == 0:
+            continue
+        out[np.ix_(rows, kk)] = np.linalg.solve(vmean[np.ix_(kk, kk)], resid[np.ix_(rows, kk)].T).T
+    return out

@@ -19,7 +19,8 @@
 Variables are named as in :data:`VARIABLES` (pain, depression and QoL scores at a visit) or are
 baseline() columns (age_at_onset, sex, onset_site, ...). Missing values: listwise deletion on
 the variables of the largest model, reported (``n_dropped``); ``missing="mice"`` instead pools
-``n_imputations`` chained-equation imputations (statsmodels MICE) with Rubin's rules.
+``n_imputations`` chained-equation imputations (:mod:`alspaincohort.stats.mice`) with Rubin's
+rules and Barnard-Rubin degrees of freedom.
 """
 
 from __future__ import annotations
@@ -257,55 +258,26 @@ def _compare(method: str, small: tuple[Any, ...], big: tuple[Any, ...],
 
 def _mice(d: pd.DataFrame, outcome: str, rhs: dict[str, list[str]], exposure: str,
           m: int, seed: int) -> pd.DataFrame:
-    """Rubin-pooled exposure coefficients of each model over m chained-equation imputations."""
-    # statsmodels' MICE draws from NumPy's global generator and takes no Generator: seed it for
-    # reproducibility and restore the caller's global state afterwards (no side effects)
-    saved = np.random.get_state()  # noqa: NPY002 - restored below
-    np.random.seed(seed)  # noqa: NPY002 - statsmodels MICE accepts no Generator
-    try:
-        return _mice_pooled(d, outcome, rhs, exposure, m)
-    finally:
-        np.random.set_state(saved)  # noqa: NPY002 - the caller's global state
-
-
-def _mice_pooled(d: pd.DataFrame, outcome: str, rhs: dict[str, list[str]], exposure: str,
-                 m: int) -> pd.DataFrame:
+    """Pooled exposure coefficient of each model over m chained-equation imputations
+    (:func:`alspaincohort.stats.mice.impute`: categorical covariates imputed as categories, all
+    draws from ``seed``), combined with Rubin's rules and Barnard-Rubin df
+    (:func:`alspaincohort.stats.mice.pool`, as ``mice::pool``). Model-based OLS standard errors
+    in each imputed dataset, as ``mice::pool`` of ``lm`` fits."""
     import statsmodels.formula.api as smf
-    from statsmodels.imputation import mice
 
-    data = d.copy()
-    cats = [c for c in data.columns if not pd.api.types.is_numeric_dtype(data[c])]
-    dummies = pd.get_dummies(data[cats].astype("category"), drop_first=True, dtype=float) \
-        if cats else pd.DataFrame(index=data.index)
-    num = pd.concat([data.drop(columns=cats).astype(float), dummies], axis=1)
-    num.columns = [str(c).replace(" ", "_") for c in num.columns]
-    imp = mice.MICEData(num)
+    from ..stats.mice import impute, pool
+
+    completed = impute(d, m=m, seed=seed)
     rows = []
-    draws: dict[str, list[tuple[float, float]]] = {k: [] for k in rhs}
-    for _ in range(m):
-        imp.update_all()
-        filled = imp.data
-        for name, terms in rhs.items():
-            cols = []
-            for t in terms:
-                if t.startswith("C("):
-                    var = t[2:-1]
-                    cols += [c for c in filled.columns if c.startswith(var + "_")]
-                else:
-                    cols.append(t)
-            fit = smf.ols(f"{outcome} ~ " + " + ".join(cols), filled).fit()
-            draws[name].append((float(fit.params[exposure]), float(fit.bse[exposure]) ** 2))
-    for name, values in draws.items():
-        q = np.array([v[0] for v in values])
-        u = np.array([v[1] for v in values])
-        qbar, ubar, b = q.mean(), u.mean(), q.var(ddof=1)
-        t = ubar + (1 + 1 / m) * b
-        r = (1 + 1 / m) * b / ubar if ubar > 0 else np.inf
-        dof = (m - 1) * (1 + 1 / r) ** 2 if r > 0 else np.inf
-        crit = stats.t.ppf(0.975, dof)
-        rows.append({"model": name, "term": exposure, "estimate": qbar, "std_error": np.sqrt(t),
-                     "ci_low": qbar - crit * np.sqrt(t), "ci_high": qbar + crit * np.sqrt(t),
-                     "df": dof, "n_imputations": m})
+    for name, terms in rhs.items():
+        formula = f"{outcome} ~ " + " + ".join(terms)
+        fits = [smf.ols(formula, c).fit() for c in completed]
+        r = pool([f.params[exposure] for f in fits], [f.bse[exposure] ** 2 for f in fits],
+                 df_complete=float(fits[0].df_resid))
+        rows.append({"model": name, "term": exposure, "estimate": r["estimate"],
+                     "std_error": r["std_error"], "ci_low": r["ci_low"],
+                     "ci_high": r["ci_high"], "df": r["df"], "fmi": r["fmi"],
+                     "n_imputations": m})
     return pd.DataFrame(rows)
 
 

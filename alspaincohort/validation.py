@@ -16,12 +16,17 @@ import pandas as pd
 
 from .errors import ModelDataError
 
-__all__ = ["as_numeric", "check_counts", "check_design_frame", "check_event", "check_survival"]
+__all__ = ["as_numeric", "check_counts", "check_design_frame", "check_event", "check_scores",
+           "check_survival"]
 
 
 def _where(mask: np.ndarray, values: np.ndarray, limit: int = 5) -> str:
     idx = np.flatnonzero(mask)
-    shown = ", ".join(f"row {i}: {values[i]!r}" for i in idx[:limit])
+
+    def show(v: Any) -> str:
+        return repr(v.item() if isinstance(v, np.generic) else v)
+
+    shown = ", ".join(f"row {i}: {show(values[i])}" for i in idx[:limit])
     more = f" and {len(idx) - limit} more" if len(idx) > limit else ""
     return f"{shown}{more}"
 
@@ -222,3 +227,21 @@ def check_counts(events: Any, n: Any, names: tuple[str, str] = ("events", "n")
         raise ModelDataError(f"{e_name} must be between 0 and {n_name}; found "
                              f"{_where(bad, pairs)}")
     return x, m
+
+
+def check_scores(values: Any, name: str, n: int | None = None, *, low: float = -np.inf,
+                 high: float = np.inf) -> np.ndarray:
+    """Validate a per-subject score (a risk score, a predicted probability, an instrument
+    score): finite numbers, ``n`` of them when given, within [``low``, ``high``]."""
+    arr = _fast_numeric(values)
+    arr = as_numeric(values, name) if arr is None else arr
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        raise ModelDataError(f"{name} must be finite numbers; found {_where(bad, arr)}")
+    if n is not None and len(arr) != n:
+        raise ModelDataError(f"{name} has {len(arr)} values for {n} subjects")
+    bad = (arr < low) | (arr > high)
+    if bad.any():
+        raise ModelDataError(f"{name} must lie in [{low:g}, {high:g}]; found "
+                             f"{_where(bad, arr)}")
+    return arr

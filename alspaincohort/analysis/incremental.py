@@ -35,9 +35,9 @@ from scipy import stats
 from tqdm.auto import tqdm
 
 from ..cohort import Cohort
+from ..errors import ModelDataError, ModelWarning, ParameterError
 from ..stats.concordance import harrell_c, uno_c
 from ..stats.cox import CoxTimeVarying
-from ..stats.design import ModelDataError, ModelWarning
 from ..stats.prediction import brier_score, kaplan_meier_risk, time_dependent_auc
 from .prognosis import ENCALS_LIKE, _covariate_frame
 
@@ -217,12 +217,12 @@ def incremental_value(cohort: Cohort, base: Sequence[str] | str = ENCALS_LIKE,
     """
     times = tuple(float(t) for t in times)
     if not times or min(times) <= 0:
-        raise ValueError("times must be positive months after baseline")
+        raise ParameterError("times must be positive months after baseline")
     s = cohort.survival(endpoint, "baseline").set_index("patient_id")
     frame = pd.DataFrame({"time": s["time_months"], "event": s["event"].astype(int)})
     if isinstance(base, str):
         if base != "encals_published":
-            raise ValueError("base must be a sequence of predictors or 'encals_published'")
+            raise ParameterError("base must be a sequence of predictors or 'encals_published'")
         frame["encals_lp"] = encals_linear_predictor(cohort)
         base_cols, unavailable = ["encals_lp"], []
     else:
@@ -237,6 +237,14 @@ def incremental_value(cohort: Cohort, base: Sequence[str] | str = ENCALS_LIKE,
     if frame["event"].sum() < 2 * len(full_cols):
         raise ModelDataError(f"incremental_value: {int(frame['event'].sum())} events for "
                              f"{len(full_cols)} terms; too few to compare models")
+    for at in times:  # accuracy at a time beyond follow-up would be an extrapolation
+        if not ((frame["time"] <= at) & (frame["event"] == 1)).any() \
+                or not (frame["time"] > at).any():
+            raise ParameterError(
+                f"times: {at:g} months is outside the follow-up (events from "
+                f"{frame.loc[frame['event'] == 1, 'time'].min():.1f} to last follow-up "
+                f"{frame['time'].max():.1f} months); choose times with events before them and "
+                "patients still followed after them")
     cols = {"base": base_cols, "full": full_cols}
     models = {k: _fit(frame, c) for k, c in cols.items()}
     apparent = {k: _metrics(models[k], frame, cols[k], times) for k in cols}

@@ -22,6 +22,7 @@ from scipy import stats
 from .. import instruments as ins
 from ..cohort import Cohort
 from ..drugs import PAIN_CLASSES
+from ..errors import ParameterError
 from ..schema import PAIN_TYPES
 
 CI_METHODS = ("wilson", "clopper-pearson", "jeffreys", "cluster-bootstrap")
@@ -32,9 +33,36 @@ CI_METHODS = ("wilson", "clopper-pearson", "jeffreys", "cluster-bootstrap")
 # ----------------------------------------------------------------------------------------------
 def proportion_ci(cases: ArrayLike, n: ArrayLike, method: str = "wilson", level: float = 0.95
                   ) -> tuple[np.ndarray, np.ndarray]:
-    """Lower and upper confidence limits of cases / n (arrays)."""
-    x = np.asarray(cases, dtype=float)
-    n = np.asarray(n, dtype=float)
+    """Lower and upper confidence limits of cases / n (arrays).
+
+    Parameters
+    ----------
+    cases, n : array-like
+        Whole numbers with 0 <= cases <= n and n >= 1 (checked: a proportion of 0 / 0 has no
+        confidence interval).
+    method : {"wilson", "clopper-pearson", "jeffreys"}
+    level : float
+        Confidence level in (0, 1).
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        Lower and upper limits.
+
+    Examples
+    --------
+    >>> lo, hi = proportion_ci([3], [10], "clopper-pearson")
+    >>> round(float(lo[0]), 4), round(float(hi[0]), 4)
+    (0.0667, 0.6525)
+    """
+    from ..validation import check_counts
+
+    if not (isinstance(level, (int, float)) and 0 < level < 1):
+        raise ParameterError(f"level must be in (0, 1), not {level!r}")
+    shape = np.broadcast_shapes(np.shape(cases), np.shape(n))
+    x, n = check_counts(np.broadcast_to(cases, shape).ravel(),
+                        np.broadcast_to(n, shape).ravel(), ("cases", "n"))
+    x, n = x.reshape(shape), n.reshape(shape)
     alpha = 1 - level
     with np.errstate(invalid="ignore", divide="ignore"):
         if method == "wilson":
@@ -52,7 +80,7 @@ def proportion_ci(cases: ArrayLike, n: ArrayLike, method: str = "wilson", level:
             lo = np.where(x > 0, stats.beta.ppf(alpha / 2, x + 0.5, n - x + 0.5), 0.0)
             hi = np.where(x < n, stats.beta.ppf(1 - alpha / 2, x + 0.5, n - x + 0.5), 1.0)
             return lo, hi
-    raise ValueError(f"method must be one of {CI_METHODS[:3]}, not {method!r}")
+    raise ParameterError(f"method must be one of {CI_METHODS[:3]}, not {method!r}")
 
 
 def cluster_bootstrap_ci(case: ArrayLike, cluster: ArrayLike, n_boot: int = 2000,

@@ -26,6 +26,9 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ParameterError
+from ..validation import check_scores, check_survival
+
 
 @dataclass(frozen=True)
 class ConcordanceCounts:
@@ -119,10 +122,10 @@ def concordance_counts(start: np.ndarray | None, stop: np.ndarray, event: np.nda
     event_time_weights : array, optional
         A weight for each event row, multiplying all its pairs (Uno's C: 1 / G(t-)^2).
     """
-    stop = np.asarray(stop, dtype=float)
-    event = np.asarray(event).astype(bool)
-    risk = np.asarray(risk, dtype=float)
-    w = np.ones(len(stop)) if weights is None else np.asarray(weights, dtype=float)
+    stop, event, start = check_survival(stop, event, start, names=("stop", "event", "start"))
+    risk = check_scores(risk, "risk", len(stop))
+    w = np.ones(len(stop)) if weights is None else check_scores(weights, "weights", len(stop),
+                                                               low=0.0)
     uniq, ranks = np.unique(risk, return_inverse=True)
     ranks = ranks.astype(np.int64).ravel()
     n_ranks = len(uniq)
@@ -188,8 +191,10 @@ def uno_c(time: np.ndarray, event: np.ndarray, risk: np.ndarray,
           tau: float | None = None) -> float:
     """Uno's C: each event's pairs weighted by 1 / G(t-)^2 (R ``concordance(...,
     timewt = "n/G2", ymax = tau)``); events after ``tau`` are left out."""
-    time = np.asarray(time, dtype=float)
-    event = np.asarray(event).astype(bool)
+    time, event, _ = check_survival(time, event)
+    risk = check_scores(risk, "risk", len(time))
+    if tau is not None and not np.isfinite(tau):
+        raise ParameterError(f"tau must be a finite time, not {tau!r}")
     g = censoring_survival_at(time, event, time[event])
     tw = np.where(g > 0, 1.0 / g**2, 0.0)
     if tau is not None:

@@ -21,26 +21,35 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ModelDataError, ParameterError
+from ..validation import check_scores, check_survival
 from .concordance import censoring_survival_at
 
 
-def _arrays(time: Any, event: Any, risk: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    t = np.asarray(time, dtype=float)
-    e = np.asarray(event).astype(bool)
-    r = np.asarray(risk, dtype=float)
-    if not (len(t) == len(e) == len(r)):
-        raise ValueError("time, event and risk must have one length")
+def _arrays(time: Any, event: Any, risk: Any, at: float, probability: bool = False
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    t, e, _ = check_survival(time, event)
+    r = check_scores(risk, "predicted_risk" if probability else "risk", len(t),
+                     low=0.0 if probability else -np.inf, high=1.0 if probability else np.inf)
+    if not (isinstance(at, (int, float, np.number)) and np.isfinite(at)):
+        raise ParameterError(f"at must be a finite time, not {at!r}")
+    case = (t <= at) & e
+    if not case.any():
+        raise ModelDataError(f"no events by time {at:g}: the accuracy at that time is not "
+                             "defined")
+    if not (t > at).any():
+        raise ModelDataError(f"nobody is followed beyond time {at:g} (last time {t.max():g}): "
+                             "the accuracy at that time is not defined")
     return t, e, r
 
 
 def time_dependent_auc(time: Any, event: Any, risk: Any, at: float) -> float:
-    """Cumulative/dynamic AUC at time ``at`` (higher risk = earlier event); NaN when there are
-    no cases or no controls."""
-    t, e, r = _arrays(time, event, risk)
+    """Cumulative/dynamic AUC at time ``at`` (higher risk = earlier event). Raises
+    :class:`ModelDataError` when there are no cases (events by ``at``) or no controls (subjects
+    followed beyond ``at``): the AUC does not exist there."""
+    t, e, r = _arrays(time, event, risk, at)
     case = (t <= at) & e
     control = t > at
-    if not case.any() or not control.any():
-        return float("nan")
     w = 1.0 / censoring_survival_at(t, e, t[case])
     ctrl = np.sort(r[control])
     below = np.searchsorted(ctrl, r[case], side="left")
@@ -51,7 +60,7 @@ def time_dependent_auc(time: Any, event: Any, risk: Any, at: float) -> float:
 def brier_score(time: Any, event: Any, predicted_risk: Any, at: float) -> float:
     """IPCW Brier score at time ``at`` of predicted risks F(at) (probability of the event by
     ``at``)."""
-    t, e, f = _arrays(time, event, predicted_risk)
+    t, e, f = _arrays(time, event, predicted_risk, at, probability=True)
     case = (t <= at) & e
     control = t > at
     g_case = censoring_survival_at(t, e, t[case])

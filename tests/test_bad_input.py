@@ -1,0 +1,165 @@
+"""Bad input to every public estimator: the package's own error, never a foreign exception and
+never a number (issue 15). Each case feeds one kind of bad data through the shared validators
+(survival outcome, counts, scores, design frames)."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from alspaincohort.errors import AlsPainCohortError
+from alspaincohort.stats.concordance import concordance_counts, harrell_c, uno_c
+from alspaincohort.stats.cox import CoxTimeVarying
+from alspaincohort.stats.gee import GEE
+from alspaincohort.stats.lmm import LinearMixedModel
+from alspaincohort.stats.mice import pool
+from alspaincohort.stats.prediction import brier_score, time_dependent_auc
+from alspaincohort.stats.rank_tests import rank_sum_test, signed_rank_test
+from alspaincohort.stats.survival import (
+    aalen_johansen,
+    kaplan_meier_table,
+    logrank_test,
+    survival_quantile,
+)
+
+T = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+E = np.array([1, 0, 1, 1, 0, 1])
+R = np.array([0.3, 0.1, 0.5, 0.2, 0.9, 0.4])
+G = np.array(["a", "b", "a", "b", "a", "b"])
+
+
+def _bad_survival() -> dict[str, tuple[Any, Any]]:
+    t_nan, t_inf, t_str = T.copy(), T.copy(), T.astype(object)
+    t_nan[2], t_inf[3], t_str[1] = np.nan, np.inf, "3,5"
+    e2, e_half, e_nan = E.copy(), E.astype(float), E.astype(float)
+    e2[0], e_half[1], e_nan[2] = 2, 0.5, np.nan
+    return {"nan time": (t_nan, E), "inf time": (t_inf, E), "string time": (t_str, E),
+            "event 2": (T, e2), "event 0.5": (T, e_half), "event nan": (T, e_nan),
+            "event yes": (T, np.array(["yes"] * 6, dtype=object)),
+            "short event": (T, E[:4]), "empty": (np.array([]), np.array([]))}
+
+
+SURVIVAL_FUNCTIONS: dict[str, Callable[[Any, Any], Any]] = {
+    "kaplan_meier_table": lambda t, e: kaplan_meier_table(t, e),
+    "logrank_test": lambda t, e: logrank_test(t, e, G[: len(np.atleast_1d(t))]),
+    "harrell_c": lambda t, e: harrell_c(t, e, R[: len(np.atleast_1d(t))]),
+    "uno_c": lambda t, e: uno_c(t, e, R[: len(np.atleast_1d(t))]),
+    "concordance_counts": lambda t, e: concordance_counts(None, t, e, R[: len(np.atleast_1d(t))]),
+    "time_dependent_auc": lambda t, e: time_dependent_auc(t, e, R[: len(np.atleast_1d(t))], 3.5),
+    "brier_score": lambda t, e: brier_score(t, e, R[: len(np.atleast_1d(t))], 3.5),
+}
+
+CASES: list[tuple[str, Callable[[], Any]]] = []
+for fname, f in SURVIVAL_FUNCTIONS.items():
+    for cname, (t, e) in _bad_survival().items():
+        CASES.append((f"{fname}: {cname}", lambda f=f, t=t, e=e: f(t, e)))
+
+R_NAN, R_STR = R.copy(), R.astype(object)
+R_NAN[1], R_STR[2] = np.nan, "high"
+CASES += [
+    ("harrell_c: nan risk", lambda: harrell_c(T, E, R_NAN)),
+    ("harrell_c: string risk", lambda: harrell_c(T, E, R_STR)),
+    ("uno_c: nan risk", lambda: uno_c(T, E, R_NAN)),
+    ("brier_score: risk above 1", lambda: brier_score(T, E, R * 3, 3.5)),
+    ("brier_score: negative risk", lambda: brier_score(T, E, R - 0.5, 3.5)),
+    ("time_dependent_auc: beyond follow-up", lambda: time_dependent_auc(T, E, R, 10.0)),
+    ("time_dependent_auc: before any event", lambda: time_dependent_auc(T, E, R, 0.5)),
+    ("brier_score: nan time point", lambda: brier_score(T, E, R, float("nan"))),
+    ("kaplan_meier_table: entry after exit", lambda: kaplan_meier_table(T, E, T + 1)),
+    ("kaplan_meier_table: bad conf_type", lambda: kaplan_meier_table(T, E, conf_type="arcsin")),
+    ("kaplan_meier_table: alpha 1", lambda: kaplan_meier_table(T, E, alpha=1.0)),
+    ("survival_quantile: p 2", lambda: survival_quantile(kaplan_meier_table(T, E), 2.0)),
+    ("logrank_test: one group", lambda: logrank_test(T, E, ["a"] * 6)),
+    ("logrank_test: no events", lambda: logrank_test(T, np.zeros(6), G)),
+    ("logrank_test: missing group", lambda: logrank_test(T, E, ["a", None, "a", "b", "a", "b"])),
+    ("aalen_johansen: nan time", lambda: aalen_johansen([1, np.nan, 3], [1, 2, 0], 1)),
+    ("aalen_johansen: cause -1", lambda: aalen_johansen([1, 2, 3], [1, -1, 0], 1)),
+    ("aalen_johansen: cause 1.5", lambda: aalen_johansen([1, 2, 3], [1, 1.5, 0], 1)),
+    ("aalen_johansen: of_interest 0", lambda: aalen_johansen([1, 2, 3], [1, 2, 0], 0)),
+    ("rank_sum_test: nan", lambda: rank_sum_test([1, np.nan, 3], [2, 4])),
+    ("rank_sum_test: empty", lambda: rank_sum_test([], [2, 4])),
+    ("signed_rank_test: all zero", lambda: signed_rank_test([1, 2, 3], [1, 2, 3])),
+    ("signed_rank_test: length", lambda: signed_rank_test([1, 2, 3], [1, 2])),
+    ("pool: one imputation", lambda: pool([1.0], [0.1])),
+    ("pool: negative variance", lambda: pool([1.0, 2.0], [0.1, -0.1])),
+]
+
+
+def _proportion_cases() -> list[tuple[str, Callable[[], Any]]]:
+    from alspaincohort.analysis.prevalence import proportion_ci
+
+    return [
+        ("proportion_ci: 0 of 0", lambda: proportion_ci(0, 0)),
+        ("proportion_ci: 5 of 3", lambda: proportion_ci(5, 3)),
+        ("proportion_ci: negative", lambda: proportion_ci(-1, 3)),
+        ("proportion_ci: fractional", lambda: proportion_ci(1.5, 3)),
+        ("proportion_ci: nan", lambda: proportion_ci(np.nan, 3)),
+        ("proportion_ci: level 95", lambda: proportion_ci(1, 3, level=95)),
+        ("proportion_ci: method", lambda: proportion_ci(1, 3, method="wald")),
+    ]
+
+
+def _meta_cases() -> list[tuple[str, Callable[[], Any]]]:
+    import alspaincohort as apc
+
+    ok = pd.DataFrame({"study": ["a", "b", "c"], "events": [3, 5, 7], "n": [10, 12, 15]})
+    return [
+        ("meta_prevalence: events > n", lambda: apc.meta_prevalence(ok.assign(events=[3, 50, 7]))),
+        ("meta_prevalence: missing n", lambda: apc.meta_prevalence(ok.assign(n=[10, np.nan, 15]))),
+        ("meta_prevalence: empty", lambda: apc.meta_prevalence(ok.iloc[:0])),
+        ("meta_prevalence: text counts",
+         lambda: apc.meta_prevalence(ok.assign(events=["3", "five", "7"]))),
+        ("meta_prevalence: level", lambda: apc.meta_prevalence(ok, level=1.5)),
+    ]
+
+
+def _design_cases() -> list[tuple[str, Callable[[], Any]]]:
+    rng = np.random.default_rng(0)
+    n = 60
+    d = pd.DataFrame({"y": rng.normal(size=n), "x": rng.normal(size=n),
+                      "g": np.repeat(np.arange(12), 5), "t": np.tile(np.arange(5.0), 12)})
+    y_text = d.astype({"y": object})
+    y_text.loc[4, "y"] = "n/a"
+    x_typo = d.astype({"x": object})
+    x_typo.loc[7, "x"] = "1,5"
+    cox = pd.DataFrame({"id": range(n), "start": 0.0, "stop": rng.exponential(5, n) + 0.1,
+                        "event": rng.random(n) < 0.6, "x": rng.normal(size=n)})
+    cox_text = cox.astype({"x": object})
+    cox_text.loc[3, "x"] = "abc"
+    return [
+        ("LMM: text outcome", lambda: LinearMixedModel().fit(y_text, "y ~ x", "g")),
+        ("LMM: typo in covariate", lambda: LinearMixedModel().fit(x_typo, "y ~ x + t", "g")),
+        ("LMM: unknown column", lambda: LinearMixedModel().fit(d, "y ~ age", "g")),
+        ("LMM: one group", lambda: LinearMixedModel().fit(d.assign(g=1), "y ~ x", "g")),
+        ("LMM: empty", lambda: LinearMixedModel().fit(d.iloc[:0], "y ~ x", "g")),
+        ("GEE: text outcome", lambda: GEE().fit(y_text, "y ~ x", "g")),
+        ("GEE: typo in covariate", lambda: GEE().fit(x_typo, "y ~ x + t", "g")),
+        ("Cox: text covariate", lambda: CoxTimeVarying().fit(cox_text, "id", "start", "stop",
+                                                             "event", formula="x")),
+        ("Cox: event 2", lambda: CoxTimeVarying().fit(cox.assign(event=2), "id", "start",
+                                                      "stop", "event", formula="x")),
+        ("Cox: infinite stop", lambda: CoxTimeVarying().fit(
+            cox.assign(stop=np.r_[np.inf, cox.stop[1:]]), "id", "start", "stop", "event",
+            formula="x")),
+    ]
+
+
+ALL = CASES + _proportion_cases() + _meta_cases() + _design_cases()
+
+
+@pytest.mark.parametrize(("name", "call"), ALL, ids=[c[0] for c in ALL])
+def test_bad_input_raises_the_packages_own_error(name: str, call: Callable[[], Any]) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(AlsPainCohortError):
+            result = call()
+            pytest.fail(f"{name} returned {result!r} instead of raising")
+
+
+def test_sweep_is_broad() -> None:
+    assert len(ALL) >= 100

@@ -471,3 +471,25 @@ def test_zph_covariate_constant_within_a_stratum(transform: str) -> None:
     np.testing.assert_allclose(ours[["x", "z"]].to_numpy(), theirs[["x", "z"]].to_numpy(),
                                rtol=1e-8)
     np.testing.assert_allclose(ours["transformed_time"], theirs["tt"], rtol=1e-10)
+
+
+def test_categorical_covariates_are_dummy_coded_never_dropped() -> None:
+    """Issue 16: pain_cox(covariates=("onset_site",)) silently fitted a model without it."""
+    from alspaincohort.errors import ParameterError
+
+    c = apc.simulate_cohort(400, seed=2)
+    r = pain_cox(c, covariates=("age_at_onset", "onset_site", "sex"))
+    terms = set(r.table["term"])
+    assert {"C(onset_site)[T.bulbar]", "C(sex)[T.male]"} <= terms
+    assert r.table["std_error"].notna().all()
+    patients = c.patients.assign(ftd=pd.NA)
+    c2 = apc.Cohort(patients, c.assessments, c.pain_sites, c.medications, c.events)
+    with pytest.raises(ParameterError, match="ftd"):
+        pain_cox(c2, covariates=("age_at_onset", "ftd"))
+    with pytest.warns(UserWarning, match="ftd"):
+        default = pain_cox(c2)
+    assert "ftd" in default.description
+    lm = landmark(c, (6,), covariates=("age_at_onset", "onset_site"))
+    assert lm["term"].str.contains("onset_site").any()
+    cr = competing_risks(c, covariates=("onset_site",))
+    assert cr["cause_specific"]["term"].str.contains("onset_site").any()

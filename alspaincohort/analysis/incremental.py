@@ -39,7 +39,7 @@ from ..errors import ModelDataError, ModelWarning, ParameterError
 from ..stats.concordance import harrell_c, uno_c
 from ..stats.cox import CoxTimeVarying
 from ..stats.prediction import brier_score, kaplan_meier_risk, time_dependent_auc
-from .prognosis import ENCALS_LIKE, _covariate_frame
+from .prognosis import ENCALS_LIKE, _covariate_frame, indicator_columns
 
 ENCALS_PUBLISHED = {"t_slope": -1.837, "t_diagnostic_delay": -2.373, "t_age": -0.267,
                     "t_fvc": 0.477, "bulbar": 0.269, "definite_el_escorial": 0.233,
@@ -228,11 +228,18 @@ def incremental_value(cohort: Cohort, base: Sequence[str] | str = ENCALS_LIKE,
     else:
         cov = _covariate_frame(cohort, list(base))
         unavailable = [c for c in base if cov[c].isna().all()]
-        base_cols = [c for c in base if c not in unavailable]
-        frame = frame.join(cov[base_cols])
-    add = _covariate_frame(cohort, list(added))
-    frame = frame.join(add[list(added)])
-    full_cols = base_cols + list(added)
+        if unavailable and tuple(base) != ENCALS_LIKE:
+            raise ParameterError(f"incremental_value: no patient has {unavailable}; a "
+                                 "covariate you name is never left out silently")
+        cov = indicator_columns(cov[[c for c in base if c not in unavailable]])
+        base_cols = list(cov.columns)
+        frame = frame.join(cov)
+    add = indicator_columns(_covariate_frame(cohort, list(added)))
+    if add.isna().all().any():
+        raise ParameterError(f"incremental_value: no patient has "
+                             f"{list(add.columns[add.isna().all()])}")
+    frame = frame.join(add)
+    full_cols = base_cols + list(add.columns)
     frame = frame[frame["time"] > 0].dropna(subset=["time", "event", *full_cols])
     if frame["event"].sum() < 2 * len(full_cols):
         raise ModelDataError(f"incremental_value: {int(frame['event'].sum())} events for "
@@ -249,8 +256,8 @@ def incremental_value(cohort: Cohort, base: Sequence[str] | str = ENCALS_LIKE,
     models = {k: _fit(frame, c) for k, c in cols.items()}
     apparent = {k: _metrics(models[k], frame, cols[k], times) for k in cols}
     lrt = 2 * (models["full"].log_likelihood_ - models["base"].log_likelihood_)
-    lr_test = {"statistic": float(lrt), "df": len(added),
-               "p_value": float(stats.chi2.sf(lrt, len(added)))}
+    lr_test = {"statistic": float(lrt), "df": len(full_cols) - len(base_cols),
+               "p_value": float(stats.chi2.sf(lrt, len(full_cols) - len(base_cols)))}
 
     rng = np.random.default_rng(seed)
     boot_rows, failed = [], 0

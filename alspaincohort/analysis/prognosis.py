@@ -25,6 +25,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -218,10 +219,41 @@ def _covariate_frame(cohort: Cohort, covariates: Sequence[str]) -> pd.DataFrame:
         elif c in ("ftd", "c9orf72"):
             out[c] = b[c].astype("float")
         elif c in b.columns:
-            out[c] = pd.to_numeric(b[c], errors="coerce")
+            col = b[c]
+            if pd.api.types.is_bool_dtype(col):
+                out[c] = col.astype("float")
+            elif pd.api.types.is_numeric_dtype(col):
+                out[c] = col.astype("float")
+            else:  # categorical: kept as categories, dummy-coded by the formula (C(...))
+                cat = col.astype("category")
+                out[c] = cat.cat.remove_unused_categories()
         else:
-            raise ValueError(f"unknown covariate {c!r}")
+            raise ParameterError(
+                f"unknown covariate {c!r}: use 'bulbar', 'definite_el_escorial', or a "
+                f"baseline() column ({', '.join(sorted(map(str, b.columns)))})")
     return out
+
+
+def indicator_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each categorical column replaced by 0/1 indicators ``{name}_{level}`` of
+    its levels after the first (the reference); missing values stay missing."""
+    out = {}
+    for c in frame.columns:
+        col = frame[c]
+        if not isinstance(col.dtype, pd.CategoricalDtype):
+            out[c] = col
+            continue
+        for level in list(col.cat.categories)[1:]:
+            name = f"{c}_{re.sub(r'[^0-9A-Za-z]+', '_', str(level))}"
+            out[name] = (col == level).astype(float).where(col.notna())
+    return pd.DataFrame(out, index=frame.index)
+
+
+def covariate_terms(frame: pd.DataFrame, covariates: Sequence[str]) -> list[str]:
+    """Formula terms of covariates: ``C(name)`` for a categorical column (dummy-coded, first
+    level the reference), the name otherwise."""
+    return [f"C({c})" if isinstance(frame[c].dtype, pd.CategoricalDtype) else c
+            for c in covariates]
 
 
 @dataclass
@@ -262,7 +294,7 @@ class PainCoxResult:
 
 
 def pain_cox(cohort: Cohort, pain: str = "vas_pain", time_varying: bool = True,
-             covariates: Sequence[str] = ENCALS_LIKE, endpoint: str = "death",
+             covariates: Sequence[str] | None = None, endpoint: str = "death",
              lag_days: int = 0, ties: str = "efron", robust: bool = False,
              origin: str = "baseline") -> PainCoxResult:
     """Cox model of pain (per point of the 0-10 score) with baseline covariates.
@@ -271,12 +303,21 @@ def pain_cox(cohort: Cohort, pain: str = "vas_pain", time_varying: bool = True,
     "diagnosis" (time since symptom onset or diagnosis, each patient entering the risk set at
     baseline: delayed entry, so risk sets compare patients at the same disease duration).
     Patients with a missing covariate (or, with origin "onset" / "diagnosis", a missing origin
-    day) are left out and counted."""
+    day) are left out and counted.
+
+    ``covariates``: baseline() columns (categorical ones such as ``onset_site`` or ``sex`` are
+    dummy-coded), "bulbar" or "definite_el_escorial"; default the ENCALS-like set
+    (``ENCALS_LIKE``), from which a covariate absent for every patient (FTD in PRO-ACT) is left
+    out with a warning and named in ``description``. A covariate you name yourself is never
+    left out: when no patient has it, :class:`ParameterError` is raised."""
     from .depression import VARIABLES
 
     if origin not in ("baseline", "onset", "diagnosis"):
-        raise ValueError(f"origin must be 'baseline', 'onset' or 'diagnosis', not {origin!r}")
+        raise ParameterError(
+            f"origin must be 'baseline', 'onset' or 'diagnosis', not {origin!r}")
 
+    default = covariates is None
+    covariates = list(ENCALS_LIKE if covariates is None else covariates)
     inst, item = VARIABLES.get(pain, (pain, "total"))
     cov = _covariate_frame(cohort, covariates)
     if time_varying:
@@ -296,9 +337,15 @@ def pain_cox(cohort: Cohort, pain: str = "vas_pain", time_varying: bool = True,
             subset=["start", "stop"])
     d = d.join(cov, on="patient_id")
     unavailable = [c for c in covariates if d[c].isna().all()]
+    if unavailable and not default:
+        raise ParameterError(f"pain_cox: no patient has {unavailable}; a covariate you name is "
+                             "never left out of the model silently: drop it from covariates")
+    if unavailable:
+        warnings.warn(f"pain_cox: {unavailable} not in the data for any patient; left out of "
+                      "the default ENCALS-like covariates", ModelWarning, stacklevel=2)
     covariates = [c for c in covariates if c not in unavailable]
     d = d.dropna(subset=["pain", *covariates]).reset_index(drop=True)
-    formula = " + ".join(["pain", *covariates])
+    formula = " + ".join(["pain", *covariate_terms(d, covariates)])
     model = CoxTimeVarying(ties=ties).fit(d, "patient_id", "start", "stop", "event",
                                           formula=formula, robust=robust)
     table = model.summary.reset_index(names="term")
@@ -342,7 +389,7 @@ def landmark(cohort: Cohort, landmarks_months: Sequence[float] = (6, 12),
                           "pain": at_risk.index.map(last)}).join(cov, on="patient_id")
         d = d.dropna().reset_index(drop=True)
         fit = CoxTimeVarying().fit(d, "patient_id", "start", "stop", "event",
-                                   formula=" + ".join(["pain", *covariates]))
+                                   formula=" + ".join(["pain", *covariate_terms(d, covariates)]))
         summ = fit.summary
         for term in summ.index:
             rows.append({"landmark_months": L, "n_patients": len(d), "events": fit.n_events_,
@@ -392,7 +439,7 @@ def competing_risks(cohort: Cohort, by: str = "pain",
                           "pain": s.index.map(base["vas_pain"]).to_numpy(),
                           "cause": s["cause"].to_numpy()}).join(cov, on="patient_id")
     frame = frame[frame["stop"] > 0].dropna().reset_index(drop=True)
-    formula = " + ".join(["pain", *covariates])
+    formula = " + ".join(["pain", *covariate_terms(frame, covariates)])
     cs_rows, fg_rows = [], []
     for code, name in CAUSES:
         d = frame.assign(event=(frame["cause"] == code).astype(int))

@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint bench data clean
+.PHONY: help install demo test test-oldest lint bench data clean
 
 help:  ## list the targets
 	@echo "alspaincohort make targets:"
@@ -30,6 +30,14 @@ lint: install  ## ruff and mypy
 test: install lint  ## ruff, then the test suite
 	MPLBACKEND=Agg $(PY) -m pytest -q
 
+OLDEST := .venv-oldest
+test-oldest:  ## the test suite again on the oldest supported pandas / NumPy (ci/oldest-constraints.txt)
+	$(PYTHON) -m venv $(OLDEST)
+	$(OLDEST)/bin/python -m pip install --quiet --upgrade pip
+	$(OLDEST)/bin/python -m pip install --quiet -e ".[dev]" -c ci/oldest-constraints.txt
+	$(OLDEST)/bin/python -c "import pandas, numpy; print('oldest environment: pandas', pandas.__version__, 'numpy', numpy.__version__)"
+	MPLBACKEND=Agg $(OLDEST)/bin/python -m pytest -q -p no:cacheprovider
+
 bench: install  ## benchmarks, each timing printed as a ratio against the reference tool
 	$(PY) benchmarks/run.py
 
@@ -37,4 +45,4 @@ data: install  ## regenerate data/synthetic/ (the command the data README names)
 	$(VENV)/bin/alspaincohort simulate --n 500 --seed 20261121 --preset literature --format both --out data/synthetic
 
 clean:  ## remove the virtual environment and caches
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis
+	rm -rf $(VENV) $(OLDEST) .pytest_cache .ruff_cache .mypy_cache .hypothesis

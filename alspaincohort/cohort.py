@@ -20,6 +20,7 @@ import pandera.pandas as pa
 
 from . import instruments as ins
 from .errors import CohortValidationError, SchemaError
+from .parquet import write_parquet
 from .schema import (
     DAYS_PER_MONTH,
     INSTRUMENTS,
@@ -333,7 +334,7 @@ class Cohort:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         for name, df in self.tables.items():
-            df.to_parquet(directory / f"{name}.parquet", index=False, engine="pyarrow")
+            write_parquet(df, directory / f"{name}.parquet")
         (directory / "metadata.json").write_text(
             json.dumps(self.metadata, indent=2, sort_keys=True, default=str) + "\n"
         )
@@ -397,9 +398,10 @@ class Cohort:
         p = self.patients.assign(patient_id=self.patients["patient_id"].astype(str)).set_index(
             "patient_id"
         )
-        onset = rows["patient_id"].map(p["onset_day"].astype("float64"))
-        diag = rows["patient_id"].map(p["diagnosis_day"].astype("float64"))
-        death = rows["patient_id"].map(self._death_day().astype("float64"))
+        # astype after map: an empty map keeps the index's (text) dtype under pandas 3
+        onset = rows["patient_id"].map(p["onset_day"].astype("float64")).astype("float64")
+        diag = rows["patient_id"].map(p["diagnosis_day"].astype("float64")).astype("float64")
+        death = rows["patient_id"].map(self._death_day().astype("float64")).astype("float64")
         day = rows["day"].astype("float64")
         return pd.DataFrame(
             {

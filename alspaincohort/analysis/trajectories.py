@@ -35,7 +35,7 @@ from scipy import optimize, stats
 from ..cohort import Cohort
 from ..stats.design import ModelWarning
 from ..stats.gee import GEE
-from ..stats.lmm import LinearMixedModel, theta_lower_bounds, tril_from_theta
+from ..stats.lmm import LinearMixedModel, canonical_theta, tril_from_theta
 from ..stats.rank_tests import signed_rank_test
 from .depression import VARIABLES
 
@@ -352,10 +352,11 @@ def _em(s: _GroupStats, K: int, rng: np.random.Generator, init: dict[str, Any],
                 return np.inf
             return float(logdet.sum() + s.N * np.log(s2))
 
-        bounds = list(zip(theta_lower_bounds(2), [None] * 3, strict=True))
-        # generalised EM: a few quasi-Newton steps improve (need not maximise) the M-step
-        theta = optimize.minimize(objective, theta, method="L-BFGS-B", bounds=bounds,
-                                  options={"maxiter": 5}).x
+        # generalised EM: a few quasi-Newton steps improve (need not maximise) the M-step.
+        # Unbounded, as in LinearMixedModel (a bound of 0 on L's diagonal traps a quasi-Newton
+        # search where the criterion is even in it); the columns' signs are fixed after.
+        theta = canonical_theta(optimize.minimize(objective, theta, method="L-BFGS-B",
+                                                  options={"maxiter": 5}).x, 2)
         L = tril_from_theta(theta, 2)
         _, quad, _ = _class_terms(s, L, betas)
         sigma2 = float((tau * quad).sum() / s.N)

@@ -96,7 +96,7 @@ def _build_simple(data: pd.DataFrame, lhs: str | None, rhs: list[str], extra: li
     used = ([lhs] if lhs else []) + rhs
     ok = data[used + extra].notna().all(axis=1).to_numpy()
     if keep is not None:
-        ok &= np.asarray(keep, dtype=bool)
+        ok = ok & np.asarray(keep, dtype=bool)
     rows = np.flatnonzero(ok)
     X = data[rhs].to_numpy(dtype=np.float64)[rows]
     for j, name in enumerate(rhs):

@@ -42,11 +42,6 @@ def tril_from_theta(theta: np.ndarray, q: int) -> np.ndarray:
     return L
 
 
-def theta_lower_bounds(q: int) -> list[float | None]:
-    rows, cols = np.tril_indices(q)
-    return [0.0 if r == c else None for r, c in zip(rows, cols, strict=True)]
-
-
 def _diagonal_positions(q: int) -> list[int]:
     rows, cols = np.tril_indices(q)
     return [i for i, (r, c) in enumerate(zip(rows, cols, strict=True)) if r == c]

@@ -187,7 +187,9 @@ class Truth:
         (directory / "truth.json").write_text(
             json.dumps(self.as_dict(), indent=2, sort_keys=True) + "\n"
         )
-        self.patients.to_parquet(directory / "truth_patients.parquet", index=False)
+        from ..parquet import write_parquet
+
+        write_parquet(self.patients, directory / "truth_patients.parquet")
 
     @classmethod
     def from_json(cls, directory: str | Path) -> Truth:

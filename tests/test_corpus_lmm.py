@@ -13,7 +13,9 @@ What is compared, per dataset:
 - the same function: at lme4's theta our profiled criterion equals lme4's (1e-9 relative), and
   the fixed effects and residual variance it determines equal lme4's (1e-8 relative);
 - ours at least as good: our criterion is no higher than at lme4's theta (beyond 1e-12
-  relative rounding) and our gradient is no larger than lme4's (or below 1e-4);
+  relative rounding; within the criterion's own rounding noise of 1e-11 relative, ours must
+  then be the far more stationary point) and our gradient is no larger than lme4's (or below
+  1e-4);
 - where lme4's theta is itself stationary (analytic gradient <= 1e-7): fixed effects within
   1e-6 (relative to max(|estimate|, SE)), SEs, variance components and residual variance within
   1e-4 relative, and the same singular verdict. Elsewhere lme4 stopped short of the optimum and
@@ -84,10 +86,14 @@ def test_lmm_agrees_with_lme4(k: int) -> None:
     np.testing.assert_allclose(at_r["fe_params"].to_numpy(), ref["fixef"], rtol=1e-8,
                                atol=1e-8 * np.abs(ref["se"]).max())
     assert at_r["scale"] == pytest.approx(ref["sigma2"][0], rel=1e-8)
-    # ours at least as good
+    # ours at least as good: a criterion no higher (to 1e-12 relative), unless the two are
+    # within the criterion's rounding noise and ours is by far the more stationary point (the
+    # noise of evaluating the deviance reaches ~1.4e-12 relative on some of these datasets
+    # between NumPy versions; the gradient still resolves which point is the optimum)
     ours = m.profile_at(m.theta_)
-    assert ours["deviance"] <= at_r["deviance"] + 1e-12 * scale
     g_ours, g_r = np.abs(ours["gradient"]).max(), np.abs(at_r["gradient"]).max()
+    assert (ours["deviance"] <= at_r["deviance"] + 1e-12 * scale
+            or (ours["deviance"] <= at_r["deviance"] + 1e-11 * scale and g_ours <= 0.01 * g_r))
     assert g_ours <= max(g_r, 1e-4)
     if g_r > 1e-7:
         return  # lme4 stopped short of the optimum: the criterion is the comparison

@@ -308,13 +308,33 @@ def test_bundled_cohort_regenerates(tmp_path: Path) -> None:
 
             a, b = pq.read_table(new), pq.read_table(old)
             assert a.schema.equals(b.schema, check_metadata=False), rel
-            assert a.equals(b), rel
+            # exact, except that latent values computed with exp/log may differ in the last
+            # bit between NumPy versions (seen between NumPy 1.26 and 2.x): 1e-13 relative
             pd.testing.assert_frame_equal(pd.read_parquet(new), pd.read_parquet(old),
-                                          check_exact=True)
+                                          check_exact=False, rtol=1e-13, atol=0)
+        elif rel.suffix == ".json":
+            # the same numbers; an estimand computed by a reduction may differ in its last bit
+            # between NumPy versions (one realised median: 1 ulp between NumPy 1.26 and 2.x)
+            _assert_json_close(json.loads(new.read_text()), json.loads(old.read_text()), rel)
         else:
             assert new.read_bytes() == old.read_bytes(), rel
     assert "--seed 20261121" in (bundled / "README.md").read_text()
     assert meta["seed"] == 20261121
+
+
+def _assert_json_close(a: object, b: object, where: object) -> None:
+    if isinstance(a, dict) and isinstance(b, dict):
+        assert list(a) == list(b), where
+        for k in a:
+            _assert_json_close(a[k], b[k], f"{where}/{k}")
+    elif isinstance(a, list) and isinstance(b, list):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _assert_json_close(x, y, f"{where}[{i}]")
+    elif isinstance(a, float) and isinstance(b, float):
+        assert a == pytest.approx(b, rel=1e-14, abs=0), where
+    else:
+        assert a == b, where
 
 
 def test_cli_simulate_and_summary(tmp_path: Path) -> None:

@@ -44,6 +44,8 @@ def check_rank(X: np.ndarray, names: list[str], what: str = "design matrix") -> 
     """Raise naming the columns that make ``X`` rank deficient."""
     if X.shape[1] == 0:
         return
+    if X.shape[0] == 0:
+        raise ModelDataError(f"{what}: no complete rows to fit")
     rank = np.linalg.matrix_rank(X)
     if rank == X.shape[1]:
         return

@@ -580,6 +580,9 @@ def _visit_values(grid: dict[str, np.ndarray], disease: dict[str, np.ndarray],
     values[:, first_scale + 5] = scales.mean(axis=1)
     q = grid["questionnaire"][p_items, k_items]
     keep[:, _QUESTIONNAIRE_FROM:] &= q[:, None]
+    # rounding then clipping a small negative value gives -0.0 under some NumPy versions
+    # (a HADS-D of "-0.0"): adding 0.0 turns every -0.0 into 0.0
+    values += 0.0
     return values, keep
 
 

@@ -127,9 +127,15 @@ class GEE:
             if step < self.tol:
                 converged = True
                 break
+        if not converged:
+            raise ModelDataError(
+                f"GEE: the estimating equations did not converge in {self.max_iter} iterations "
+                f"(working correlation {self.cov_struct}, alpha {alpha:.4g}); no estimate is "
+                "reported")
         r = y - X @ beta
         phi = float(r @ r) / n
         alpha = self._alpha(r, phi, cl)
+        self._check_alpha(alpha, cl)
         A, _, per = _blocks(X, r, cl, self.cov_struct, alpha)
         bread = np.linalg.inv(A)
         cov = bread @ (per.T @ per) @ bread
@@ -141,6 +147,20 @@ class GEE:
         self.n_obs_, self.n_clusters_, self.n_dropped_ = n, len(labels), design.n_dropped
         self.converged_ = converged
         return self
+
+    def _check_alpha(self, alpha: float, cl: _Clusters) -> None:
+        """A working correlation must be positive definite in every cluster: exchangeable
+        needs alpha > -1 / (m - 1) for the largest cluster size m, AR(1) |alpha| < 1."""
+        m = int(cl.sizes.max())
+        if self.cov_struct == "exchangeable" and m > 1 and not alpha > -1.0 / (m - 1):
+            raise ModelDataError(
+                f"GEE: the estimated exchangeable correlation {alpha:.4g} is below "
+                f"-1/(m - 1) = {-1.0 / (m - 1):.4g} for the largest cluster ({m} rows): the "
+                "working correlation is not positive definite (use independence, or check "
+                "the cluster variable)")
+        if self.cov_struct == "ar1" and not abs(alpha) < 1:
+            raise ModelDataError(f"GEE: the estimated AR(1) correlation {alpha:.4g} is outside "
+                                 "(-1, 1)")
 
     def _alpha(self, r: np.ndarray, phi: float, cl: _Clusters) -> float:
         if self.cov_struct == "independence" or not len(cl.pair_a):

@@ -44,7 +44,7 @@ def draw(k: int, rng: np.random.Generator) -> tuple[pd.DataFrame, dict]:
         t = np.arange(m) * 3.0
         x = np.round(rng.normal(size=m), 4)
         y = 2 + 0.5 * x + 1.0 * f - 0.1 * t + 1.5 * e
-        rows += [(k, i, round(float(a), 6), float(b), f, float(c)) for a, b, c in zip(y, x, t)]
+        rows += [(k, i, round(float(a), 6), float(b), f, float(c)) for a, b, c in zip(y, x, t, strict=True)]
     data = pd.DataFrame(rows, columns=["dataset", "id", "y", "x", "f", "t"])
     spec = {"dataset": k, "clusters": G, "rows": len(data), "shape": shape, "rho": rho,
             "process": process, "corstr": ["independence", "exchangeable", "ar1"][k % 3]}

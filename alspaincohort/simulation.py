@@ -163,19 +163,26 @@ def run_replicate(scenario: Scenario, analysis: Callable[[Cohort], Any] | str, n
     """One replicate: cohort from child ``replicate`` of SeedSequence(seed), then the analysis.
     A failing analysis is recorded (error column), not raised, so one bad draw cannot stop a
     study."""
+    from threadpoolctl import threadpool_limits
+
     from .synthetic import simulate_cohort
 
     func = ANALYSES[analysis] if isinstance(analysis, str) else analysis
     child = np.random.SeedSequence(seed, spawn_key=(replicate,))  # = .spawn(...)[replicate]
-    cohort = simulate_cohort(n_patients, seed=child, preset=scenario.preset,
-                             **dict(scenario.overrides))
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            rows = func(cohort)
-        error = ""
-    except Exception as err:  # noqa: BLE001 - recorded per replicate, never silently dropped
-        rows, error = [dict.fromkeys(ESTIMATE_COLUMNS, np.nan)], f"{type(err).__name__}: {err}"
+    # one BLAS thread per replicate, in every backend: the same replicate then gives the same
+    # bits in the calling process, a process pool or a Dask worker (a multi-threaded BLAS
+    # splits sums differently), and parallel replicates do not oversubscribe the cores
+    with threadpool_limits(limits=1, user_api="blas"):
+        cohort = simulate_cohort(n_patients, seed=child, preset=scenario.preset,
+                                 **dict(scenario.overrides))
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                rows = func(cohort)
+            error = ""
+        except Exception as err:  # noqa: BLE001 - recorded per replicate, never dropped
+            rows = [dict.fromkeys(ESTIMATE_COLUMNS, np.nan)]
+            error = f"{type(err).__name__}: {err}"
     return [{"replicate": replicate, "n_patients": n_patients, **r, "error": error}
             for r in rows]
 

@@ -24,6 +24,7 @@ import numpy as np
 from ..errors import ModelDataError, ParameterError
 from ..validation import check_scores, check_survival
 from .concordance import censoring_survival_at
+from .survival import risk_counts
 
 
 def _arrays(time: Any, event: Any, risk: Any, at: float, probability: bool = False
@@ -75,10 +76,7 @@ def kaplan_meier_before(start: Any, stop: Any, event: Any, at: Any) -> np.ndarra
     stop = np.asarray(stop, dtype=float)
     event = np.asarray(event).astype(bool)
     times = np.unique(stop[event])
-    n = len(stop) - np.searchsorted(np.sort(stop), times, side="left")
-    if start is not None:
-        start = np.asarray(start, dtype=float)
-        n = n - (len(start) - np.searchsorted(np.sort(start), times, side="left"))
+    n = risk_counts(None if start is None else np.asarray(start, dtype=float), stop, times)
     d = np.bincount(np.searchsorted(times, stop[event]), minlength=len(times))
     surv = np.cumprod(1.0 - d / n)
     return np.r_[1.0, surv][np.searchsorted(times, np.asarray(at, dtype=float), side="left")]

@@ -29,10 +29,6 @@ from ..validation import as_numeric
 __all__ = ["rank_sum_test", "signed_rank_test"]
 
 
-def _finite(values: Any, name: str) -> np.ndarray:
-    return as_numeric(values, name)
-
-
 def rank_sum_test(x: Any, y: Any) -> dict[str, Any]:
     """Two-sided Wilcoxon rank-sum (Mann-Whitney U) test, as R ``wilcox.test(x, y)``.
 
@@ -53,7 +49,7 @@ def rank_sum_test(x: Any, y: Any) -> dict[str, Any]:
     >>> r["statistic"], round(r["p_value"], 4), r["method"]
     (2.0, 0.0635, 'exact')
     """
-    a, b = _finite(x, "x"), _finite(y, "y")
+    a, b = as_numeric(x, "x"), as_numeric(y, "y")
     if len(a) == 0 or len(b) == 0:
         raise ModelDataError(f"rank_sum_test needs two non-empty samples (sizes {len(a)}, "
                              f"{len(b)})")
@@ -87,7 +83,7 @@ def signed_rank_test(x: Any, y: Any) -> dict[str, Any]:
     >>> r["statistic"], r["p_value"], r["method"]
     (14.0, 0.125, 'exact')
     """
-    a, b = _finite(x, "x"), _finite(y, "y")
+    a, b = as_numeric(x, "x"), as_numeric(y, "y")
     if len(a) != len(b):
         raise ModelDataError(f"paired samples differ in length ({len(a)}, {len(b)})")
     d = a - b

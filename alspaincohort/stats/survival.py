@@ -40,15 +40,15 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import ModelDataError, ParameterError
-from ..validation import check_survival
+from ..validation import as_numeric, check_survival
 
 __all__ = ["CONF_TYPES", "aalen_johansen", "kaplan_meier_table", "logrank_test",
-           "survival_quantile"]
+           "risk_counts", "survival_quantile"]
 
 CONF_TYPES = ("log-log", "log", "plain")
 
 
-def _risk_counts(entry: np.ndarray | None, time: np.ndarray, at: np.ndarray) -> np.ndarray:
+def risk_counts(entry: np.ndarray | None, time: np.ndarray, at: np.ndarray) -> np.ndarray:
     """Subjects at risk at each of ``at``: entry < t <= time."""
     n = len(time)
     at_risk = n - np.searchsorted(np.sort(time), at, side="left")
@@ -100,7 +100,7 @@ def kaplan_meier_table(time: Any, event: Any, entry: Any = None, *, conf_type: s
     times, inverse = np.unique(t, return_inverse=True)
     n_exit = np.bincount(inverse, minlength=len(times))
     d = np.bincount(inverse, weights=e.astype(float), minlength=len(times))
-    n = _risk_counts(s, t, times).astype(float)
+    n = risk_counts(s, t, times).astype(float)
     surv = np.cumprod(1.0 - d / n)
     with np.errstate(divide="ignore", invalid="ignore"):
         inc = np.where(d > 0, d / (n * (n - d)), 0.0)
@@ -253,7 +253,7 @@ def logrank_test(time: Any, event: Any, group: Any, entry: Any = None,
         deaths = np.zeros((len(times), k))
         for j in range(k):
             mine = gs == j
-            at_risk[:, j] = _risk_counts(None if ss is None else ss[mine], ts[mine], times)
+            at_risk[:, j] = risk_counts(None if ss is None else ss[mine], ts[mine], times)
             deaths[:, j] = np.bincount(np.searchsorted(times, ts[mine & es]),
                                        minlength=len(times))
         n = at_risk.sum(axis=1)
@@ -317,8 +317,6 @@ def aalen_johansen(time: Any, cause: Any, of_interest: int) -> pd.DataFrame:
     >>> aalen_johansen([1, 2, 3, 4], [1, 2, 0, 1], of_interest=1)["cif"].tolist()
     [0.25, 0.25, 1.0]
     """
-    from ..validation import as_numeric
-
     t = as_numeric(time, "time")
     c = as_numeric(cause, "cause")
     if len(t) != len(c):

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import ModelDataError, ParameterError
 from ..validation import check_scores, check_survival
 
 
@@ -181,16 +181,28 @@ def censoring_survival_at(time: Any, event: Any, at: Any,
     return np.r_[1.0, surv][idx]
 
 
+def _defined(counts: ConcordanceCounts, what: str) -> float:
+    if counts.concordant + counts.discordant + counts.tied_x == 0:
+        raise ModelDataError(f"{what}: no comparable pair (no event with a later time at "
+                             "risk): the concordance is not defined")
+    return counts.concordance
+
+
 def harrell_c(time: np.ndarray, event: np.ndarray, risk: np.ndarray,
               start: np.ndarray | None = None) -> float:
-    """Harrell's C (R ``concordance(..., timewt = "n")``); higher risk = earlier event."""
-    return concordance_counts(start, time, event, risk).concordance
+    """Harrell's C (R ``concordance(..., timewt = "n")``); higher risk = earlier event.
+
+    Raises :class:`ModelDataError` when no pair is comparable (no event, or one subject),
+    where R returns NaN.
+    """
+    return _defined(concordance_counts(start, time, event, risk), "harrell_c")
 
 
 def uno_c(time: np.ndarray, event: np.ndarray, risk: np.ndarray,
           tau: float | None = None) -> float:
     """Uno's C: each event's pairs weighted by 1 / G(t-)^2 (R ``concordance(...,
-    timewt = "n/G2", ymax = tau)``); events after ``tau`` are left out."""
+    timewt = "n/G2", ymax = tau)``); events after ``tau`` are left out. Raises
+    :class:`ModelDataError` when no pair is comparable (no event by ``tau``)."""
     time, event, _ = check_survival(time, event)
     risk = check_scores(risk, "risk", len(time))
     if tau is not None and not np.isfinite(tau):
@@ -199,4 +211,5 @@ def uno_c(time: np.ndarray, event: np.ndarray, risk: np.ndarray,
     tw = np.where(g > 0, 1.0 / g**2, 0.0)
     if tau is not None:
         tw = np.where(time[event] > tau, 0.0, tw)
-    return concordance_counts(None, time, event, risk, event_time_weights=tw).concordance
+    return _defined(concordance_counts(None, time, event, risk, event_time_weights=tw),
+                    "uno_c")

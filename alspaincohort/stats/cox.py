@@ -232,7 +232,8 @@ class CoxTimeVarying:
     ties : {"efron", "breslow"}
         Handling of tied event times (R's default is Efron).
     tol : float
-        Convergence when the relative change of the log partial likelihood falls below this.
+        Convergence when the Newton decrement U' I^-1 U (twice the log partial likelihood
+        still to gain) falls below ``tol`` times max(1, |log-likelihood|).
     max_iter : int
         Newton-Raphson iterations at most.
 
@@ -339,13 +340,37 @@ class CoxTimeVarying:
             ll0, U0, I0, det = plik(beta)
         ll, U, info = ll0, U0, I0
         converged = False
-        n_iter = 0
+        n_iter = polish = 0
+        last_step = np.inf
+        at_convergence = None
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             while n_iter < self.max_iter:
-                n_iter += 1
                 step = _newton_step(info, U)
                 if step is None:
                     break
+                # the Newton decrement U' I^-1 U is twice the log-likelihood still to gain: a
+                # small change of the log-likelihood alone can stop a slow (non-quadratic)
+                # approach short, leaving ~1e-6 in beta on a flat likelihood
+                if float(U @ step) <= self.tol * max(abs(ll), 1.0):
+                    if not converged:  # R's toler.inf rule reads the state at this point
+                        converged, at_convergence = True, (beta, U, info)
+                    # ...but in a flat direction a tiny decrement still leaves ~1e-6 in beta:
+                    # polish while the steps contract as Newton's do near a finite maximum
+                    # (they do not where the likelihood is monotone and beta runs off)
+                    if np.max(np.abs(step)) <= 0.5 * last_step and np.max(np.abs(step)) > \
+                            1e-13 * (1 + np.max(np.abs(beta))) and polish < 3:
+                        cand = plik(beta + step)
+                        # judged by the score, not the log-likelihood: the latter carries
+                        # ~1e-11 relative rounding from the running risk-set sums
+                        nxt = _newton_step(cand[2], cand[1]) if np.isfinite(cand[0]) else None
+                        if nxt is not None and float(cand[1] @ nxt) <= float(U @ step):
+                            polish += 1
+                            last_step = float(np.max(np.abs(step)))
+                            beta = beta + step
+                            ll, U, info, det = cand
+                            continue
+                    break
+                n_iter += 1
                 cand = plik(beta + step)
                 halvings = 0
                 while (not np.isfinite(cand[0]) or cand[0] < ll - 1e-12 * abs(ll)) \
@@ -356,13 +381,14 @@ class CoxTimeVarying:
                 if not np.isfinite(cand[0]):
                     break
                 beta = beta + step
-                done = abs(cand[0] - ll) <= self.tol * abs(ll) or np.max(np.abs(step)) < 1e-12
+                last_step = float(np.max(np.abs(step)))
+                done = last_step < 1e-12
                 ll, U, info, det = cand
                 if done:
                     converged = True
                     break
         self.n_iter_ = n_iter
-        self._check_finite_maximum(beta, U, info, Xc, names, converged)
+        self._check_finite_maximum(*(at_convergence or (beta, U, info)), Xc, names, converged)
         naive = np.linalg.inv(info)
         var = naive
         if robust:
@@ -397,6 +423,10 @@ class CoxTimeVarying:
                 diverging |= aliased_columns(info)
             else:
                 diverging |= np.abs(step) > 3e-5 * (1 + np.abs(beta))
+                # a near-singular information (a combination of covariates along which the
+                # likelihood is flat) can invert to a negative variance: no maximum there
+                var = np.diag(np.linalg.inv(info)) if np.isfinite(info).all() else None
+                diverging |= True if var is None else ~(var > 0)
         if diverging.any():
             bad = [n for n, d in zip(names, diverging, strict=True) if d]
             raise ModelDataError(

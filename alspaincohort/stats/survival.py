@@ -293,10 +293,28 @@ def _labels(values: Any, name: str, n: int) -> np.ndarray:
     return arr
 
 
-def aalen_johansen(time: Any, cause: Any, of_interest: int) -> pd.DataFrame:
-    """Cumulative incidence of one cause with competing causes (0 = censored):
-    CIF(t) = sum over event times t_j <= t of S(t_j-) d_j(cause) / n_j, with S the all-cause
-    Kaplan-Meier. Tied times are handled exactly.
+def aalen_johansen(time: Any, cause: Any, of_interest: int, *, conf_type: str = "log",
+                   alpha: float = 0.05) -> pd.DataFrame:
+    """Cumulative incidence of one cause with competing causes (0 = censored), with its
+    standard error and pointwise confidence limits.
+
+    CIF(t) = sum over event times t_j <= t of S(t_j-) d_kj / n_j, with S the all-cause
+    Kaplan-Meier, d_kj the events of cause k and n_j the number at risk at t_j (ties exact).
+    The variance is the infinitesimal-jackknife (IJ) variance that R's ``survfit`` reports for
+    multi-state curves: the sum over subjects of the squared derivative of CIF(t) with respect
+    to the subject's case weight. Writing h_j = d_j / n_j (all causes) and h_kj = d_kj / n_j,
+    the derivative for subject i is sum_j [c_j(t) a_ij + e_j b_ij] with
+    a_ij = dN_i(t_j) - Y_i(t_j) h_j, b_ij = dN_ik(t_j) - Y_i(t_j) h_kj,
+    c_j(t) = -(CIF(t) - CIF(t_j)) / (n_j - d_j) and e_j = S(t_j-) / n_j. Without delayed entry
+    the cross-products of a and b at different times sum to zero over subjects, so
+
+        Var CIF(t) = sum_{t_j <= t} c_j^2 d_j (1 - h_j) + e_j^2 d_kj (1 - h_kj)
+                     + 2 c_j e_j d_kj (1 - h_j),
+
+    which is O(number of event times) per time instead of O(n) (where n_j = d_j, c_j is taken
+    as 0: CIF is flat after the last subject leaves). Written here because lifelines'
+    ``AalenJohansenFitter`` gives a delta-method variance (not R's) and jitters tied times.
+    Checked against ``survfit`` on a 240-dataset corpus (``tests/results/prognosis/corpus``).
 
     Parameters
     ----------
@@ -306,11 +324,20 @@ def aalen_johansen(time: Any, cause: Any, of_interest: int) -> pd.DataFrame:
         0 = censored, 1, 2, ... = the cause of the event (non-negative integers).
     of_interest : int
         The cause whose incidence is estimated.
+    conf_type : {"log", "log-log", "plain"}
+        Scale of the pointwise confidence limits; "log" is ``survfit``'s default for
+        multi-state curves (limits are applied to the CIF as ``survfit_confint`` does with
+        ``logse = FALSE``).
+    alpha : float
+        1 - confidence level.
 
     Returns
     -------
     DataFrame
-        ``time``, ``cif``: one row per distinct event time of any cause.
+        One row per distinct event time of any cause: ``time``; ``n_risk`` (at risk just
+        before); ``n_event`` (events of the cause of interest); ``n_competing`` (events of
+        other causes); ``cif``; ``std_err`` (IJ standard error of ``cif``); ``lower``,
+        ``upper`` (pointwise limits; NaN where ``cif`` is 0).
 
     Examples
     --------
@@ -333,12 +360,55 @@ def aalen_johansen(time: Any, cause: Any, of_interest: int) -> pd.DataFrame:
             of_interest, (int, np.integer)) or of_interest < 1:
         raise ParameterError(f"of_interest must be a positive integer cause, not "
                              f"{of_interest!r}")
+    if conf_type not in ("log", "log-log", "plain"):
+        raise ParameterError(f"conf_type must be 'log', 'log-log' or 'plain', not "
+                             f"{conf_type!r}")
+    alpha = _check_alpha(alpha)
     times = np.unique(t[c > 0])
     ts = np.sort(t)
-    n = len(ts) - np.searchsorted(ts, times, side="left")
+    n = (len(ts) - np.searchsorted(ts, times, side="left")).astype(float)
     d_all = np.bincount(np.searchsorted(times, t[c > 0]), minlength=len(times)).astype(float)
     d_k = np.bincount(np.searchsorted(times, t[c == of_interest]),
                       minlength=len(times)).astype(float)
-    surv = np.cumprod(1 - d_all / n)
+    h, h_k = d_all / n, d_k / n
+    surv = np.cumprod(1 - h)
     before = np.r_[1.0, surv[:-1]]
-    return pd.DataFrame({"time": times, "cif": np.cumsum(before * d_k / n)})
+    cif = np.cumsum(before * h_k)
+    # Var(t_m) = sum_{j<=m} (F_m - F_j)^2 A_j - 2 (F_m - F_j) B_j + C_j. Expanding the
+    # squares in powers of F_m loses every digit where the variance is near 0, so the sums are
+    # carried forward instead: with D_m = F_m - F_{m-1},
+    #   S1_m = sum (F_m - F_j) A_j = S1_{m-1} + D_m cumA_{m-1},
+    #   S2_m = sum (F_m - F_j)^2 A_j = S2_{m-1} + 2 D_m S1_{m-1} + D_m^2 cumA_{m-1},
+    # and likewise for B: cumulative sums of non-negative increments.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv = np.where(n > d_all, 1.0 / (n - d_all), 0.0)
+    A = inv**2 * d_all * (1 - h)
+    e = before / n
+    B = inv * e * d_k * (1 - h)
+    C = e**2 * d_k * (1 - h_k)
+    D = np.diff(cif, prepend=0.0)
+    cA_prev = np.r_[0.0, np.cumsum(A)[:-1]]
+    cB_prev = np.r_[0.0, np.cumsum(B)[:-1]]
+    S1 = np.cumsum(D * cA_prev)
+    S1_prev = np.r_[0.0, S1[:-1]]
+    S2 = np.cumsum(2 * D * S1_prev + D**2 * cA_prev)
+    T = np.cumsum(D * cB_prev)
+    cC = np.cumsum(C)
+    var = S2 - 2 * T + cC
+    # Where the variance is a small difference of large sums (e.g. 0 where the all-cause
+    # survival reaches 0 with one cause), recompute it term by term as the sum over subject
+    # types (event of this cause, competing event, still at risk) of squared influences.
+    for m in np.flatnonzero(var <= 1e-8 * (S2 + 2 * T + cC)):
+        c = -(cif[m] - cif[:m + 1]) * inv[:m + 1]
+        hj, hk, ej = h[:m + 1], h_k[:m + 1], e[:m + 1]
+        var[m] = (d_k[:m + 1] * (c * (1 - hj) + ej * (1 - hk)) ** 2
+                  + (d_all - d_k)[:m + 1] * (c * (1 - hj) - ej * hk) ** 2
+                  + (n - d_all)[:m + 1] * (c * hj + ej * hk) ** 2).sum()
+    std_err = np.sqrt(np.maximum(var, 0.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se_rel = np.where(std_err == 0, 0.0, std_err / cif)
+    lower, upper = _confint(cif, se_rel, conf_type, alpha)
+    return pd.DataFrame({"time": times, "n_risk": n.astype(np.int64),
+                         "n_event": d_k.astype(np.int64),
+                         "n_competing": (d_all - d_k).astype(np.int64), "cif": cif,
+                         "std_err": std_err, "lower": lower, "upper": upper})

@@ -83,6 +83,21 @@ def _transform(name: str, start: np.ndarray, stop: np.ndarray,
     raise ModelDataError(f"cox_zph: transform must be one of {TRANSFORMS}, not {name!r}")
 
 
+def _solve(A: np.ndarray, b: np.ndarray, term: str) -> np.ndarray:
+    """``solve`` as R's ``solve.default`` does it: refused when the reciprocal condition
+    number (1-norm) is below machine epsilon, where cox.zph stops "computationally singular"
+    (e.g. a term whose events all fall at one or two distinct times, whose score cannot be
+    set against time)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rcond = 1.0 / np.linalg.cond(A, 1) if np.isfinite(A).all() else 0.0
+    if not rcond >= np.finfo(float).eps:
+        raise ModelDataError(
+            f"cox_zph: the test for {term} is not defined: its information matrix is singular "
+            f"(reciprocal condition number {rcond:.3g}); the events that inform it fall at too "
+            "few distinct times to set the residuals against time")
+    return np.linalg.solve(A, b)
+
+
 def cox_zph(model: CoxTimeVarying, transform: str = "km") -> ZphResult:
     """Scaled Schoenfeld residual tests of proportional hazards for a fitted model, per term
     and global (R ``cox.zph(fit, transform)``)."""
@@ -115,10 +130,10 @@ def cox_zph(model: CoxTimeVarying, transform: str = "km") -> ZphResult:
     for term, cols in terms.items():
         kk = np.r_[np.arange(p), p + np.asarray(cols)]
         u = np.r_[np.zeros(p), u_g[cols]]
-        chisq = float(u @ np.linalg.solve(imat[np.ix_(kk, kk)], u))
+        chisq = float(u @ _solve(imat[np.ix_(kk, kk)], u, term))
         rows.append({"term": term, "chisq": chisq, "df": len(cols)})
     u = np.r_[np.zeros(p), u_g]
-    rows.append({"term": "GLOBAL", "chisq": float(u @ np.linalg.solve(imat, u)), "df": p})
+    rows.append({"term": "GLOBAL", "chisq": float(u @ _solve(imat, u, "GLOBAL")), "df": p})
     table = pd.DataFrame(rows)
     table["p_value"] = stats.chi2.sf(table["chisq"], table["df"])
 

@@ -35,6 +35,8 @@ from scipy import stats
 
 from .. import instruments as ins
 from ..cohort import Cohort
+from ..errors import ModelDataError
+from ..stats.bootstrap import bca_interval, jackknife_influence, percentile_interval
 
 VARIABLES: dict[str, tuple[str, str]] = {
     "alsaq40": ("alsaq40", "summary_index"),
@@ -356,9 +358,9 @@ def mediation(cohort: Cohort, exposure: str = "vas_pain", mediator: str = "hads_
         keep[i] = False
         jack[i] = _mediation_estimates(X_m[keep], mm[keep], X_y[keep], yy[keep])
         keep[i] = True
-    alpha = 1 - level
-    pct = np.nanquantile(boot, [alpha / 2, 1 - alpha / 2], axis=0)
-    bca = np.array([_bca(boot[:, j], est[j], jack[:, j], alpha) for j in range(4)])
+    pct = np.array([[(r := percentile_interval(boot[:, j], level))["low"], r["high"]]
+                    for j in range(4)]).T
+    bca = np.array([_bca(boot[:, j], est[j], jack[:, j], level) for j in range(4)])
     table = pd.DataFrame({"effect": ["indirect", "direct", "total", "proportion_mediated"],
                           "estimate": est, "ci_low": pct[0], "ci_high": pct[1],
                           "bca_low": bca[:, 0], "bca_high": bca[:, 1], "n_boot": n_boot})
@@ -375,17 +377,17 @@ def mediation(cohort: Cohort, exposure: str = "vas_pain", mediator: str = "hads_
     return MediationResult(table, sens, rt, n, len(d0) - n, boot)
 
 
-def _bca(boot: np.ndarray, est: float, jack: np.ndarray, alpha: float) -> tuple[float, float]:
-    boot = boot[np.isfinite(boot)]
-    z0 = stats.norm.ppf(np.clip(np.mean(boot < est), 1e-10, 1 - 1e-10))
-    jm = jack.mean()
-    num = ((jm - jack) ** 3).sum()
-    den = 6 * (((jm - jack) ** 2).sum()) ** 1.5
-    acc = num / den if den > 0 else 0.0
-    zs = stats.norm.ppf([alpha / 2, 1 - alpha / 2])
-    adj = stats.norm.cdf(z0 + (z0 + zs) / (1 - acc * (z0 + zs)))
-    lo, hi = np.quantile(boot, adj)
-    return float(lo), float(hi)
+def _bca(boot: np.ndarray, est: float, jack: np.ndarray, level: float) -> tuple[float, float]:
+    """BCa limits (boot.ci's, :func:`alspaincohort.stats.bootstrap.bca_interval`); NaN where
+    the interval does not exist (every replicate on one side of the estimate, or no
+    influence), which the table then shows instead of a made-up limit."""
+    if not np.isfinite(est) or not np.isfinite(jack).all():
+        return float("nan"), float("nan")
+    try:
+        r = bca_interval(boot, est, jackknife_influence(jack), level)
+    except ModelDataError:
+        return float("nan"), float("nan")
+    return r["low"], r["high"]
 
 
 # ----------------------------------------------------------------------------------------------

@@ -159,7 +159,7 @@ def meta_prevalence(studies: pd.DataFrame, events: str = "events", n: str = "n",
                                                             level)
     if moderators:
         X = np.column_stack([np.ones(len(d)), d[moderators].to_numpy(float)])
-        mf = meta.rma(y, v, X, method=method, test=test)
+        mf = meta.rma(y, v, X, method=method, test=test, names=["intercept", *moderators])
         crit = stats.t.ppf(0.5 + level / 2, mf.df_test) if mf.df_test else \
             stats.norm.ppf(0.5 + level / 2)
         stat = mf.beta / mf.se
@@ -187,6 +187,7 @@ def _subgroups(d: pd.DataFrame, subgroup: str, events: str, n: str, transform: s
                      "i2": r.i2})
     dummies = pd.get_dummies(d[subgroup].astype("category"), drop_first=True, dtype=float)
     X = np.column_stack([np.ones(len(d)), dummies.to_numpy()])
-    mf = meta.rma(y, v, X, method=method, test=test)
+    mf = meta.rma(y, v, X, method=method, test=test,
+                  names=["intercept", *[f"{subgroup}={c}" for c in dummies.columns]])
     return pd.DataFrame(rows), {"statistic": mf.qm, "df": X.shape[1] - 1,
                                 "p_value": mf.qm_pvalue}

@@ -30,6 +30,7 @@ import pandas as pd
 from scipy import stats
 
 from ..cohort import Cohort
+from ..stats.group_tests import categorical_group_test, continuous_group_test
 
 DEFAULT_CONTINUOUS = ("age_at_onset", "diagnostic_delay_months", "disease_duration_months",
                       "alsfrs_r", "progression_rate", "fvc_percent", "vas_pain", "hads_d")
@@ -256,26 +257,7 @@ def _continuous_test(var: str, samples: list[np.ndarray], is_normal: bool) -> di
     ok = [s for s in samples if len(s) >= 2]
     smd = smd_continuous(samples[0], samples[1]) if len(samples) == 2 and len(ok) == 2 else \
         float("nan")
-    if len(ok) < 2:
-        return {"variable": var, "test": "", "statistic": np.nan, "p_value": np.nan, "smd": smd}
-    if is_normal:
-        if len(samples) == 2:
-            r = stats.ttest_ind(samples[0], samples[1], equal_var=False)
-            name = "Welch t-test"
-        else:
-            r = stats.f_oneway(*ok)
-            name = "one-way ANOVA"
-    elif len(samples) == 2:
-        from ..stats.rank_tests import rank_sum_test
-
-        rs = rank_sum_test(samples[0], samples[1])
-        return {"variable": var, "test": "Mann-Whitney U", "statistic": rs["statistic"],
-                "p_value": rs["p_value"], "smd": smd}
-    else:
-        r = stats.kruskal(*ok)
-        name = "Kruskal-Wallis"
-    return {"variable": var, "test": name, "statistic": float(r.statistic),
-            "p_value": float(r.pvalue), "smd": smd}
+    return {"variable": var, **continuous_group_test(samples, is_normal), "smd": smd}
 
 
 def _categorical_test(var: str, tab: pd.DataFrame) -> dict[str, Any]:
@@ -284,14 +266,4 @@ def _categorical_test(var: str, tab: pd.DataFrame) -> dict[str, Any]:
     if tab.shape[1] == 2:
         p = (tab / tab.sum(axis=0)).to_numpy()
         smd = smd_categorical(p[:, 0], p[:, 1])
-    if tab.shape[0] < 2 or tab.shape[1] < 2:
-        return {"variable": var, "test": "", "statistic": np.nan, "p_value": np.nan, "smd": smd}
-    chi = stats.chi2_contingency(tab.to_numpy(), correction=False)
-    if tab.shape == (2, 2) and (chi.expected_freq < 5).any():
-        r = stats.fisher_exact(tab.to_numpy())
-        return {"variable": var, "test": "Fisher exact", "statistic": float(r.statistic),
-                "p_value": float(r.pvalue), "smd": smd}
-    name = "chi-square" + (" (expected < 5 in some cells)" if (chi.expected_freq < 5).any()
-                           else "")
-    return {"variable": var, "test": name, "statistic": float(chi.statistic),
-            "p_value": float(chi.pvalue), "smd": smd}
+    return {"variable": var, **categorical_group_test(tab), "smd": smd}

@@ -45,12 +45,13 @@ def _axes(ax: Any, size: tuple[float, float]) -> Any:
 
 
 def format_p(p: float, prefix: str = "p ") -> str:
-    """A p-value as journals print it: "p < 0.001", "p = 0.012", "p = 0.43"; never "0.000".
+    """A p-value as journals print it: "p < 0.001", three decimals below 0.01 ("p = 0.004"),
+    two above ("p = 0.43"); never "0.000".
 
     Examples
     --------
-    >>> format_p(0.000173), format_p(0.0123), format_p(0.4321)
-    ('p < 0.001', 'p = 0.012', 'p = 0.43')
+    >>> format_p(0.000173), format_p(0.0043), format_p(0.0123), format_p(0.4321)
+    ('p < 0.001', 'p = 0.004', 'p = 0.01', 'p = 0.43')
     """
     if p is None or not np.isfinite(p):
         return f"{prefix}= NA"

@@ -37,6 +37,7 @@ from .. import instruments as ins
 from ..cohort import Cohort
 from ..errors import ModelDataError
 from ..stats.bootstrap import bca_interval, jackknife_influence, percentile_interval
+from ..stats.mediation import mediation_effects
 
 VARIABLES: dict[str, tuple[str, str]] = {
     "alsaq40": ("alsaq40", "summary_index"),
@@ -315,16 +316,6 @@ class MediationResult:
         return self.table.round(4).to_html(index=False)
 
 
-def _mediation_estimates(X_m: np.ndarray, m: np.ndarray, X_y: np.ndarray, y: np.ndarray
-                         ) -> np.ndarray:
-    a = np.linalg.lstsq(X_m, m, rcond=None)[0][1]
-    coef = np.linalg.lstsq(X_y, y, rcond=None)[0]
-    direct, b = coef[1], coef[2]
-    nie = a * b
-    total = direct + nie
-    return np.array([nie, direct, total, nie / total if total != 0 else np.nan])
-
-
 def mediation(cohort: Cohort, exposure: str = "vas_pain", mediator: str = "hads_d",
               outcome: str = "alsaq40",
               covariates: Sequence[str] = ("age", "sex", "onset_site", "alsfrs_r"),
@@ -337,26 +328,30 @@ def mediation(cohort: Cohort, exposure: str = "vas_pain", mediator: str = "hads_
     covs = [ALIASES.get(c, c) for c in covariates]
     d0 = analysis_frame(cohort, [outcome, exposure, mediator, *covs], "baseline")
     d = d0.dropna().reset_index(drop=True).apply(_used_levels)
-    cov_x = pd.get_dummies(d[covs], drop_first=True, dtype=float).to_numpy(float) if covs else \
-        np.zeros((len(d), 0))
+    dummies = pd.get_dummies(d[covs], drop_first=True, dtype=float) if covs else \
+        pd.DataFrame(index=d.index)
+    cov_x = dummies.to_numpy(float)
     one = np.ones((len(d), 1))
     x = d[exposure].to_numpy(float)[:, None]
     mm = d[mediator].to_numpy(float)
     yy = d[outcome].to_numpy(float)
     X_m = np.hstack([one, x, cov_x])
     X_y = np.hstack([one, x, mm[:, None], cov_x])
-    est = _mediation_estimates(X_m, mm, X_y, yy)
+    names = [str(c) for c in dummies.columns]
+    est = mediation_effects(X_m, mm, X_y, yy, ["intercept", exposure, *names],
+                            ["intercept", exposure, mediator, *names])
     rng = np.random.default_rng(seed)
     n = len(d)
     boot = np.empty((n_boot, 4))
     for i in range(n_boot):
         idx = rng.integers(0, n, n)
-        boot[i] = _mediation_estimates(X_m[idx], mm[idx], X_y[idx], yy[idx])
+        boot[i] = mediation_effects(X_m[idx], mm[idx], X_y[idx], yy[idx], check=False)
     jack = np.empty((n, 4))
     keep = np.ones(n, dtype=bool)
     for i in range(n):
         keep[i] = False
-        jack[i] = _mediation_estimates(X_m[keep], mm[keep], X_y[keep], yy[keep])
+        jack[i] = mediation_effects(X_m[keep], mm[keep], X_y[keep], yy[keep],
+                                    check=False)
         keep[i] = True
     pct = np.array([[(r := percentile_interval(boot[:, j], level))["low"], r["high"]]
                     for j in range(4)]).T

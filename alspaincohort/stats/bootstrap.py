@@ -163,7 +163,7 @@ def bca_interval(t: Any, t0: float, influence: Any, level: float = 0.95) -> dict
     >>> t = [rng.choice(x, 30).mean() for _ in range(999)]
     >>> jack = [np.delete(x, i).mean() for i in range(30)]
     >>> r = bca_interval(t, x.mean(), jackknife_influence(jack))
-    >>> r["low"] < x.mean() < r["high"]
+    >>> bool(r["low"] < x.mean() < r["high"])
     True
     """
     t, n_nonfinite = _replicates(t)

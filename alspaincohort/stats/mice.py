@@ -63,8 +63,8 @@ def pool(estimates: Any, variances: Any, df_complete: float = np.inf,
     Examples
     --------
     >>> r = pool([1.0, 1.2, 0.9], [0.04, 0.05, 0.045], df_complete=100)
-    >>> round(r["estimate"], 4), round(r["df"], 2)
-    (1.0333, 14.38)
+    >>> round(r["estimate"], 4), round(r["df"], 2)  # mice::pool.scalar(n = 101, k = 1)
+    (1.0333, 9.92)
     """
     q = np.asarray(estimates, dtype=float)
     u = np.asarray(variances, dtype=float)

@@ -74,9 +74,9 @@ def mediation_effects(X_m: np.ndarray, m: np.ndarray, X_y: np.ndarray, y: np.nda
         if X.shape[0] <= X.shape[1]:
             raise ModelDataError(f"{what}: {X.shape[0]} complete rows cannot estimate "
                                  f"{X.shape[1]} coefficients and a residual variance")
-        check_rank(X, names or [f"column {j}" for j in range(X.shape[1])], what)
         if not (np.isfinite(X).all() and np.isfinite(v).all()):
             raise ModelDataError(f"{what}: missing or infinite values; drop them first")
+        check_rank(X, names or [f"column {j}" for j in range(X.shape[1])], what)
     a = np.linalg.lstsq(X_m, m, rcond=None)[0][1]
     coef = np.linalg.lstsq(X_y, y, rcond=None)[0]
     direct, b = coef[1], coef[2]

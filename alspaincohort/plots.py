@@ -14,6 +14,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from .errors import ParameterError
+
 PALETTE = "colorblind"
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -372,7 +374,7 @@ def schoenfeld_plot(result: Any, term: str | None = None, ax: Any = None) -> Any
     res = result.residuals
     term = term or str(result.coefficients.index[0])
     if term not in res.columns:
-        raise ValueError(f"no term {term!r}; terms: {list(result.coefficients.index)}")
+        raise ParameterError(f"no term {term!r}; terms: {list(result.coefficients.index)}")
     x, y = res["transformed_time"].to_numpy(), res[term].to_numpy()
     ax.scatter(x, y, s=6, alpha=0.35, color="C0", linewidths=0)
     grid = np.linspace(x.min(), x.max(), 100)
@@ -401,7 +403,7 @@ def calibration_plot(result: Any, time: float | None = None, ax: Any = None) -> 
     time = float(cal["time"].iloc[0]) if time is None else float(time)
     cal = cal[cal["time"] == time]
     if cal.empty:
-        raise ValueError(f"no calibration at time {time}; times: {sorted(set(result.times))}")
+        raise ParameterError(f"no calibration at time {time}; times: {sorted(set(result.times))}")
     for i, (model, g) in enumerate(cal.groupby("model", sort=False)):
         ax.errorbar(g["predicted"], g["observed"],
                     yerr=[g["observed"] - g["ci_low"], g["ci_high"] - g["observed"]],

@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import ModelDataError
+from .errors import ModelDataError, ParameterError
 
-__all__ = ["as_numeric", "check_counts", "check_design_frame", "check_event", "check_scores",
-           "check_survival"]
+__all__ = ["as_numeric", "check_choice", "check_cohort", "check_counts", "check_design_frame",
+           "check_event", "check_integer", "check_level", "check_scores", "check_survival"]
 
 
 def _where(mask: np.ndarray, values: np.ndarray, limit: int = 5) -> str:
@@ -245,3 +245,49 @@ def check_scores(values: Any, name: str, n: int | None = None, *, low: float = -
         raise ModelDataError(f"{name} must lie in [{low:g}, {high:g}]; found "
                              f"{_where(bad, arr)}")
     return arr
+
+
+# ---------------------------------------------------------------------------------------------
+# arguments of the analyses: the cohort itself and settings
+def check_cohort(cohort: Any, name: str = "cohort", *, min_patients: int = 1) -> None:
+    """Raise :class:`ParameterError` unless ``cohort`` is a :class:`~alspaincohort.Cohort`, and
+    :class:`ModelDataError` when it has fewer than ``min_patients`` patients."""
+    from .cohort import Cohort
+
+    if not isinstance(cohort, Cohort):
+        raise ParameterError(f"{name} must be an alspaincohort.Cohort, not "
+                             f"{type(cohort).__name__} (load data with load_proact / "
+                             "load_tabular, or build Cohort(patients=..., assessments=...))")
+    n = len(cohort.patients)
+    if n < min_patients:
+        raise ModelDataError(f"{name} has {n} patient(s); this analysis needs at least "
+                             f"{min_patients}")
+
+
+def check_choice(value: Any, name: str, options: Any) -> None:
+    """Raise :class:`ParameterError` unless ``value`` is one of ``options``."""
+    opts = tuple(options)
+    try:
+        ok = value in opts
+    except TypeError:  # an unhashable value against a dict's keys
+        ok = False
+    if not ok:
+        raise ParameterError(f"unknown {name} {value!r}: {name} must be one of {list(opts)}")
+
+
+def check_level(value: Any, name: str = "level") -> float:
+    """A confidence level (or alpha) strictly between 0 and 1; :class:`ParameterError`
+    otherwise (e.g. 95 for 0.95)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)) \
+            or not 0 < float(value) < 1:
+        raise ParameterError(f"{name} must be a number strictly between 0 and 1, not {value!r}")
+    return float(value)
+
+
+def check_integer(value: Any, name: str, low: int = 0) -> int:
+    """An integer >= ``low``; :class:`ParameterError` otherwise (floats with a fraction,
+    strings and booleans included)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
+            or value < low:
+        raise ParameterError(f"{name} must be an integer >= {low}, not {value!r}")
+    return int(value)

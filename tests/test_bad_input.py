@@ -1,6 +1,8 @@
-"""Bad input to every public estimator: the package's own error, never a foreign exception and
-never a number (issue 15). Each case feeds one kind of bad data through the shared validators
-(survival outcome, counts, scores, design frames)."""
+"""Bad input to every public estimator and analysis: the package's own error, never a foreign
+exception and never a number (issue 15). Each case feeds one kind of bad data through the shared
+validators (survival outcome, counts, scores, design frames, cohorts and settings).
+
+The loaders' bad files are swept in test_loaders (quarantine and load reports)."""
 
 from __future__ import annotations
 
@@ -149,7 +151,124 @@ def _design_cases() -> list[tuple[str, Callable[[], Any]]]:
     ]
 
 
-ALL = CASES + _proportion_cases() + _meta_cases() + _design_cases()
+def _analysis_cases() -> list[tuple[str, Callable[[], Any]]]:
+    """Every public analysis: not a cohort, an empty cohort, degenerate cohorts (one patient,
+    no VAS) where the analysis cannot answer, unknown variables and invalid settings."""
+    import alspaincohort as apc
+
+    c = apc.simulate_cohort(80, seed=1)
+    first = c.patients["patient_id"].iloc[0]
+    one = apc.Cohort(**{n: t[t["patient_id"] == first] for n, t in c.tables.items()})
+    no_vas = apc.Cohort(**{**c.tables,
+                           "assessments": c.assessments[c.assessments.instrument != "vas_pain"]})
+    empty = apc.Cohort()
+    bad: dict[str, list[dict[str, Any]]] = {
+        "prevalence": [dict(by="nonexistent"), dict(level=95), dict(definition="xyz"),
+                       dict(ci="xyz"), dict(at="xyz"), dict(at="visits", n_boot=0),
+                       dict(window_days=-3)],
+        "pain_determinants": [dict(covariates=("nonexistent",)), dict(definition="xyz"),
+                              dict(covariates=())],
+        "table_one": [dict(groupby="nonexistent"), dict(continuous=["nonexistent"]),
+                      dict(categorical=["nonexistent"])],
+        "depression_adjustment": [dict(outcome="xyz"), dict(exposure="xyz"),
+                                  dict(covariates=("nonexistent",)), dict(design="xyz"),
+                                  dict(method="xyz"), dict(missing="xyz"),
+                                  dict(missing="mice", n_imputations=1),
+                                  dict(missing="mice", design="repeated")],
+        "mediation": [dict(exposure="xyz"), dict(n_boot=0), dict(level=95),
+                      dict(covariates=("nonexistent",))],
+        "pain_depression_association": [dict(pain="xyz"), dict(cutoffs=(-5,)),
+                                        dict(covariates=("nonexistent",)),
+                                        dict(depression="xyz")],
+        "fit_trajectories": [dict(measure="xyz"), dict(time="xyz"), dict(random="xyz"),
+                             dict(method="xyz"), dict(by="nonexistent"),
+                             dict(covariates=("nonexistent",)), dict(spline_df=0)],
+        "first_last_change": [dict(measure="xyz")],
+        "latent_trajectories": [dict(measure="xyz"), dict(n_classes=[0]), dict(n_starts=0),
+                                dict(time="xyz"), dict(n_classes=[])],
+        "kaplan_meier": [dict(by="nonexistent"), dict(endpoint="xyz"), dict(origin="xyz"),
+                         dict(alpha=2), dict(conf_type="xyz"), dict(strata="nonexistent")],
+        "pain_cox": [dict(pain="xyz"), dict(covariates=["nonexistent"]), dict(endpoint="xyz"),
+                     dict(lag_days=-1), dict(ties="xyz"), dict(origin="xyz")],
+        "landmark": [dict(landmarks_months=(1000,)), dict(pain="xyz"),
+                     dict(covariates=("nonexistent",)), dict(endpoint="xyz"),
+                     dict(landmarks_months=(-1,))],
+        "competing_risks": [dict(by="nonexistent"), dict(covariates=("nonexistent",)),
+                            dict(ties="xyz")],
+        "incremental_value": [dict(base=("nonexistent",), n_bootstrap=2),
+                              dict(added=("xyz",), n_bootstrap=2),
+                              dict(times=(1000,), n_bootstrap=2), dict(n_bootstrap=-1),
+                              dict(n_groups=0, n_bootstrap=2),
+                              dict(endpoint="xyz", n_bootstrap=2)],
+        "encals_linear_predictor": [],
+    }
+    # degenerate cohorts where there is no answer (elsewhere one patient is a valid answer:
+    # a prevalence of 1/1 with its CI, a one-row Table 1, a one-patient ENCALS predictor)
+    degenerate = {"one patient": (one, ["pain_determinants", "depression_adjustment",
+                                        "mediation", "pain_depression_association",
+                                        "fit_trajectories", "first_last_change",
+                                        "latent_trajectories", "pain_cox", "landmark",
+                                        "competing_risks", "incremental_value"]),
+                  "no VAS": (no_vas, ["prevalence", "pain_determinants",
+                                      "depression_adjustment", "mediation",
+                                      "pain_depression_association", "fit_trajectories",
+                                      "first_last_change", "latent_trajectories", "pain_cox",
+                                      "landmark", "competing_risks", "incremental_value"])}
+    cases: list[tuple[str, Callable[[], Any]]] = []
+    for name, kwargs in bad.items():
+        f = getattr(apc, name)
+        cases.append((f"{name}: a DataFrame, not a cohort", lambda f=f: f(c.patients.values)))
+        cases.append((f"{name}: None", lambda f=f: f(None)))
+        cases.append((f"{name}: empty cohort", lambda f=f: f(empty)))
+        for label, (cohort, names) in degenerate.items():
+            if name in names:
+                cases.append((f"{name}: {label}", lambda f=f, cohort=cohort: f(cohort)))
+        for kw in kwargs:
+            cases.append((f"{name}: {kw}", lambda f=f, kw=kw: f(c, **kw)))
+    return cases
+
+
+def _simulation_cases() -> list[tuple[str, Callable[[], Any]]]:
+    import alspaincohort as apc
+
+    def study(**kw: Any) -> Any:
+        args = {"scenario": "null", "analysis": "pain_cox", "n_patients": 50,
+                "n_replicates": 2, "seed": 1, "progress": False, **kw}
+        return apc.simulation_study(**args)
+
+    def zph_transform() -> Any:
+        return apc.cox_zph(apc.pain_cox(apc.simulate_cohort(80, seed=1)).model,
+                           transform="xyz")
+
+    return [
+        ("simulate_cohort: n -1", lambda: apc.simulate_cohort(-1, seed=1)),
+        ("simulate_cohort: n 0", lambda: apc.simulate_cohort(0, seed=1)),
+        ("simulate_cohort: n 2.5", lambda: apc.simulate_cohort(2.5, seed=1)),
+        ("simulate_cohort: preset", lambda: apc.simulate_cohort(10, seed=1, preset="xyz")),
+        ("simulate_cohort: unknown parameter",
+         lambda: apc.simulate_cohort(10, seed=1, not_a_param=3)),
+        ("simulate_cohort: text seed", lambda: apc.simulate_cohort(10, seed="x")),
+        ("simulate_cohort: negative seed", lambda: apc.simulate_cohort(10, seed=-1)),
+        ("simulate_cohort: negative probability",
+         lambda: apc.simulate_cohort(10, seed=1, missing_rate=-0.5)),
+        ("simulation_study: scenario", lambda: study(scenario="xyz")),
+        ("simulation_study: analysis", lambda: study(analysis="xyz")),
+        ("simulation_study: 0 replicates", lambda: study(n_replicates=0)),
+        ("simulation_study: 0 patients", lambda: study(n_patients=0)),
+        ("simulation_study: backend", lambda: study(backend="xyz")),
+        ("simulation_study: alpha", lambda: study(alpha=2)),
+        ("power_curve: 0 replicates", lambda: apc.power_curve("null", "pain_cox", [50], 0, 1)),
+        ("power_curve: target 2",
+         lambda: apc.power_curve("null", "pain_cox", [50], 2, 1, target_power=2)),
+        ("power_curve: no sizes", lambda: apc.power_curve("null", "pain_cox", [], 2, 1)),
+        ("cox_zph: not fitted", lambda: apc.cox_zph(CoxTimeVarying())),
+        ("cox_zph: not a model", lambda: apc.cox_zph("model")),
+        ("cox_zph: transform", zph_transform),
+    ]
+
+
+ALL = (CASES + _proportion_cases() + _meta_cases() + _design_cases() + _analysis_cases()
+       + _simulation_cases())
 
 
 @pytest.mark.parametrize(("name", "call"), ALL, ids=[c[0] for c in ALL])
@@ -162,4 +281,11 @@ def test_bad_input_raises_the_packages_own_error(name: str, call: Callable[[], A
 
 
 def test_sweep_is_broad() -> None:
-    assert len(ALL) >= 100
+    """Every public analysis is in the sweep, and the sweep is broad."""
+    import alspaincohort as apc
+
+    assert len(ALL) >= 260
+    analyses = {n for n in apc.__all__ if callable(getattr(apc, n)) and n[0].islower()
+                and n not in ("load_proact", "load_tabular")}
+    swept = {name.split(":")[0] for name, _ in ALL}
+    assert analyses <= swept, analyses - swept

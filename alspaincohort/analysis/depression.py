@@ -35,9 +35,12 @@ from scipy import stats
 
 from .. import instruments as ins
 from ..cohort import Cohort
-from ..errors import ModelDataError
+from ..errors import ModelDataError, ParameterError
 from ..stats.bootstrap import bca_interval, jackknife_influence, percentile_interval
+from ..stats.design import build, check_rank
+from ..stats.logistic import fit_logit
 from ..stats.mediation import mediation_effects
+from ..validation import check_choice, check_cohort, check_integer, check_level
 
 VARIABLES: dict[str, tuple[str, str]] = {
     "alsaq40": ("alsaq40", "summary_index"),
@@ -60,13 +63,15 @@ def analysis_frame(cohort: Cohort, variables: Sequence[str], design: str = "base
     """One row per patient (baseline: values at the visit nearest day 0 within
     ``window_days``) or per visit (repeated: visits where every visit-level variable is
     measured), with patient_id, day (repeated only) and the requested variables."""
+    check_cohort(cohort, min_patients=1)
+    check_choice(design, "design", ("baseline", "repeated"))
     names = [ALIASES.get(v, v) for v in variables]
     visit_vars = [v for v in names if v in VARIABLES]
     patient_vars = [v for v in names if v not in VARIABLES]
     b = cohort.baseline(window_days).set_index("patient_id")
     unknown = [v for v in patient_vars if v not in b.columns]
     if unknown:
-        raise ValueError(f"unknown variable(s) {unknown}: use {sorted(VARIABLES)} or baseline() "
+        raise ParameterError(f"unknown variable(s) {unknown}: use {sorted(VARIABLES)} or baseline() "
                          "columns")
     if design == "baseline":
         out = pd.DataFrame(index=b.index)
@@ -75,17 +80,27 @@ def analysis_frame(cohort: Cohort, variables: Sequence[str], design: str = "base
         for v in patient_vars:
             out[v] = _used_levels(b[v])
         return out.reset_index()
-    if design != "repeated":
-        raise ValueError("design must be 'baseline' or 'repeated'")
     frame = None
     for v in visit_vars:
         s = cohort.scores(*VARIABLES[v]).rename(columns={"value": v})
         frame = s if frame is None else frame.merge(s, on=["patient_id", "day"], how="outer")
     if frame is None:
-        raise ValueError("the repeated design needs at least one visit-level variable")
+        raise ParameterError("the repeated design needs at least one visit-level variable")
     for v in patient_vars:
         frame[v] = _used_levels(frame["patient_id"].map(b[v]))
     return frame.sort_values(["patient_id", "day"], kind="stable", ignore_index=True)
+
+
+def _complete(d0: pd.DataFrame, used: Sequence[str], what: str, minimum: int = 3
+              ) -> pd.DataFrame:
+    """Rows complete in ``used`` (unused factor levels removed); ModelDataError when fewer
+    than ``minimum`` remain (each variable's count of missing values is named)."""
+    d = d0.dropna(subset=list(used)).reset_index(drop=True)
+    if len(d) < minimum:
+        missing = {v: int(d0[v].isna().sum()) for v in used if d0[v].isna().any()}
+        raise ModelDataError(f"{what}: {len(d)} complete row(s) of {len(d0)} (missing values "
+                             f"per variable: {missing}); the models need at least {minimum}")
+    return d.apply(_used_levels)  # levels left only in dropped rows would be all-zero dummies
 
 
 def _used_levels(col: pd.Series) -> pd.Series:
@@ -158,11 +173,17 @@ def depression_adjustment(
     ``missing``: "listwise" (default, reported) or "mice" (baseline OLS only).
     """
     method = method or ("ols" if design == "baseline" else "gee")
+    check_choice(method, "method", ("ols", "gee", "mixed"))
+    check_choice(missing, "missing", ("listwise", "mice"))
+    if missing == "mice":
+        if design != "baseline":
+            raise ParameterError("missing='mice': multiple imputation is available for the "
+                                 "baseline design")
+        check_integer(n_imputations, "n_imputations", 2)
     covs = [ALIASES.get(c, c) for c in covariates]
     d0 = analysis_frame(cohort, [outcome, exposure, depression, *covs], design)
     used = [outcome, exposure, depression, *covs]
-    d = d0.dropna(subset=used).reset_index(drop=True)
-    d = d.apply(_used_levels)  # levels left only in dropped rows would be all-zero dummies
+    d = _complete(d0, used, "depression_adjustment")
     n_dropped = len(d0) - len(d)
     cov_terms = _formula_terms(d, covs)
     rhs = {
@@ -209,11 +230,7 @@ def depression_adjustment(
     result = DepressionAdjustmentResult(table, models, n_dropped, exposure, depression, outcome,
                                         method)
     if missing == "mice":
-        if design != "baseline":
-            raise ValueError("multiple imputation is available for the baseline design")
         result.pooled = _mice(d0[used], outcome, rhs, exposure, n_imputations, seed)
-    elif missing != "listwise":
-        raise ValueError("missing must be 'listwise' or 'mice'")
     return result
 
 
@@ -225,6 +242,11 @@ def _fit(method: str, d: pd.DataFrame, formula: str, cov_struct: str
         from ..validation import check_design_frame
 
         check_design_frame(d, formula, "ols")
+        X = build(d, formula, what="ols").X
+        check_rank(X, [f"column {j}" for j in range(X.shape[1])], f"ols design of {formula!r}")
+        if len(d) <= X.shape[1]:
+            raise ModelDataError(f"ols: {len(d)} complete rows for {X.shape[1]} coefficients "
+                                 f"of {formula!r} leave no residual degrees of freedom")
         # t reference distribution with n - p df, as R's lm + sandwich::vcovHC + coeftest
         fit = smf.ols(formula, d).fit(cov_type="HC3", use_t=True)
         return fit, fit.params, fit.cov_params(), float(fit.llf)
@@ -243,7 +265,7 @@ def _fit(method: str, d: pd.DataFrame, formula: str, cov_struct: str
             warnings.simplefilter("ignore", ModelWarning)
             fit = LinearMixedModel(reml=False).fit(d, formula, "patient_id")
         return fit, fit.fe_params_, fit.cov_params_, float(fit.llf_)
-    raise ValueError("method must be 'ols', 'gee' or 'mixed'")
+    raise ParameterError("method must be 'ols', 'gee' or 'mixed'")
 
 
 def _compare(method: str, small: tuple[Any, ...], big: tuple[Any, ...],
@@ -325,9 +347,11 @@ def mediation(cohort: Cohort, exposure: str = "vas_pain", mediator: str = "hads_
     """Mediation of the exposure's effect on the outcome through the mediator (baseline data,
     linear models: mediator ~ exposure + covariates; outcome ~ exposure + mediator +
     covariates). Bootstrap resamples patients with ``numpy.random.default_rng(seed)``."""
+    check_integer(n_boot, "n_boot", 1)
+    check_level(level)
     covs = [ALIASES.get(c, c) for c in covariates]
     d0 = analysis_frame(cohort, [outcome, exposure, mediator, *covs], "baseline")
-    d = d0.dropna().reset_index(drop=True).apply(_used_levels)
+    d = _complete(d0, list(d0.columns), "mediation")
     dummies = pd.get_dummies(d[covs], drop_first=True, dtype=float) if covs else \
         pd.DataFrame(index=d.index)
     cov_x = dummies.to_numpy(float)
@@ -400,17 +424,18 @@ def pain_depression_association(
     risk_ratio, odds_ratio (crude), or_ci_low, or_ci_high (Woolf), p_value (Fisher exact),
     adjusted_or, adj_ci_low, adj_ci_high (logistic regression on ``covariates``).
     """
-    import statsmodels.formula.api as smf
-
     from .prevalence import DEFINITIONS, _select
 
     key = {"hads_d": "hads", "adi12": "adi12", "bdi2": "bdi2"}
-    if depression not in key:
-        raise ValueError(f"depression must be one of {sorted(key)}")
+    check_cohort(cohort, min_patients=1)
+    check_choice(depression, "depression", sorted(key))
+    check_choice(pain, "pain", sorted(DEFINITIONS))
     covs = [ALIASES.get(c, c) for c in covariates]
     d = analysis_frame(cohort, [depression, *covs], "baseline").set_index("patient_id")
     cases = _select(DEFINITIONS[pain].func(cohort), "baseline", 30).set_index("patient_id")
-    d = d.join(cases["case"].rename("pain"), how="inner").dropna()
+    d = _complete(d.join(cases["case"].rename("pain"), how="inner").reset_index(),
+                  [depression, *covs, "pain"], "pain_depression_association").set_index(
+                      "patient_id")
     rows = []
     for cut in cutoffs:
         dep = ins.depression_case(d[depression], key[depression], cut)
@@ -429,8 +454,9 @@ def pain_depression_association(
         terms = " + ".join(_formula_terms(frame, covs))
         for direction, out, expo in (("pain given depression", "pain", "dep"),
                                      ("depression given pain", "dep", "pain")):
-            fit = smf.logit(f"{out} ~ {expo}" + (f" + {terms}" if terms else ""),
-                            frame.reset_index()).fit(disp=False)
+            fit = fit_logit(f"{out} ~ {expo}" + (f" + {terms}" if terms else ""),
+                            frame.reset_index(), f"pain_depression_association ({direction}, "
+                            f"cut-off {cut!r})")
             ci = fit.conf_int().loc[expo]
             exposed = frame[frame[expo] == 1][out].mean()
             unexposed = frame[frame[expo] == 0][out].mean()

@@ -39,6 +39,7 @@ from ..errors import ModelDataError, ModelWarning, ParameterError
 from ..stats.concordance import harrell_c, uno_c
 from ..stats.cox import CoxTimeVarying
 from ..stats.prediction import brier_score, kaplan_meier_risk, time_dependent_auc
+from ..validation import check_cohort, check_integer
 from .prognosis import ENCALS_LIKE, _covariate_frame, indicator_columns
 
 ENCALS_PUBLISHED = {"t_slope": -1.837, "t_diagnostic_delay": -2.373, "t_age": -0.267,
@@ -60,6 +61,7 @@ def encals_linear_predictor(cohort: Cohort) -> pd.Series:
 
     Returns a Series indexed by patient_id.
     """
+    check_cohort(cohort)
     b = cohort.baseline().set_index("patient_id")
     cov = _covariate_frame(cohort, ("bulbar", "definite_el_escorial", "ftd", "c9orf72"))
     delay = b["diagnostic_delay_months"].where(b["diagnostic_delay_months"] > 0) / 10
@@ -215,6 +217,9 @@ def incremental_value(cohort: Cohort, base: Sequence[str] | str = ENCALS_LIKE,
     n_groups : int
         Risk groups of the calibration table.
     """
+    check_cohort(cohort, min_patients=1)
+    check_integer(n_bootstrap, "n_bootstrap", 0)
+    check_integer(n_groups, "n_groups", 2)
     times = tuple(float(t) for t in times)
     if not times or min(times) <= 0:
         raise ParameterError("times must be positive months after baseline")

@@ -22,8 +22,10 @@ from scipy import stats
 from .. import instruments as ins
 from ..cohort import Cohort
 from ..drugs import PAIN_CLASSES
-from ..errors import ParameterError
+from ..errors import ModelDataError, ParameterError
 from ..schema import PAIN_TYPES
+from ..stats.logistic import fit_logit
+from ..validation import check_choice, check_cohort, check_integer, check_level
 
 CI_METHODS = ("wilson", "clopper-pearson", "jeffreys", "cluster-bootstrap")
 
@@ -117,7 +119,7 @@ def register_definition(name: str, func: Callable[[Cohort], pd.DataFrame],
                         description: str, replace: bool = False) -> None:
     """Add a pain definition: ``func(cohort)`` returns patient_id, day, case (0/1) per visit."""
     if name in DEFINITIONS and not replace:
-        raise ValueError(f"definition {name!r} exists; pass replace=True")
+        raise ParameterError(f"definition {name!r} exists; pass replace=True")
     DEFINITIONS[name] = Definition(name, description, func)
 
 
@@ -231,7 +233,7 @@ def _strata(cohort: Cohort, rows: pd.DataFrame, by: str | None, at: Any,
     elif by in b.columns:
         values = b[by].astype(object)
     else:
-        raise ValueError(f"unknown stratum {by!r}: a baseline() column, 'age_band' or "
+        raise ParameterError(f"unknown stratum {by!r}: a baseline() column, 'age_band' or "
                          "'depression'")
     return rows["patient_id"].map(values)
 
@@ -252,7 +254,7 @@ def _select(rows: pd.DataFrame, at: Any, window_days: int) -> pd.DataFrame:
         inside = rows[(rows["day"] >= lo) & (rows["day"] <= hi)].sort_values(["patient_id",
                                                                               "day"])
         return inside.drop_duplicates("patient_id")
-    raise ValueError("at must be 'baseline', 'period', 'visits' or a (first_day, last_day) "
+    raise ParameterError("at must be 'baseline', 'period', 'visits' or a (first_day, last_day) "
                      "window")
 
 
@@ -314,12 +316,18 @@ def prevalence(cohort: Cohort, definition: str = "any_pain", at: Any = "baseline
         is sum(w_s p_s) / sum(w_s) over strata present in the cohort, with a normal CI from
         Var = sum(w_s^2 p_s (1 - p_s) / n_s) / (sum w_s)^2.
     """
-    if definition not in DEFINITIONS:
-        raise ValueError(f"unknown definition {definition!r}; known: {sorted(DEFINITIONS)}")
-    method = ci or ("cluster-bootstrap" if at == "visits" else "wilson")
-    if method not in CI_METHODS:
-        raise ValueError(f"ci must be one of {CI_METHODS}")
+    check_cohort(cohort, min_patients=1)
+    check_choice(definition, "definition", sorted(DEFINITIONS))
+    method = ci or ("cluster-bootstrap" if isinstance(at, str) and at == "visits" else "wilson")
+    check_choice(method, "ci", CI_METHODS)
+    check_level(level)
+    check_integer(window_days, "window_days", 0)
+    if method == "cluster-bootstrap":
+        check_integer(n_boot, "n_boot", 1)
     rows = _select(DEFINITIONS[definition].func(cohort), at, window_days)
+    if rows.empty:
+        raise ModelDataError(f"prevalence: no patient has an assessment of {definition!r} "
+                             f"at {at!r} (window {window_days} days)")
     rows = rows.assign(stratum=_strata(cohort, rows, by, at, age_bands, depression_cutoff))
     out = []
     groups = [("all", rows)] if by is None else list(rows.dropna(subset=["stratum"]).groupby(
@@ -349,7 +357,7 @@ def _standardised(cohort: Cohort, rows: pd.DataFrame, standard: pd.DataFrame,
                   age_bands: Sequence[float], definition: str, level: float) -> pd.DataFrame:
     need = {"age_band", "sex", "weight"}
     if not need <= set(standard.columns):
-        raise ValueError(f"the standard population needs columns {sorted(need)}")
+        raise ParameterError(f"the standard population needs columns {sorted(need)}")
     b = cohort.baseline().set_index("patient_id")
     band = pd.cut(b["age_at_onset"], list(age_bands), right=False).astype(str)
     r = rows.assign(age_band=rows["patient_id"].map(band),
@@ -359,7 +367,7 @@ def _standardised(cohort: Cohort, rows: pd.DataFrame, standard: pd.DataFrame,
                                         age_band=standard["age_band"].astype(str)),
                         on=["age_band", "sex"])
     if cells.empty:
-        raise ValueError(
+        raise ParameterError(
             "no stratum of the standard population matches the cohort: its age bands are "
             f"{sorted(r['age_band'].dropna().unique())} and sexes {sorted(r['sex'].dropna().unique())}"
         )
@@ -388,15 +396,28 @@ def pain_determinants(cohort: Cohort, definition: str = "any_pain", at: Any = "b
     std_error; ``attrs["n"]`` and ``attrs["n_dropped"]`` count patients used and dropped for
     missing values.
     """
-    import statsmodels.formula.api as smf
-
+    check_cohort(cohort, min_patients=1)
+    check_choice(definition, "definition", sorted(DEFINITIONS))
+    check_integer(window_days, "window_days", 0)
+    covariates = list(covariates)
+    if not covariates:
+        raise ParameterError("covariates: give at least one baseline() column")
     rows = _select(DEFINITIONS[definition].func(cohort), at, window_days)
     b = cohort.baseline().set_index("patient_id")
-    d = rows.set_index("patient_id")[["case"]].join(b[list(covariates)])
+    unknown = [c for c in covariates if c not in b.columns]
+    if unknown:
+        raise ParameterError(f"covariates: unknown column(s) {unknown}; baseline() has "
+                             f"{sorted(b.columns)}")
+    d = rows.set_index("patient_id")[["case"]].join(b[covariates])
     n_all = len(d)
     d = d.dropna()
+    if d.empty or d["case"].nunique() < 2:
+        raise ModelDataError(
+            f"pain_determinants: {len(d)} complete patient(s) of {n_all}, "
+            f"{int(d['case'].sum()) if len(d) else 0} with {definition!r}; a logistic model "
+            "needs complete patients with and without it")
     terms = [f"C({c})" if not pd.api.types.is_numeric_dtype(d[c]) else c for c in covariates]
-    fit = smf.logit("case ~ " + " + ".join(terms), data=d.reset_index()).fit(disp=False)
+    fit = fit_logit("case ~ " + " + ".join(terms), d.reset_index(), "pain_determinants")
     ci = fit.conf_int()
     out = pd.DataFrame({"term": fit.params.index, "odds_ratio": np.exp(fit.params.to_numpy()),
                         "ci_low": np.exp(ci[0].to_numpy()), "ci_high": np.exp(ci[1].to_numpy()),

@@ -39,6 +39,7 @@ from ..errors import ModelDataError, ModelWarning, ParameterError
 from ..schema import DAYS_PER_MONTH
 from ..stats.cox import CoxTimeVarying
 from ..stats.survival import aalen_johansen
+from ..validation import check_cohort, check_integer
 
 ENCALS_LIKE = ("age_at_onset", "bulbar", "diagnostic_delay_months", "progression_rate",
                "fvc_percent", "ftd", "definite_el_escorial")
@@ -53,7 +54,7 @@ def _group_labels(cohort: Cohort, by: str) -> pd.Series:
         lab = pd.Series(np.where(b["vas_pain"] >= 4, "VAS >= 4", "VAS < 4"), index=b.index)
         return lab.where(b["vas_pain"].notna())
     if by not in b.columns:
-        raise ValueError(f"unknown grouping {by!r}: 'pain', 'moderate_pain' or a baseline() "
+        raise ParameterError(f"unknown grouping {by!r}: 'pain', 'moderate_pain' or a baseline() "
                          "column")
     return b[by].astype(str).where(b[by].notna())
 
@@ -142,6 +143,7 @@ def kaplan_meier(cohort: Cohort, by: str = "pain", endpoint: str = "death",
     >>> list(km.table.columns)
     ['group', 'n', 'events', 'median', 'median_ci_low', 'median_ci_high']
     """
+    check_cohort(cohort, min_patients=1)
     from ..stats.survival import kaplan_meier_table, logrank_test, survival_quantile
 
     s = cohort.survival(endpoint, origin).set_index("patient_id")
@@ -310,6 +312,8 @@ def pain_cox(cohort: Cohort, pain: str = "vas_pain", time_varying: bool = True,
     (``ENCALS_LIKE``), from which a covariate absent for every patient (FTD in PRO-ACT) is left
     out with a warning and named in ``description``. A covariate you name yourself is never
     left out: when no patient has it, :class:`ParameterError` is raised."""
+    check_cohort(cohort, min_patients=1)
+    check_integer(lag_days, "lag_days", 0)
     from .depression import VARIABLES
 
     if origin not in ("baseline", "onset", "diagnosis"):
@@ -372,6 +376,7 @@ def landmark(cohort: Cohort, landmarks_months: Sequence[float] = (6, 12),
     DataFrame: landmark_months, n_patients, events, term, hazard_ratio, hr_ci_low, hr_ci_high,
     p_value.
     """
+    check_cohort(cohort, min_patients=1)
     from .depression import VARIABLES
 
     inst, item = VARIABLES.get(pain, (pain, "total"))
@@ -421,6 +426,7 @@ def competing_risks(cohort: Cohort, by: str = "pain",
       ``cmprsk::crr``);
     - ``n_patients``: patients with baseline pain, covariates and time > 0.
     """
+    check_cohort(cohort, min_patients=1)
     from ..stats.finegray import finegray_rows
 
     s = cohort.survival("composite", "baseline").set_index("patient_id")

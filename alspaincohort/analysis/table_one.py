@@ -30,6 +30,7 @@ import pandas as pd
 from scipy import stats
 
 from ..cohort import Cohort
+from ..errors import ModelDataError, ParameterError
 from ..stats.group_tests import categorical_group_test, continuous_group_test
 
 DEFAULT_CONTINUOUS = ("age_at_onset", "diagnostic_delay_months", "disease_duration_months",
@@ -183,15 +184,27 @@ def table_one(data: Cohort | pd.DataFrame, groupby: str | None = None,
     ``groupby`` names a column; for a Cohort, "pain" groups by baseline VAS > 0 ("pain" /
     "no pain"). Variables default to the main baseline() columns present.
     """
-    df = data.baseline() if isinstance(data, Cohort) else data.copy()
+    if isinstance(data, Cohort):
+        df = data.baseline()
+    elif isinstance(data, pd.DataFrame):
+        df = data.copy()
+    else:
+        raise ParameterError(f"data must be a Cohort or a DataFrame, not {type(data).__name__}")
+    if len(df) == 0:
+        raise ModelDataError("table_one: the data have no rows (no patients)")
     if groupby == "pain" and "pain" not in df.columns:
         labels = pd.Series(np.where(df["vas_pain"] > 0, "pain", "no pain"), index=df.index)
         df["pain"] = labels.where(df["vas_pain"].notna())
+    for arg, given in (("continuous", continuous), ("categorical", categorical)):
+        unknown = [c for c in (given or ()) if c not in df.columns]
+        if unknown:
+            raise ParameterError(f"{arg}: unknown column(s) {unknown}; the data have "
+                                 f"{sorted(map(str, df.columns))}")
     cont = [c for c in (continuous or DEFAULT_CONTINUOUS) if c in df.columns]
     cat = [c for c in (categorical or DEFAULT_CATEGORICAL) if c in df.columns]
     if groupby is not None:
         if groupby not in df.columns:
-            raise ValueError(f"groupby column {groupby!r} not in the data")
+            raise ParameterError(f"groupby column {groupby!r} not in the data")
         df = df[df[groupby].notna()]
         groups = [str(g) for g in sorted(df[groupby].astype(str).unique())]
         labels = df[groupby].astype(str)

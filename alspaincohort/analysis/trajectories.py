@@ -12,13 +12,9 @@
 - :func:`first_last_change`: per-patient change from first to last visit, as in the published
   VAS study (+1 point over a median 104 days).
 - :func:`latent_trajectories`: latent-class linear mixed models (class-specific fixed effects,
-  shared random-effect covariance and residual variance), fitted by EM from several seeded
-  random starts. E-step: posterior class probabilities from each patient's marginal normal
-  likelihood; M-step: class weights, weighted GLS for each class's fixed effects, and the
-  shared covariance factor by minimising the weighted profiled deviance. Every quantity comes
-  from the per-patient sufficient statistics of :mod:`alspaincohort.stats.lmm`, so an
-  iteration is a few batched q x q operations. The number of classes is chosen by BIC (table
-  of log-likelihood, BIC and relative entropy per k).
+  shared random-effect covariance and residual variance; lcmm's ``hlme``), fitted by
+  :class:`alspaincohort.stats.latent_class.LatentClassMixedModel` for each number of classes;
+  BIC chooses (table of log-likelihood, BIC and relative entropy per k).
 """
 
 from __future__ import annotations
@@ -30,13 +26,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import stats
 
 from ..cohort import Cohort
+from ..errors import ModelDataError, ParameterError
 from ..stats.design import ModelWarning
 from ..stats.gee import GEE
-from ..stats.lmm import LinearMixedModel, canonical_theta, tril_from_theta
+from ..stats.latent_class import LatentClassMixedModel
+from ..stats.lmm import LinearMixedModel
 from ..stats.rank_tests import signed_rank_test
+from ..validation import check_choice, check_cohort, check_integer
 from .depression import VARIABLES
 
 CLOCKS = ("months_since_onset", "months_since_diagnosis", "months_since_baseline",
@@ -50,10 +49,13 @@ def trajectory_frame(cohort: Cohort, measure: str = "vas_pain", time: str =
                      dropout_cuts: Sequence[float] = (6, 12)) -> pd.DataFrame:
     """Long data: patient_id, day, value, time (on the chosen clock; for months_before_death
     time = -months before death, so time runs towards death at 0), covariates and ``by``."""
-    if time not in CLOCKS:
-        raise ValueError(f"time must be one of {CLOCKS}")
+    check_cohort(cohort, min_patients=1)
+    check_choice(time, "time", CLOCKS)
     inst, item = VARIABLES.get(measure, (measure, "total"))
     d = cohort.long(inst, item)
+    if d["value"].notna().sum() == 0:
+        raise ModelDataError(f"no {measure!r} measurements in the cohort (measures: "
+                             f"{sorted(VARIABLES)} or an instrument of the assessments table)")
     if time == "months_before_death":
         d = d[d["months_before_death"].notna()].assign(time=-d["months_before_death"])
     else:
@@ -62,7 +64,15 @@ def trajectory_frame(cohort: Cohort, measure: str = "vas_pain", time: str =
     if only_with_pain and inst in ("vas_pain", "nrs_pain"):
         with_pain = d.groupby("patient_id")["value"].transform("max") > 0
         d = d[with_pain]
+    if d.empty:
+        raise ModelDataError(f"no {measure!r} measurement on the {time} clock"
+                             + (" in patients with some pain" if only_with_pain else ""))
     b = cohort.baseline().set_index("patient_id")
+    known = set(b.columns) | ({"dropout", "depression"} if by is not None else set())
+    unknown = [c for c in [*covariates, *([by] if by is not None else [])] if c not in known]
+    if unknown:
+        raise ParameterError(f"unknown covariate or by column(s) {unknown}; baseline() has "
+                             f"{sorted(b.columns)} (and by may be 'dropout' or 'depression')")
     for c in covariates:
         d[c] = d["patient_id"].map(b[c])
     if by == "dropout":
@@ -144,7 +154,7 @@ class TrajectoryResult:
                           ) -> pd.DataFrame:
         """Predicted curves of individual patients (mixed model only: fixed + BLUPs)."""
         if self.method != "mixed":
-            raise ValueError("individual curves need the mixed model")
+            raise ParameterError("individual curves need the mixed model")
         first = self.data.drop_duplicates("patient_id").set_index("patient_id")
         rows = []
         for pid in patient_ids:
@@ -178,9 +188,14 @@ def fit_trajectories(cohort: Cohort, measure: str = "vas_pain",
     time; ``by``: onset_site, sex, depression (HADS-D >= 8), dropout (pattern mixture) or any
     baseline() column, entered with its interaction with time; ``method``: "mixed" or "gee".
     """
+    check_choice(random, "random", ("intercept", "slope"))
+    check_choice(method, "method", ("mixed", "gee"))
+    if spline_df is not None:
+        check_integer(spline_df, "spline_df", 2)
     d = trajectory_frame(cohort, measure, time, only_with_pain, covariates, by, dropout_cuts)
     # centred natural cubic regression spline (its raw basis sums to one, like the intercept)
-    time_term = f"cr(time, df={spline_df}, constraints='center')" if spline_df else "time"
+    time_term = ("time" if spline_df is None
+                 else f"cr(time, df={spline_df}, constraints='center')")
     rhs = [time_term] + list(covariates)
     if by is not None:
         rhs = [f"{time_term} * C({by})"] + list(covariates)
@@ -200,7 +215,7 @@ def fit_trajectories(cohort: Cohort, measure: str = "vas_pain",
 
         spec = formulaic.model_matrix(formula, d).rhs.model_spec
     else:
-        raise ValueError("method must be 'mixed' or 'gee'")
+        raise ParameterError("method must be 'mixed' or 'gee'")
     return TrajectoryResult(table, model, d, time, measure, method, by, spec)
 
 
@@ -217,7 +232,14 @@ def first_last_change(cohort: Cohort, measure: str = "vas_pain", only_with_pain:
     test), wilcoxon_statistic (R's V: sum of the ranks of positive changes), wilcoxon_p_value
     (R's ``wilcox.test(last, first, paired = TRUE)``: exact below 50 pairs without ties or
     zeros, else normal with continuity correction).
+
+    Raises
+    ------
+    ModelDataError
+        Fewer than two patients qualify, or every change is the same (the paired t test is
+        undefined; R's ``t.test`` stops there too).
     """
+    check_cohort(cohort, min_patients=1)
     inst, item = VARIABLES.get(measure, (measure, "total"))
     d = cohort.long(inst, item).sort_values(["patient_id", "day"])
     if only_with_pain and inst in ("vas_pain", "nrs_pain"):
@@ -230,144 +252,31 @@ def first_last_change(cohort: Cohort, measure: str = "vas_pain", only_with_pain:
     p["interval_days"] = p["last_day"] - p["first_day"]
     p["change"] = p["last"] - p["first"]
     p = p.reset_index()
-    ch = p["change"].to_numpy()
+    ch = p["change"].to_numpy(dtype=float)
     n = len(ch)
+    if n < 2:
+        raise ModelDataError(
+            f"first_last_change: {n} patient(s) with two or more {measure} visits"
+            f"{' and some pain' if only_with_pain else ''}; the paired tests need at least "
+            "two (fewer than two patients)")
     mean, se = ch.mean(), ch.std(ddof=1) / np.sqrt(n)
+    if se < 10 * np.finfo(float).eps * abs(mean) or se == 0:  # R's t.test rule
+        raise ModelDataError(
+            f"first_last_change: every patient's change is the same ({mean:g}); the paired t "
+            "test is undefined (R: 'data are essentially constant')")
     crit = stats.t.ppf(0.975, n - 1)
-    t = stats.ttest_rel(p["last"], p["first"])
+    t_stat = mean / se
     w = signed_rank_test(p["last"], p["first"])
     return {"patients": p, "n": n, "median_interval_days": float(p["interval_days"].median()),
             "min_interval_days": int(p["interval_days"].min()),
             "max_interval_days": int(p["interval_days"].max()), "mean_change": float(mean),
             "ci_low": float(mean - crit * se), "ci_high": float(mean + crit * se),
-            "t_statistic": float(t.statistic), "t_p_value": float(t.pvalue),
+            "t_statistic": float(t_stat),
+            "t_p_value": float(2 * stats.t.sf(abs(t_stat), n - 1)),
             "wilcoxon_statistic": w["statistic"], "wilcoxon_p_value": w["p_value"]}
 
 
 # ----------------------------------------------------------------------------------------------
-class _GroupStats:
-    """Per-patient sufficient statistics for linear time: X = Z = [1, t]."""
-
-    def __init__(self, d: pd.DataFrame) -> None:
-        d = d.sort_values(["patient_id", "time"], kind="stable")
-        codes, self.labels = pd.factorize(d["patient_id"])
-        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-        t = d["time"].to_numpy(float)
-        y = d["value"].to_numpy(float)
-        X = np.column_stack([np.ones_like(t), t])
-        self.n_i = np.diff(np.r_[starts, len(t)]).astype(float)
-        self.XtX = np.add.reduceat(X[:, :, None] * X[:, None, :], starts, axis=0)
-        self.Xty = np.add.reduceat(X * y[:, None], starts, axis=0)
-        self.yty = np.add.reduceat(y * y, starts)
-        self.N = float(len(y))
-
-
-def _class_terms(s: _GroupStats, L: np.ndarray, betas: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """log|M_i| (G,), and per class the quadratic forms r'r - u'M^-1 u (G, K)."""
-    M = L.T @ s.XtX @ L + np.eye(2)
-    det = M[:, 0, 0] * M[:, 1, 1] - M[:, 0, 1] ** 2
-    inv = np.empty_like(M)
-    inv[:, 0, 0], inv[:, 1, 1] = M[:, 1, 1] / det, M[:, 0, 0] / det
-    inv[:, 0, 1] = inv[:, 1, 0] = -M[:, 0, 1] / det
-    rr = (s.yty[:, None] - 2 * s.Xty @ betas.T
-          + np.einsum("kp,gpq,kq->gk", betas, s.XtX, betas))
-    Ztr = s.Xty[:, None, :] - np.einsum("gpq,kq->gkp", s.XtX, betas)  # (G, K, 2)
-    u = np.einsum("pq,gkp->gkq", L, Ztr)  # L' Z'r
-    quad = rr - np.einsum("gkp,gpq,gkq->gk", u, inv, u)
-    return np.log(det), quad, inv
-
-
-def _loglik(s: _GroupStats, L: np.ndarray, sigma2: float, betas: np.ndarray,
-            pis: np.ndarray) -> tuple[float, np.ndarray]:
-    logdet, quad, _ = _class_terms(s, L, betas)
-    ll_ik = (-0.5 * (s.n_i[:, None] * np.log(2 * np.pi * sigma2) + logdet[:, None]
-                     + quad / sigma2) + np.log(pis)[None, :])
-    mx = ll_ik.max(axis=1, keepdims=True)
-    tot = mx[:, 0] + np.log(np.exp(ll_ik - mx).sum(axis=1))
-    return float(tot.sum()), np.exp(ll_ik - tot[:, None])
-
-
-def _start(s: _GroupStats, K: int, rng: np.random.Generator) -> np.ndarray:
-    """Initial posteriors: k-means (k-means++ seeding, 10 Lloyd steps) on each patient's
-    least-squares intercept and slope (shrunk to the mean for single-visit patients)."""
-    G = len(s.n_i)
-    coef = np.empty((G, 2))
-    det = s.XtX[:, 0, 0] * s.XtX[:, 1, 1] - s.XtX[:, 0, 1] ** 2
-    ok = det > 1e-9
-    coef[ok] = np.linalg.solve(s.XtX[ok], s.Xty[ok][:, :, None])[:, :, 0]
-    mean_slope = np.median(coef[ok, 1]) if ok.any() else 0.0
-    # one visit: intercept = (sum y - slope * sum t) / n with the median slope
-    coef[~ok, 0] = (s.Xty[~ok, 0] - mean_slope * s.XtX[~ok, 0, 1]) / s.n_i[~ok]
-    coef[~ok, 1] = mean_slope
-    z = (coef - coef.mean(axis=0)) / (coef.std(axis=0) + 1e-12)
-    centres = [z[rng.integers(G)]]
-    for _ in range(1, K):
-        dist = np.min([((z - c) ** 2).sum(axis=1) for c in centres], axis=0)
-        centres.append(z[rng.choice(G, p=dist / dist.sum())])
-    C = np.array(centres)
-    for _ in range(10):
-        lab = np.argmin(((z[:, None, :] - C[None]) ** 2).sum(axis=2), axis=1)
-        C = np.array([z[lab == k].mean(axis=0) if (lab == k).any() else C[k] for k in range(K)])
-    tau = np.full((G, K), 0.1 / max(K - 1, 1))
-    tau[np.arange(G), lab] = 0.9
-    return tau / tau.sum(axis=1, keepdims=True)
-
-
-def _em(s: _GroupStats, K: int, rng: np.random.Generator, init: dict[str, Any],
-        max_iter: int = 300, tol: float = 1e-7) -> dict[str, Any]:
-    tau = _start(s, K, rng) if K > 1 else np.ones((len(s.n_i), 1))
-    theta = init["theta"].copy()
-    sigma2 = init["sigma2"]
-    ll_old = -np.inf
-    betas = np.zeros((K, 2))
-    pis = np.full(K, 1.0 / K)
-    iterations = 0
-    while iterations < max_iter:
-        iterations += 1
-        L = tril_from_theta(theta, 2)
-        # M-step: class weights and GLS fixed effects per class
-        pis = np.clip(tau.mean(axis=0), 1e-10, None)
-        M = L.T @ s.XtX @ L + np.eye(2)
-        A = L.T @ s.XtX  # (G, 2, 2): L'Z'X with Z = X
-        c = np.einsum("pq,gp->gq", L, s.Xty)
-        MinvA = np.linalg.solve(M, A)
-        Minvc = np.linalg.solve(M, c[:, :, None])[:, :, 0]
-        XVX = s.XtX - np.einsum("gqp,gqr->gpr", A, MinvA)  # times sigma^2
-        XVy = s.Xty - np.einsum("gqp,gq->gp", A, Minvc)
-        for k in range(K):
-            betas[k] = np.linalg.solve(np.einsum("g,gpq->pq", tau[:, k], XVX),
-                                       tau[:, k] @ XVy)
-
-        # shared covariance: minimise the weighted profiled deviance over theta
-        def objective(th: np.ndarray, tau: np.ndarray = tau, betas: np.ndarray = betas
-                      ) -> float:
-            Lt = tril_from_theta(th, 2)
-            try:
-                logdet, quad, _ = _class_terms(s, Lt, betas)
-            except FloatingPointError:
-                return np.inf
-            s2 = float((tau * quad).sum() / s.N)
-            if not s2 > 0 or not np.all(np.isfinite(logdet)):
-                return np.inf
-            return float(logdet.sum() + s.N * np.log(s2))
-
-        # generalised EM: a few quasi-Newton steps improve (need not maximise) the M-step.
-        # Unbounded, as in LinearMixedModel (a bound of 0 on L's diagonal traps a quasi-Newton
-        # search where the criterion is even in it); the columns' signs are fixed after.
-        theta = canonical_theta(optimize.minimize(objective, theta, method="L-BFGS-B",
-                                                  options={"maxiter": 5}).x, 2)
-        L = tril_from_theta(theta, 2)
-        _, quad, _ = _class_terms(s, L, betas)
-        sigma2 = float((tau * quad).sum() / s.N)
-        ll, tau = _loglik(s, L, sigma2, betas, pis)
-        if abs(ll - ll_old) < tol * abs(ll):
-            break
-        ll_old = ll
-    return {"ll": ll, "tau": tau, "betas": betas.copy(), "pis": pis, "theta": theta,
-            "sigma2": sigma2, "iterations": iterations}
-
-
 @dataclass
 class LatentTrajectoryResult:
     """Latent-class trajectories.
@@ -376,7 +285,7 @@ class LatentTrajectoryResult:
     ----------
     selection : DataFrame
         n_classes, log_likelihood, n_parameters, bic, entropy (relative, 1 = perfectly
-        separated), smallest_class (share), converged_starts.
+        separated), smallest_class (share), converged.
     n_classes : int
         Chosen by the lowest BIC.
     classes : DataFrame
@@ -390,7 +299,7 @@ class LatentTrajectoryResult:
     classes: pd.DataFrame
     posterior: pd.DataFrame
     data: pd.DataFrame
-    fits: dict[int, dict[str, Any]] = field(repr=False)
+    fits: dict[int, LatentClassMixedModel] = field(repr=False)
 
     def class_curves(self, grid: Sequence[float] | None = None) -> pd.DataFrame:
         """Class-specific mean curves: time, class, estimate."""
@@ -415,41 +324,66 @@ def latent_trajectories(cohort: Cohort, measure: str = "vas_pain",
                         n_classes: Sequence[int] = range(1, 5), n_starts: int = 5,
                         seed: int | None = 0, only_with_pain: bool = True
                         ) -> LatentTrajectoryResult:
-    """Latent-class linear mixed models (linear time, random intercept and slope), k classes
-    for each k in ``n_classes``, best of ``n_starts`` seeded EM starts; BIC chooses k."""
+    """Latent-class linear mixed models (linear time, random intercept and slope), one for
+    each k in ``n_classes``; BIC chooses k.
+
+    Each model is :class:`alspaincohort.stats.latent_class.LatentClassMixedModel` (lcmm's
+    ``hlme``), best of ``n_starts`` seeded k-means starts, checked against ``hlme``.
+
+    Parameters
+    ----------
+    cohort : Cohort
+    measure : str
+        Repeated measure (default VAS pain).
+    time : str
+        Clock, one of :data:`CLOCKS`.
+    n_classes : sequence of int
+        Numbers of classes to fit.
+    n_starts : int
+        Seeded starts per model.
+    seed : int or None
+        The same seed gives identical output.
+    only_with_pain : bool
+        Keep only patients with some pain (VAS / NRS > 0 at a visit).
+
+    Returns
+    -------
+    LatentTrajectoryResult
+        ``selection``: n_classes, log_likelihood, n_parameters, bic, entropy,
+        smallest_class, converged; ``classes``: class, share, intercept, slope (classes
+        ordered by intercept); ``posterior``: patient_id, class, p_0 ... ; ``fits``: the
+        fitted models by k.
+
+    Examples
+    --------
+    >>> from alspaincohort import simulate_cohort
+    >>> res = latent_trajectories(simulate_cohort(200, seed=2), n_classes=[1, 2], seed=1)
+    >>> list(res.selection.columns)[:4]
+    ['n_classes', 'log_likelihood', 'n_parameters', 'bic']
+    """
+    n_classes = [check_integer(k, "n_classes", 1) for k in n_classes]
+    if not n_classes:
+        raise ParameterError("n_classes: give at least one number of classes")
+    check_integer(n_starts, "n_starts", 1)
     d = trajectory_frame(cohort, measure, time, only_with_pain)
-    s = _GroupStats(d)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ModelWarning)
-        one = LinearMixedModel(reml=False).fit(d, "value ~ time", "patient_id", "~ time")
-    init = {"theta": np.maximum(one.theta_, 0.05), "sigma2": one.scale_}
-    rng = np.random.default_rng(seed)
-    fits: dict[int, dict[str, Any]] = {}
+    fits: dict[int, LatentClassMixedModel] = {}
     rows = []
-    G = len(s.n_i)
     for K in n_classes:
-        best = None
-        for _ in range(n_starts if K > 1 else 1):
-            fit = _em(s, K, rng, init)
-            if best is None or fit["ll"] > best["ll"]:
-                best = fit
-        assert best is not None
-        fits[K] = best
-        k_par = 2 * K + 3 + 1 + (K - 1)
-        tau = np.clip(best["tau"], 1e-300, 1)
-        ent = 1.0 if K == 1 else 1 + (tau * np.log(tau)).sum() / (G * np.log(K))
-        rows.append({"n_classes": K, "log_likelihood": best["ll"], "n_parameters": k_par,
-                     "bic": -2 * best["ll"] + k_par * np.log(G), "entropy": ent,
-                     "smallest_class": float(best["pis"].min())})
+        m = LatentClassMixedModel(n_classes=int(K), n_starts=n_starts, seed=seed)
+        m.fit(d, "value", "time", "patient_id")
+        fits[int(K)] = m
+        rows.append({"n_classes": int(K), "log_likelihood": m.llf_,
+                     "n_parameters": len(m.params_), "bic": m.bic_, "entropy": m.entropy_,
+                     "smallest_class": float(m.shares_.min()), "converged": m.converged_})
     selection = pd.DataFrame(rows)
     K = int(selection.loc[selection["bic"].idxmin(), "n_classes"])
     best = fits[K]
-    order = np.argsort(best["betas"][:, 0])  # classes ordered by intercept
-    classes = pd.DataFrame({"class": np.arange(K), "share": best["pis"][order],
-                            "intercept": best["betas"][order, 0],
-                            "slope": best["betas"][order, 1]})
-    tau = best["tau"][:, order]
+    order = np.argsort(best.betas_[:, 0], kind="stable")  # classes ordered by intercept
+    classes = pd.DataFrame({"class": np.arange(K), "share": best.shares_[order],
+                            "intercept": best.betas_[order, 0],
+                            "slope": best.betas_[order, 1]})
+    tau = best.posterior_.iloc[:, order].to_numpy()
     post = pd.DataFrame(tau, columns=[f"p_{k}" for k in range(K)])
     post.insert(0, "class", tau.argmax(axis=1))
-    post.insert(0, "patient_id", np.asarray(s.labels))
+    post.insert(0, "patient_id", best.posterior_.index.to_numpy())
     return LatentTrajectoryResult(selection, K, classes, post, d, fits)

@@ -153,6 +153,11 @@ _STREAMS = ("baseline", "disease", "pain", "mood", "visits", "outcomes", "sites"
 
 
 def _streams(seed: Any) -> dict[str, np.random.Generator]:
+    if not (seed is None or isinstance(seed, (np.random.Generator, np.random.SeedSequence))
+            or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)
+                and seed >= 0)):
+        raise ParameterError(f"seed must be a non-negative integer, a numpy SeedSequence or "
+                             f"Generator, or None, not {seed!r}")
     if isinstance(seed, np.random.Generator):
         children = seed.spawn(len(_STREAMS))
     else:

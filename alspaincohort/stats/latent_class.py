@@ -359,9 +359,11 @@ def _marquardt(s: _Stats, phi: np.ndarray, K: int, tol: float, max_iter: int
             scale = np.linalg.norm(directions[0]) or 1.0
             directions += [t * d for t in (scale, -scale, 1.0, -1.0, 0.1, -0.1)]
         best_ll, best_phi = ll, None
-        for d in directions:
+        for n_dir, d in enumerate(directions):
             t = 1.0
-            for _ in range(30):  # backtrack to the first improvement, then extend while better
+            # backtrack to the first improvement, then extend while better (the escape
+            # directions of a saddle get a shorter search: they only need to leave it)
+            for _ in range(30 if n_dir == 0 else 8):
                 new = phi + t * d
                 ll_new = _evaluate(s, new, K)[0]
                 if np.isfinite(ll_new) and ll_new > best_ll:
@@ -434,8 +436,10 @@ class LatentClassMixedModel:
     n_classes : int
         Number of latent classes K (>= 1).
     n_starts : int
-        EM starts from seeded k-means partitions (ignored when ``fit`` is given ``init``);
-        the start with the highest EM log-likelihood is polished.
+        Seeded k-means partitions (alternately on ranks and on standardised values), each with
+        a small and a large covariance start, plus two with a small class of outlying
+        patients; the best few after a short EM race are polished. 0 (with ``init``) uses
+        only the given starting values, as hlme does.
     seed : int or None
         Seed of the starts; the same seed gives identical output.
     tol : float
@@ -495,8 +499,8 @@ class LatentClassMixedModel:
                  max_newton_iter: int = 100, alpha: float = 0.05) -> None:
         if not isinstance(n_classes, (int, np.integer)) or n_classes < 1:
             raise ParameterError(f"n_classes must be an integer >= 1, not {n_classes!r}")
-        if not isinstance(n_starts, (int, np.integer)) or n_starts < 1:
-            raise ParameterError(f"n_starts must be an integer >= 1, not {n_starts!r}")
+        if not isinstance(n_starts, (int, np.integer)) or n_starts < 0:
+            raise ParameterError(f"n_starts must be an integer >= 0, not {n_starts!r}")
         if not 0 < alpha < 1:
             raise ParameterError(f"alpha must lie in (0, 1), not {alpha!r}")
         self.n_classes = int(n_classes)
@@ -529,6 +533,10 @@ class LatentClassMixedModel:
         self
         """
         K = self.n_classes
+        if not isinstance(data, pd.DataFrame):
+            raise ParameterError(f"data must be a pandas DataFrame, not {type(data).__name__}")
+        if len(data) == 0:
+            raise ModelDataError("LatentClassMixedModel: the data have no rows")
         for col in (y, time, groups):
             if col not in getattr(data, "columns", []):
                 raise ModelDataError(f"LatentClassMixedModel: column {col!r} is not in the data")
@@ -559,9 +567,11 @@ class LatentClassMixedModel:
             phi_init = self._init_vector(init)
             starts = [_state(s, phi_init, K)]
             direct = [(phi_init, 0)]  # also Newton straight from the given values, as hlme
+        if init is None and self.n_starts == 0:
+            raise ParameterError("n_starts = 0 needs starting values (init)")
         if K == 1:
             starts.append((np.ones((s.G, 1)), _SMALL_D, s2_start))
-        else:
+        elif self.n_starts > 0:
             rng = np.random.default_rng(self.seed)
             partitions = [_kmeans_posteriors(s, K, rng, ranks=i % 2 == 0)
                           for i in range(self.n_starts)]
@@ -583,7 +593,11 @@ class LatentClassMixedModel:
                     n_em += more
                 finalists.append((phi0, n_em))
             best: tuple[np.ndarray, float, bool, int, np.ndarray, int] | None = None
+            tried: list[np.ndarray] = []
             for phi0, n_em in finalists + direct:
+                if any(np.allclose(phi0, p, rtol=1e-10, atol=0) for p in tried):
+                    continue  # two starts ended at the same EM answer: polish it once
+                tried.append(phi0)
                 cand = self._split_coincident(
                     s, (*_marquardt(s, phi0, K, self.tol, self.max_newton_iter), n_em))
                 if best is None or cand[1] > best[1]:

@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-oldest lint bench data clean
+.PHONY: help install demo test test-oldest lint bench agreement data clean
 
 help:  ## list the targets
 	@echo "alspaincohort make targets:"
@@ -40,6 +40,12 @@ test-oldest:  ## the test suite again on the oldest supported pandas / NumPy (ci
 
 bench: install  ## benchmarks, each timing printed as a ratio against the reference tool
 	$(PY) benchmarks/run.py
+
+agreement: install  ## run the R corpora and write docs/agreement.md (worst difference per estimator)
+	mkdir -p out
+	ALSPAIN_AGREEMENT=out/agreement.csv MPLBACKEND=Agg $(PY) -m pytest -q -p no:cacheprovider \
+		tests/test_corpus_*.py tests/test_mice.py
+	$(PY) tests/agreement_table.py out/agreement.csv > docs/agreement.md
 
 data: install  ## regenerate data/synthetic/ (the command the data README names)
 	$(VENV)/bin/alspaincohort simulate --n 500 --seed 20261121 --preset literature --format both --out data/synthetic

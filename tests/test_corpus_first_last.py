@@ -49,7 +49,7 @@ def test_corpus_spans_the_space() -> None:
 
 
 @pytest.mark.parametrize("k", SPEC["dataset"].tolist())
-def test_first_last_change_agrees_with_r(k: int) -> None:
+def test_first_last_change_agrees_with_r(k: int, agree) -> None:
     ref = REF[REF["dataset"] == k].set_index("quantity")
     cohort = _cohort(k)
     only = bool(SPEC.loc[k, "only_with_pain"])
@@ -57,9 +57,11 @@ def test_first_last_change_agrees_with_r(k: int) -> None:
         reason = "fewer than two" if ref.loc["n", "value"] < 2 else "the same"
         with pytest.raises(ModelDataError, match=reason):
             first_last_change(cohort, only_with_pain=only)
+        agree.refuse("First-last change (t.test, wilcox.test)", k)
         return
     r = first_last_change(cohort, only_with_pain=only)
     for q in ("n", "median_interval_days", "min_interval_days", "max_interval_days",
               "mean_change", "ci_low", "ci_high", "t_statistic", "t_p_value",
               "wilcoxon_statistic", "wilcoxon_p_value"):
-        assert r[q] == pytest.approx(ref.loc[q, "value"], rel=1e-9, abs=1e-12), q
+        agree("First-last change (t.test, wilcox.test)", q, r[q], ref.loc[q, "value"],
+              dataset=k, rtol=1e-9, atol=1e-12)

@@ -44,7 +44,7 @@ def test_corpus_spans_the_space() -> None:
 
 
 @pytest.mark.parametrize("k", SPEC["dataset"].tolist())
-def test_gee_agrees_with_geeglm(k: int) -> None:
+def test_gee_agrees_with_geeglm(k: int, agree) -> None:
     spec = SPEC.iloc[k]
     d = DATA[DATA["dataset"] == k]
     r = REF[REF["dataset"] == k]
@@ -58,16 +58,20 @@ def test_gee_agrees_with_geeglm(k: int) -> None:
     if "error" in q:
         with pytest.raises(ModelDataError):
             fit()
+        agree.refuse("GEE (geeglm)", k)
         return
     largest = int(d.groupby("id").size().max())
     if "alpha" in q and _invalid_alpha(spec["corstr"], q["alpha"][0], largest):
         with pytest.raises(ModelDataError):
             fit()
+        agree.refuse("GEE (geeglm)", k)
         return
     m = fit()
     coef, se = q["coef"], q["se_robust"]
-    assert np.max(np.abs(m.params_.to_numpy() - coef) / np.maximum(np.abs(coef), se)) <= 1e-6
-    np.testing.assert_allclose(m.bse_.to_numpy(), se, rtol=1e-4)
-    assert m.scale_ == pytest.approx(q["scale"][0], rel=1e-4)
+    est = "GEE (geeglm)"
+    agree(est, "coefficient", m.params_, coef, dataset=k, rtol=1e-6,
+          scale=np.maximum(np.abs(coef), se))
+    agree(est, "robust SE", m.bse_, se, dataset=k, rtol=1e-4)
+    agree(est, "scale", m.scale_, q["scale"][0], dataset=k, rtol=1e-4)
     if "alpha" in q:
-        assert m.alpha_ == pytest.approx(q["alpha"][0], abs=1e-6)
+        agree(est, "working correlation", m.alpha_, q["alpha"][0], dataset=k, rtol=0, atol=1e-6)

@@ -36,31 +36,39 @@ def test_corpus_spans_the_space() -> None:
 
 
 @pytest.mark.parametrize("k", SPEC["dataset"].tolist())
-def test_continuous_tests_agree_with_r(k: int) -> None:
+def test_continuous_tests_agree_with_r(k: int, agree) -> None:
     d, ref = CONT[k], REF.get(k, pd.Series(dtype=float))
     samples = [g["value"].to_numpy() for _, g in d.groupby("group")]
     for normal, name in ((True, "normal"), (False, "rank")):
         ours = continuous_group_test(samples, normal)
         if f"{name}_p" not in ref.index:  # fewer than two groups with two values
             assert ours["test"] == "" and np.isnan(ours["p_value"])
+            agree.refuse(f"Table 1 {name} test", k)
             continue
-        assert ours["statistic"] == pytest.approx(ref[f"{name}_statistic"], rel=1e-6,
-                                                  abs=1e-12)
-        assert ours["p_value"] == pytest.approx(ref[f"{name}_p"], rel=1e-6, abs=1e-300)
+        est = ("Table 1 normal test (t.test / oneway.test)" if normal
+               else "Table 1 rank test (wilcox.test / kruskal.test)")
+        agree(est, "statistic", ours["statistic"], ref[f"{name}_statistic"], dataset=k,
+              rtol=1e-6, atol=1e-12)
+        agree(est, "p-value", ours["p_value"], ref[f"{name}_p"], dataset=k, rtol=1e-6,
+              atol=1e-300)
 
 
 @pytest.mark.parametrize("k", SPEC["dataset"].tolist())
-def test_categorical_tests_agree_with_r(k: int) -> None:
+def test_categorical_tests_agree_with_r(k: int, agree) -> None:
     t, ref = TABS[k], REF.get(k, pd.Series(dtype=float))
     table = t.pivot(index="row", columns="col", values="count").to_numpy()
     ours = categorical_group_test(table)
     if "chisq_p" not in ref.index:
         assert ours["test"] == "" and np.isnan(ours["p_value"])
+        agree.refuse("Table 1 chi-square test (chisq.test)", k)
         return
     if "fisher_p" in ref.index and ref["min_expected"] < 5:
         assert ours["test"] == "Fisher exact"
-        assert ours["p_value"] == pytest.approx(ref["fisher_p"], rel=1e-6)
+        agree("Table 1 Fisher test (fisher.test)", "p-value", ours["p_value"], ref["fisher_p"],
+              dataset=k, rtol=1e-6)
         return
     assert ours["test"].startswith("chi-square")
-    assert ours["statistic"] == pytest.approx(ref["chisq_statistic"], rel=1e-6, abs=1e-12)
-    assert ours["p_value"] == pytest.approx(ref["chisq_p"], rel=1e-6, abs=1e-300)
+    est = "Table 1 chi-square test (chisq.test)"
+    agree(est, "statistic", ours["statistic"], ref["chisq_statistic"], dataset=k, rtol=1e-6,
+          atol=1e-12)
+    agree(est, "p-value", ours["p_value"], ref["chisq_p"], dataset=k, rtol=1e-6, atol=1e-300)

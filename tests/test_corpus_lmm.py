@@ -63,7 +63,7 @@ def test_corpus_spans_the_space() -> None:
 
 
 @pytest.mark.parametrize("k", SPEC["dataset"].tolist())
-def test_lmm_agrees_with_lme4(k: int) -> None:
+def test_lmm_agrees_with_lme4(k: int, agree) -> None:
     spec = SPEC.iloc[k]
     ref = _ref(k)
     d = DATA[DATA["dataset"] == k]
@@ -75,36 +75,43 @@ def test_lmm_agrees_with_lme4(k: int) -> None:
     except ModelDataError:
         # refused only when the rows cannot identify the variance parameters
         assert len(d) - p < n_theta + (1 if spec["reml"] else 2)
+        agree.refuse("LMM (lme4)", k)
         return
     assert len(d) - p >= n_theta + (1 if spec["reml"] else 2)
     theta_r = ref["theta"]
     at_r = m.profile_at(theta_r)
     dev_r = float(ref["deviance"][0])
     scale = max(1.0, abs(dev_r))
+    est = "LMM (lme4)"
     # the same function as lme4's
-    assert abs(at_r["deviance"] - dev_r) <= 1e-9 * scale
-    np.testing.assert_allclose(at_r["fe_params"].to_numpy(), ref["fixef"], rtol=1e-8,
-                               atol=1e-8 * np.abs(ref["se"]).max())
-    assert at_r["scale"] == pytest.approx(ref["sigma2"][0], rel=1e-8)
+    agree(est, "deviance at lme4's theta", at_r["deviance"], dev_r, dataset=k, rtol=1e-9,
+          scale=scale)
+    agree(est, "fixed effects at lme4's theta", at_r["fe_params"], ref["fixef"], dataset=k,
+          rtol=1e-8, atol=1e-8 * np.abs(ref["se"]).max())
+    agree(est, "residual variance at lme4's theta", at_r["scale"], ref["sigma2"][0], dataset=k,
+          rtol=1e-8)
     # ours at least as good: a criterion no higher (to 1e-12 relative), unless the two are
     # within the criterion's rounding noise and ours is by far the more stationary point (the
     # noise of evaluating the deviance reaches ~1.4e-12 relative on some of these datasets
     # between NumPy versions; the gradient still resolves which point is the optimum)
     ours = m.profile_at(m.theta_)
     g_ours, g_r = np.abs(ours["gradient"]).max(), np.abs(at_r["gradient"]).max()
+    agree.criterion(est, "deviance: ours - lme4's", ours["deviance"], at_r["deviance"],
+                    dataset=k, scale=scale)
     assert (ours["deviance"] <= at_r["deviance"] + 1e-12 * scale
             or (ours["deviance"] <= at_r["deviance"] + 1e-11 * scale and g_ours <= 0.01 * g_r))
     assert g_ours <= max(g_r, 1e-4)
     if g_r > 1e-7:
         return  # lme4 stopped short of the optimum: the criterion is the comparison
     se = ref["se"]
-    assert np.max(np.abs(m.fe_params_.to_numpy() - ref["fixef"])
-                  / np.maximum(np.abs(ref["fixef"]), se)) <= 1e-6
-    np.testing.assert_allclose(m.bse_.to_numpy(), se, rtol=1e-4)
-    assert m.scale_ == pytest.approx(ref["sigma2"][0], rel=1e-4)
+    agree(est, "fixed effects", m.fe_params_, ref["fixef"], dataset=k, rtol=1e-6,
+          scale=np.maximum(np.abs(ref["fixef"]), se))
+    agree(est, "SE", m.bse_, se, dataset=k, rtol=1e-4)
+    agree(est, "residual variance", m.scale_, ref["sigma2"][0], dataset=k, rtol=1e-4)
     vc = ref["vcov_re"][[0, 2, 1]] if q == 2 else ref["vcov_re"]  # lme4: var, var, cov
     ours_vc = m.cov_re_.to_numpy()[np.tril_indices(q)]
-    assert np.max(np.abs(ours_vc - vc)) <= 1e-4 * max(ref["sigma2"][0], np.abs(vc).max())
+    agree(est, "random-effect (co)variances", ours_vc, vc, dataset=k, rtol=1e-4,
+          scale=max(ref["sigma2"][0], np.abs(vc).max()))
     assert m.singular_ == bool(ref["singular"][0])
 
 

@@ -34,7 +34,7 @@ def test_corpus_spans_the_space() -> None:
 
 
 @pytest.mark.parametrize("k", SPEC["dataset"].tolist())
-def test_mediation_effects_agree_with_lm(k: int) -> None:
+def test_mediation_effects_agree_with_lm(k: int, agree) -> None:
     d, ref = DATA[k], REF[k]
     site = pd.get_dummies(d["site"], drop_first=True, dtype=float)
     one = np.ones(len(d))
@@ -46,7 +46,9 @@ def test_mediation_effects_agree_with_lm(k: int) -> None:
     if "aliased" in ref.index:
         with pytest.raises(ModelDataError, match="linear combinations|complete rows"):
             mediation_effects(*args)
+        agree.refuse("Mediation effects (lm)", k)
         return
     ours = mediation_effects(*args)
     want = ref[["indirect", "direct", "total", "proportion"]].to_numpy()
-    np.testing.assert_allclose(ours, want, rtol=1e-6, atol=1e-8 * 1e-6)
+    agree("Mediation effects (lm)", "indirect, direct, total, proportion", ours, want,
+          dataset=k, rtol=1e-6, atol=1e-8 * 1e-6)

@@ -46,8 +46,11 @@ def test_corpus_spans_the_space() -> None:
     assert REF["quantity"].str.startswith("error: Fisher scoring").any()
 
 
+META = "Meta-analysis (metafor::rma)"
+
+
 def _check_fit(fit: meta.RMAFit, ref: pd.Series, names: dict[str, str], method: str,
-               y: np.ndarray, v: np.ndarray, X: np.ndarray) -> None:
+               y: np.ndarray, v: np.ndarray, X: np.ndarray, agree, k: int) -> None:
     if method == "REML" and ref["tau2"] < 1e-10 and fit.tau2 != ref["tau2"]:
         # metafor's scoring creeps towards the boundary and stops at ~1e-13; ours lands on 0.
         # Both are "0" for tau^2 (checked below to 1e-10), but I^2 and H^2 divide by the
@@ -58,15 +61,14 @@ def _check_fit(fit: meta.RMAFit, ref: pd.Series, names: dict[str, str], method: 
         ours = {"b": fit.beta[0], "b0": fit.beta[0], "b1": fit.beta[-1], "tau2": fit.tau2,
                 "QE": fit.q, "I2": fit.i2, "H2": fit.h2, "QM": fit.qm,
                 "QMp": fit.qm_pvalue}[ours_name]
-        assert ours == pytest.approx(ref[ref_name], rel=1e-6, abs=1e-10), ours_name
-    for idx, ref_name in (("se", "se"), ("se0", "se0"), ("se1", "se1")):
+        agree(META, ours_name, ours, ref[ref_name], dataset=k, rtol=1e-6, atol=1e-10)
+    for ref_name, j in (("se", 0), ("se0", 0), ("se1", 1)):
         if ref_name in ref.index:
-            j = {"se": 0, "se0": 0, "se1": 1}[idx]
-            assert fit.se[j] == pytest.approx(ref[ref_name], rel=1e-4), ref_name
+            agree(META, "SE", fit.se[j], ref[ref_name], dataset=k, rtol=1e-4)
 
 
 @pytest.mark.parametrize("k", SPEC["dataset"].tolist())
-def test_meta_analysis_agrees_with_metafor(k: int) -> None:
+def test_meta_analysis_agrees_with_metafor(k: int, agree) -> None:
     d, ref = BY_DATASET[k], REF_BY[k]
     for (tr, method, test, model), r in ref[ref["transform"] != "ci"].groupby(
             ["transform", "method", "test", "model"]):
@@ -79,33 +81,37 @@ def test_meta_analysis_agrees_with_metafor(k: int) -> None:
         if any(q.startswith("warning: Redundant") for q in vals.index):
             with pytest.raises(ModelDataError, match="singular meta-regression moderators"):
                 meta.rma(y, v, X, method=method, test=TESTS[test])
+            agree.refuse(META, k)
             continue
         fit = meta.rma(y, v, X, method=method, test=TESTS[test])
         if any(q.startswith("error: Fisher scoring") for q in vals.index):
             # metafor stops; ours must sit at the maximum of the restricted likelihood
             best = meta.reml_loglik(y, v, Xm, fit.tau2)
             grid = np.r_[0.0, np.geomspace(1e-6, 100 * (np.var(y) + v.max()), 400)]
-            assert best >= max(meta.reml_loglik(y, v, Xm, t) for t in grid) - 1e-9
+            grid_best = max(meta.reml_loglik(y, v, Xm, t) for t in grid)
+            agree.criterion(META, "-REML log L where metafor stops: ours - grid's best",
+                            -best, -grid_best, dataset=k, scale=max(1.0, abs(grid_best)))
+            assert best >= grid_best - 1e-9
             continue
         if model == "none":
             _check_fit(fit, vals, {"b": "b", "tau2": "tau2", "QE": "QE", "I2": "I2",
-                                   "H2": "H2"}, method, y, v, Xm)
+                                   "H2": "H2"}, method, y, v, Xm, agree, k)
             if "tau2_lo" in vals.index:
                 lo, hi = meta.tau2_confint(y, v)
-                assert lo == pytest.approx(vals["tau2_lo"], rel=1e-6, abs=1e-10)
-                assert hi == pytest.approx(vals["tau2_hi"], rel=1e-6, abs=1e-10)
+                agree(META, "tau2 Q-profile CI", [lo, hi], [vals["tau2_lo"], vals["tau2_hi"]],
+                      dataset=k, rtol=1e-6, atol=1e-10)
         else:
             _check_fit(fit, vals, {"b0": "b0", "b1": "b1", "tau2": "tau2", "QM": "QM",
-                                   "QMp": "QMp"}, method, y, v, Xm)
+                                   "QMp": "QMp"}, method, y, v, Xm, agree, k)
 
 
 @pytest.mark.parametrize("k", SPEC["dataset"].tolist())
-def test_proportion_cis_agree_with_r(k: int) -> None:
+def test_proportion_cis_agree_with_r(k: int, agree) -> None:
     d, ref = BY_DATASET[k], REF_BY[k]
     for method, r in ref[ref["transform"] == "ci"].groupby("method"):
         vals = r.set_index("quantity")["value"]
         lo, hi = proportion_ci(d["events"].to_numpy(), d["n"].to_numpy(), method)
-        s = [f"lo_{i}" for i in range(len(d))]
-        np.testing.assert_allclose(lo, vals[s], rtol=1e-10, atol=1e-14)
-        np.testing.assert_allclose(hi, vals[[f"hi_{i}" for i in range(len(d))]], rtol=1e-10,
-                                   atol=1e-14)
+        ref_lo = vals[[f"lo_{i}" for i in range(len(d))]]
+        ref_hi = vals[[f"hi_{i}" for i in range(len(d))]]
+        agree("Proportion CIs (prop.test, binom.test, qbeta)", method, np.r_[lo, hi],
+              np.r_[ref_lo, ref_hi], dataset=k, rtol=1e-10, atol=1e-14)

@@ -26,19 +26,22 @@ def _sample(k: int, name: str) -> np.ndarray:
 
 
 @pytest.mark.parametrize("k", REF["dataset"].tolist())
-def test_rank_tests_agree_with_wilcox_test(k: int) -> None:
+def test_rank_tests_agree_with_wilcox_test(k: int, agree) -> None:
     ref = REF[REF["dataset"] == k].iloc[0]
     x, y, z = _sample(k, "x"), _sample(k, "y"), _sample(k, "z")
     w = rank_sum_test(x, y)
-    assert w["statistic"] == pytest.approx(ref["w"], abs=1e-9)
-    assert w["p_value"] == pytest.approx(ref["p_w"], rel=1e-9, abs=1e-12)
+    est = "Rank-sum test (wilcox.test)"
+    agree(est, "W", w["statistic"], ref["w"], dataset=k, rtol=0, atol=1e-9)
+    agree(est, "p-value", w["p_value"], ref["p_w"], dataset=k, rtol=1e-9, atol=1e-12)
+    est = "Signed-rank test (wilcox.test, paired)"
     if np.isnan(ref["p_v"]):
         with pytest.raises(ModelDataError):
             signed_rank_test(x, z)
+        agree.refuse(est, k)
         return
     v = signed_rank_test(x, z)
-    assert v["statistic"] == pytest.approx(ref["v"], abs=1e-9)  # V = W+, not min(W+, W-)
-    assert v["p_value"] == pytest.approx(ref["p_v"], rel=1e-9, abs=1e-12)
+    agree(est, "V = W+", v["statistic"], ref["v"], dataset=k, rtol=0, atol=1e-9)
+    agree(est, "p-value", v["p_value"], ref["p_v"], dataset=k, rtol=1e-9, atol=1e-12)
 
 
 def test_corpus_covers_both_methods() -> None:

@@ -54,38 +54,38 @@ def test_corpus_spans_the_space() -> None:
 
 
 @pytest.mark.parametrize("k", SPEC["dataset"].tolist())
-def test_kaplan_meier_and_logrank_agree_with_survival(k: int) -> None:
+def test_kaplan_meier_and_logrank_agree_with_survival(k: int, agree) -> None:
     d = DATA[DATA["dataset"] == k]
     for conf_type in ("log", "log-log"):
         ref = KM[(KM["dataset"] == k) & (KM["conf_type"] == conf_type)]
         ours = kaplan_meier_table(d["time"], d["event"], d["entry"], conf_type=conf_type)
         assert len(ours) == len(ref)
         for a, b in COLUMNS:
-            o, r = ours[a].to_numpy(float), ref[b].to_numpy(float)
-            np.testing.assert_array_equal(np.isnan(o), np.isnan(r), err_msg=a)
-            np.testing.assert_array_equal(np.isinf(o), np.isinf(r), err_msg=a)
-            ok = np.isfinite(r)
-            np.testing.assert_allclose(o[ok], r[ok], rtol=1e-10, atol=1e-12, err_msg=a)
+            agree("Kaplan-Meier (survfit)", f"{a} ({conf_type} CI)", ours[a], ref[b],
+                  dataset=k, rtol=1e-10, atol=1e-12)
         q = survival_quantile(ours, 0.5)
         rq = _summary(k, f"median_{conf_type}")
-        for a, b in (("estimate", "median"), ("ci_low", "lower"), ("ci_high", "upper")):
-            if np.isnan(rq[b]):
-                assert np.isnan(q[a]), (a, q[a])
-            else:
-                assert q[a] == pytest.approx(rq[b], rel=1e-12, abs=1e-12), a
-    for tag, strata in (("logrank", None), ("logrank_strat", d["stratum"])):
+        agree("Kaplan-Meier (survfit)", f"median and CI ({conf_type})",
+              [q["estimate"], q["ci_low"], q["ci_high"]],
+              [rq["median"], rq["lower"], rq["upper"]], dataset=k, rtol=1e-12, atol=1e-12)
+    for tag, strata, name in (("logrank", None, "Log-rank"),
+                              ("logrank_strat", d["stratum"], "Stratified log-rank")):
         ref_stat = _summary(k, tag)
         if ref_stat.empty:
             continue
         if np.isnan(ref_stat["statistic"]):  # the test does not exist for these data
             with pytest.raises(ModelDataError):
                 logrank_test(d["time"], d["event"], d["group"], d["entry"], strata)
+            agree.refuse(f"{name} (coxph exact score)", k)
             continue
         r = logrank_test(d["time"], d["event"], d["group"], d["entry"], strata)
-        assert r["statistic"] == pytest.approx(ref_stat["statistic"], rel=1e-10)
+        est = f"{name} (coxph exact score)"
+        agree(est, "statistic", r["statistic"], ref_stat["statistic"], dataset=k, rtol=1e-10)
         assert r["df"] == ref_stat["df"]
-        np.testing.assert_allclose(r["observed"], _summary(k, f"{tag}_observed"), rtol=1e-12)
-        np.testing.assert_allclose(r["expected"], _summary(k, f"{tag}_expected"), rtol=1e-10)
+        agree(est, "observed", r["observed"], _summary(k, f"{tag}_observed"), dataset=k,
+              rtol=1e-12)
+        agree(est, "expected", r["expected"], _summary(k, f"{tag}_expected"), dataset=k,
+              rtol=1e-10)
 
 
 def test_entry_at_exit_and_entering_at_event_time() -> None:

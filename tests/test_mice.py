@@ -20,14 +20,15 @@ REF = pd.read_csv(HERE / "pool_reference.csv")
 
 
 @pytest.mark.parametrize("s", SPEC["set"].tolist())
-def test_pool_agrees_with_mice(s: int) -> None:
+def test_pool_agrees_with_mice(s: int, agree) -> None:
     spec = SPEC[SPEC["set"] == s].iloc[0]
     x = INPUT[INPUT["set"] == s]
     ref = REF[REF["set"] == s].iloc[0]
     r = pool(x["q"], x["u"], df_complete=spec["n"] - spec["k"])
     for ours, theirs in (("estimate", "qbar"), ("within", "ubar"), ("between", "b"),
                          ("total", "t"), ("df", "df"), ("riv", "r"), ("fmi", "fmi")):
-        assert r[ours] == pytest.approx(ref[theirs], rel=1e-10, abs=1e-14), ours
+        agree("Rubin / Barnard-Rubin pooling (mice::pool)", ours, r[ours], ref[theirs],
+              dataset=s, rtol=1e-10, atol=1e-14)
 
 
 def test_pool_corpus_covers_rubin_and_barnard_rubin() -> None:

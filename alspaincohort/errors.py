@@ -58,5 +58,9 @@ class ModelDataError(AlsPainCohortError, ValueError):
     argument or column, the rows and the values."""
 
 
+class NotFittedError(AlsPainCohortError, AttributeError):
+    """A model's results were asked for before ``fit`` was called."""
+
+
 class ModelWarning(UserWarning):
     """A fit that runs but deserves attention (dropped rows, singular random effects...)."""

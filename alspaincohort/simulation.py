@@ -86,7 +86,7 @@ def vas_slope_difference(cohort: Cohort) -> list[dict[str, Any]]:
         w.simplefilter("ignore", ModelWarning)
         m = LinearMixedModel().fit(d, "value ~ time + bulbar + time:bulbar", "patient_id",
                                    "~ time")
-    return [_row("vas_slope_bulbar_diff", float(m.fe_params_["time:bulbar"]),
+    return [_row("vas_slope_bulbar_diff", float(m.params_["time:bulbar"]),
                  float(m.bse_["time:bulbar"]), cohort.truth.estimands["vas_slope_bulbar_diff"])]
 
 

@@ -17,7 +17,8 @@ import pandas as pd
 from .errors import ModelDataError, ParameterError
 
 __all__ = ["as_numeric", "check_choice", "check_cohort", "check_counts", "check_design_frame",
-           "check_event", "check_integer", "check_level", "check_scores", "check_survival"]
+           "check_event", "check_integer", "check_level", "check_positive", "check_scores",
+           "check_survival"]
 
 
 def _where(mask: np.ndarray, values: np.ndarray, limit: int = 5) -> str:
@@ -281,6 +282,14 @@ def check_level(value: Any, name: str = "level") -> float:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)) \
             or not 0 < float(value) < 1:
         raise ParameterError(f"{name} must be a number strictly between 0 and 1, not {value!r}")
+    return float(value)
+
+
+def check_positive(value: Any, name: str) -> float:
+    """A finite number > 0 (a tolerance, a bandwidth); :class:`ParameterError` otherwise."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)) \
+            or not (np.isfinite(value) and value > 0):
+        raise ParameterError(f"{name} must be a finite number > 0, not {value!r}")
     return float(value)
 
 

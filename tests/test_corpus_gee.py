@@ -74,4 +74,4 @@ def test_gee_agrees_with_geeglm(k: int, agree) -> None:
     agree(est, "robust SE", m.bse_, se, dataset=k, rtol=1e-4)
     agree(est, "scale", m.scale_, q["scale"][0], dataset=k, rtol=1e-4)
     if "alpha" in q:
-        agree(est, "working correlation", m.alpha_, q["alpha"][0], dataset=k, rtol=0, atol=1e-6)
+        agree(est, "working correlation", m.working_corr_, q["alpha"][0], dataset=k, rtol=0, atol=1e-6)

@@ -104,7 +104,7 @@ def test_lmm_agrees_with_lme4(k: int, agree) -> None:
     if g_r > 1e-7:
         return  # lme4 stopped short of the optimum: the criterion is the comparison
     se = ref["se"]
-    agree(est, "fixed effects", m.fe_params_, ref["fixef"], dataset=k, rtol=1e-6,
+    agree(est, "fixed effects", m.params_, ref["fixef"], dataset=k, rtol=1e-6,
           scale=np.maximum(np.abs(ref["fixef"]), se))
     agree(est, "SE", m.bse_, se, dataset=k, rtol=1e-4)
     agree(est, "residual variance", m.scale_, ref["sigma2"][0], dataset=k, rtol=1e-4)

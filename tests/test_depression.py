@@ -73,7 +73,7 @@ def test_gee_agrees_with_geepack(structure: str, model: str) -> None:
     r_se = ref("repeated", model, structure, "se_robust")
     np.testing.assert_allclose(est[r_coef.index], r_coef, rtol=1e-6)
     np.testing.assert_allclose(se[r_se.index], r_se, rtol=1e-6)
-    np.testing.assert_allclose(fit.alpha_, ref("repeated", model, structure, "alpha").iloc[0],
+    np.testing.assert_allclose(fit.working_corr_, ref("repeated", model, structure, "alpha").iloc[0],
                                rtol=1e-6)
     assert fit.converged_
 

@@ -227,8 +227,8 @@ def test_fine_gray_agrees_with_finegray_coxph(dd: pd.DataFrame, et: str, code: i
     np.testing.assert_allclose(robust.bse_.to_numpy(),
                                ref(f"fg_robse_{et}_{ties}").to_numpy(), rtol=1e-6)
     null, full = ref(f"fg_loglik_{et}_{ties}")  # R's fit$loglik: null, fitted
-    assert naive.log_likelihood_ == pytest.approx(full, rel=1e-9)
-    assert naive.log_likelihood_null_ == pytest.approx(null, rel=1e-9)
+    assert naive.llf_ == pytest.approx(full, rel=1e-9)
+    assert naive.llf_null_ == pytest.approx(null, rel=1e-9)
 
 
 def test_fine_gray_agrees_with_cmprsk_crr(dd: pd.DataFrame) -> None:
@@ -257,7 +257,7 @@ def test_case_weights_equal_replicated_rows(dd: pd.DataFrame) -> None:
                                            formula=" + ".join(COVS))
     np.testing.assert_allclose(a.params_, b.params_, rtol=1e-9)
     np.testing.assert_allclose(a.bse_, b.bse_, rtol=1e-9)
-    assert a.log_likelihood_ == pytest.approx(b.log_likelihood_, rel=1e-12)
+    assert a.llf_ == pytest.approx(b.llf_, rel=1e-12)
     np.testing.assert_allclose(a.baseline_cumulative_hazard_.cumulative_hazard,
                                b.baseline_cumulative_hazard_.cumulative_hazard, rtol=1e-9)
 

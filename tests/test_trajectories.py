@@ -98,7 +98,7 @@ def test_gee_trajectories_agree_with_geepack(structure: str, model: str, formula
     np.testing.assert_allclose(est[coef.index], coef, rtol=1e-6)
     np.testing.assert_allclose(se[ses.index], ses, rtol=1e-6)
     alpha = float(ref[ref.quantity == "alpha"].value.iloc[0])
-    np.testing.assert_allclose(fit.alpha_, alpha, rtol=1e-6)
+    np.testing.assert_allclose(fit.working_corr_, alpha, rtol=1e-6)
 
 
 def test_fit_trajectories_through_the_api_matches_the_gee_engine() -> None:

@@ -264,7 +264,7 @@ def _fit(method: str, d: pd.DataFrame, formula: str, cov_struct: str
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ModelWarning)
             fit = LinearMixedModel(reml=False).fit(d, formula, "patient_id")
-        return fit, fit.fe_params_, fit.cov_params_, float(fit.llf_)
+        return fit, fit.params_, fit.cov_params_, float(fit.llf_)
     raise ParameterError("method must be 'ols', 'gee' or 'mixed'")
 
 

@@ -260,7 +260,7 @@ def incremental_value(cohort: Cohort, base: Sequence[str] | str = ENCALS_LIKE,
     cols = {"base": base_cols, "full": full_cols}
     models = {k: _fit(frame, c) for k, c in cols.items()}
     apparent = {k: _metrics(models[k], frame, cols[k], times) for k in cols}
-    lrt = 2 * (models["full"].log_likelihood_ - models["base"].log_likelihood_)
+    lrt = 2 * (models["full"].llf_ - models["base"].llf_)
     lr_test = {"statistic": float(lrt), "df": len(full_cols) - len(base_cols),
                "p_value": float(stats.chi2.sf(lrt, len(full_cols) - len(base_cols)))}
 

@@ -32,10 +32,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..validation import check_choice, check_integer, check_positive
+from .base import Estimator, wald_table
 from .concordance import concordance_counts
 from .design import ModelDataError, ModelWarning, build, warn_dropped
-
-Z95 = 1.959963984540054
 
 
 class _RiskSets:
@@ -224,7 +224,7 @@ class _PartialLikelihood:
         return ll, U, info, det
 
 
-class CoxTimeVarying:
+class CoxTimeVarying(Estimator):
     """Cox model for (start, stop] data: time-varying covariates, strata, robust SEs.
 
     Parameters
@@ -236,17 +236,19 @@ class CoxTimeVarying:
         still to gain) falls below ``tol`` times max(1, |log-likelihood|).
     max_iter : int
         Newton-Raphson iterations at most.
+    alpha : float
+        1 - confidence level of ``summary`` and ``conf_int`` (default 0.05: 95%).
 
     Attributes (after ``fit``)
     --------------------------
     params_, bse_, hazard_ratios_ : Series
         Log hazard ratios, their standard errors (robust when ``robust=True``), hazard ratios.
-    variance_matrix_ : DataFrame
-        Covariance of ``params_`` (robust when requested); ``naive_variance_matrix_`` is the
+    cov_params_ : DataFrame
+        Covariance of ``params_`` (robust when requested); ``naive_cov_params_`` is the
         inverse information.
-    log_likelihood_, log_likelihood_null_ : float
+    llf_, llf_null_ : float
         Log partial likelihood at the estimate and at beta = 0.
-    log_likelihood_ratio_test_, wald_test_, score_test_ : dict
+    lr_test_, wald_test_, score_test_ : dict
         statistic, df, p_value (R's ``logtest``, ``waldtest``, ``sctest``).
     baseline_cumulative_hazard_ : DataFrame
         time, cumulative_hazard (and stratum), at covariates 0.
@@ -259,12 +261,13 @@ class CoxTimeVarying:
         coefficients); ``params_`` holds the estimable terms, ``summary`` shows every term.
     """
 
-    def __init__(self, ties: str = "efron", tol: float = 1e-12, max_iter: int = 50) -> None:
-        if ties not in ("efron", "breslow"):
-            raise ModelDataError(f"ties must be 'efron' or 'breslow', not {ties!r}")
+    def __init__(self, ties: str = "efron", tol: float = 1e-12, max_iter: int = 50,
+                 alpha: float = 0.05) -> None:
+        super().__init__(alpha)
+        check_choice(ties, "ties", ("efron", "breslow"))
         self.ties = ties
-        self.tol = tol
-        self.max_iter = max_iter
+        self.tol = check_positive(tol, "tol")
+        self.max_iter = check_integer(max_iter, "max_iter", low=1)
 
     def fit(self, data: pd.DataFrame, id_col: str, start_col: str, stop_col: str,
             event_col: str, formula: str | None = None, strata: str | list[str] | None = None,
@@ -498,16 +501,16 @@ class CoxTimeVarying:
                robust: bool, converged: bool, n: int, n_events: int, n_dropped: int) -> None:
         p = len(beta)
         self.params_ = pd.Series(beta, index=names, name="coef")
-        self.variance_matrix_ = pd.DataFrame(var, index=names, columns=names)
-        self.naive_variance_matrix_ = pd.DataFrame(naive, index=names, columns=names)
+        self.cov_params_ = pd.DataFrame(var, index=names, columns=names)
+        self.naive_cov_params_ = pd.DataFrame(naive, index=names, columns=names)
         self.bse_ = pd.Series(np.sqrt(np.diag(var)), index=names, name="se")
         with np.errstate(over="ignore"):  # a finite but huge coefficient has HR inf
             self.hazard_ratios_ = np.exp(self.params_).rename("hazard_ratio")
-        self.log_likelihood_, self.log_likelihood_null_ = ll, ll0
+        self.llf_, self.llf_null_ = ll, ll0
         lrt = 2 * (ll - ll0)
         wald = float(beta @ np.linalg.solve(var, beta))
         score = float(U0 @ np.linalg.solve(I0, U0))
-        self.log_likelihood_ratio_test_ = {"statistic": lrt, "df": p,
+        self.lr_test_ = {"statistic": lrt, "df": p,
                                            "p_value": float(stats.chi2.sf(lrt, p))}
         self.wald_test_ = {"statistic": wald, "df": p, "p_value": float(stats.chi2.sf(wald, p))}
         self.score_test_ = {"statistic": score, "df": p,
@@ -534,38 +537,29 @@ class CoxTimeVarying:
     @property
     def summary(self) -> pd.DataFrame:
         """estimate (log HR), hazard_ratio, std_error, z, p_value, ci_low, ci_high (log scale),
-        hr_ci_low, hr_ci_high (95% Wald); a term that cannot be estimated (``aliased_``) is a
-        row of NaN."""
-        z = self.params_ / self.bse_
-        lo, hi = self.params_ - Z95 * self.bse_, self.params_ + Z95 * self.bse_
+        hr_ci_low, hr_ci_high (Wald, at the model's ``alpha``); a term that cannot be estimated
+        (``aliased_``) is a row of NaN."""
+        self._check_fitted()
+        out = wald_table(self.params_, self.bse_, self.alpha)
         with np.errstate(over="ignore"):
-            hr_lo, hr_hi = np.exp(lo), np.exp(hi)
-        out = pd.DataFrame(
-            {
-                "estimate": self.params_,
-                "hazard_ratio": self.hazard_ratios_,
-                "std_error": self.bse_,
-                "z": z,
-                "p_value": 2 * stats.norm.sf(np.abs(z)),
-                "ci_low": lo,
-                "ci_high": hi,
-                "hr_ci_low": hr_lo,
-                "hr_ci_high": hr_hi,
-            }
-        )
+            out.insert(1, "hazard_ratio", self.hazard_ratios_)
+            out["hr_ci_low"], out["hr_ci_high"] = np.exp(out["ci_low"]), np.exp(out["ci_high"])
         # terms that cannot be estimated stay in the table as NaN rows (R prints NA)
         return out.reindex(getattr(self, "_all_terms", list(out.index)))
 
-    def print_summary(self, decimals: int = 4) -> None:
+    def _describe(self) -> str:
         kind = "robust" if self.robust else "model-based"
-        print(f"Cox model ({self.ties} ties, {kind} SEs): {self.n_obs_} rows, "
-              f"{self.n_events_} events, dropped {self.n_dropped_}")
-        print(self.summary.round(decimals).to_string())
-        print(f"log partial likelihood {self.log_likelihood_:.4f}; concordance "
-              f"{self.concordance_:.4f}")
-        for name, t in (("likelihood ratio", self.log_likelihood_ratio_test_),
+        return (f"Cox model ({self.ties} ties, {kind} SEs): {self.n_obs_} rows, "
+                f"{self.n_events_} events, dropped {self.n_dropped_}")
+
+    def _footer(self) -> list[str]:
+        lines = [f"log partial likelihood {self.llf_:.4f}; concordance "
+                 f"{self.concordance_:.4f}"]
+        for name, t in (("likelihood ratio", self.lr_test_),
                         ("Wald", self.wald_test_), ("score", self.score_test_)):
-            print(f"{name} test: {t['statistic']:.3f} on {t['df']} df, p = {t['p_value']:.3g}")
+            lines.append(f"{name} test: {t['statistic']:.3f} on {t['df']} df, "
+                         f"p = {t['p_value']:.3g}")
+        return lines
 
     def baseline_cumulative_hazard_at(self, times: Any, stratum: Any = None) -> np.ndarray:
         """The baseline cumulative hazard (covariates 0) as a step function evaluated at

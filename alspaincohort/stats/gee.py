@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize
 
+from ..validation import check_choice, check_integer, check_positive
+from .base import Estimator
 from .design import ModelDataError, build, check_rank, warn_dropped
 
 STRUCTURES = ("independence", "exchangeable", "ar1")
@@ -82,7 +84,7 @@ def _blocks(X: np.ndarray, r: np.ndarray, cl: _Clusters, structure: str, alpha: 
     return xtx / (1 - a * a), per.sum(axis=0), per
 
 
-class GEE:
+class GEE(Estimator):
     """Gaussian GEE with robust standard errors (geepack's estimators).
 
     Parameters
@@ -90,17 +92,22 @@ class GEE:
     cov_struct : {"independence", "exchangeable", "ar1"}
     tol, max_iter :
         Convergence when the largest change of beta, relative to 1 + |beta|, is below tol.
+    alpha : float
+        1 - confidence level of ``summary`` and ``conf_int`` (default 0.05: 95%).
 
-    Attributes (after ``fit``): params_, bse_ (robust), naive_bse_, cov_params_, alpha_, scale_,
-    n_obs_, n_clusters_, n_dropped_, converged_; ``summary`` (estimate, std_error, z, p_value,
-    ci_low, ci_high).
+    Attributes (after ``fit``): params_, bse_ (robust), naive_bse_, cov_params_ (robust),
+    working_corr_ (the working-correlation parameter, geepack's alpha), scale_, n_obs_,
+    n_clusters_, n_dropped_, converged_; ``summary`` (estimate, std_error, z, p_value, ci_low,
+    ci_high).
     """
 
     def __init__(self, cov_struct: str = "exchangeable", tol: float = 1e-10,
-                 max_iter: int = 200) -> None:
-        if cov_struct not in STRUCTURES:
-            raise ModelDataError(f"cov_struct must be one of {STRUCTURES}")
-        self.cov_struct, self.tol, self.max_iter = cov_struct, tol, max_iter
+                 max_iter: int = 200, alpha: float = 0.05) -> None:
+        super().__init__(alpha)
+        check_choice(cov_struct, "cov_struct", STRUCTURES)
+        self.cov_struct = cov_struct
+        self.tol = check_positive(tol, "tol")
+        self.max_iter = check_integer(max_iter, "max_iter", low=1)
 
     def fit(self, data: pd.DataFrame, formula: str, groups: str) -> GEE:
         """Fit ``formula`` with clusters ``groups``; rows keep their order within a cluster
@@ -143,7 +150,7 @@ class GEE:
         self.cov_params_ = pd.DataFrame(cov, index=design.x_names, columns=design.x_names)
         self.bse_ = pd.Series(np.sqrt(np.diag(cov)), index=design.x_names)
         self.naive_bse_ = pd.Series(np.sqrt(np.diag(bread) * phi), index=design.x_names)
-        self.alpha_, self.scale_ = alpha, phi
+        self.working_corr_, self.scale_ = alpha, phi
         self.n_obs_, self.n_clusters_, self.n_dropped_ = n, len(labels), design.n_dropped
         self.converged_ = converged
         return self
@@ -178,10 +185,7 @@ class GEE:
             return float(np.clip(z[lag == 1].mean(), lo, hi))
         return float(optimize.brentq(score, lo, hi, xtol=1e-15, maxiter=500))
 
-    @property
-    def summary(self) -> pd.DataFrame:
-        z = self.params_ / self.bse_
-        return pd.DataFrame({"estimate": self.params_, "std_error": self.bse_, "z": z,
-                             "p_value": 2 * stats.norm.sf(np.abs(z)),
-                             "ci_low": self.params_ - 1.959963984540054 * self.bse_,
-                             "ci_high": self.params_ + 1.959963984540054 * self.bse_})
+    def _describe(self) -> str:
+        return (f"GEE ({self.cov_struct}, robust SEs): {self.n_obs_} rows in "
+                f"{self.n_clusters_} clusters, dropped {self.n_dropped_}; working correlation "
+                f"{self.working_corr_:.4f}, scale {self.scale_:.4f}")

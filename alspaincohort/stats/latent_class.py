@@ -54,7 +54,8 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import ModelDataError, ParameterError
-from ..validation import as_numeric
+from ..validation import as_numeric, check_integer, check_positive
+from .base import Estimator
 from .design import ModelWarning
 
 __all__ = ["LatentClassMixedModel", "match_classes"]
@@ -428,7 +429,7 @@ def match_classes(a: np.ndarray, b: np.ndarray) -> tuple[int, ...]:
     return min(permutations(range(K)), key=lambda p: float(((a - b[list(p)]) ** 2).sum()))
 
 
-class LatentClassMixedModel:
+class LatentClassMixedModel(Estimator):
     """Latent-class linear mixed model with linear time (lcmm's ``hlme``).
 
     Parameters
@@ -497,20 +498,16 @@ class LatentClassMixedModel:
     def __init__(self, n_classes: int = 2, n_starts: int = 5, seed: int | None = 0,
                  tol: float = 1e-10, em_tol: float = 1e-6, max_em_iter: int = 200,
                  max_newton_iter: int = 100, alpha: float = 0.05) -> None:
-        if not isinstance(n_classes, (int, np.integer)) or n_classes < 1:
-            raise ParameterError(f"n_classes must be an integer >= 1, not {n_classes!r}")
-        if not isinstance(n_starts, (int, np.integer)) or n_starts < 0:
-            raise ParameterError(f"n_starts must be an integer >= 0, not {n_starts!r}")
-        if not 0 < alpha < 1:
-            raise ParameterError(f"alpha must lie in (0, 1), not {alpha!r}")
-        self.n_classes = int(n_classes)
-        self.n_starts = int(n_starts)
+        super().__init__(alpha)
+        self.n_classes = check_integer(n_classes, "n_classes", low=1)
+        self.n_starts = check_integer(n_starts, "n_starts", low=0)
+        if seed is not None:
+            check_integer(seed, "seed")
         self.seed = seed
-        self.tol = tol
-        self.em_tol = em_tol
-        self.max_em_iter = max_em_iter
-        self.max_newton_iter = max_newton_iter
-        self.alpha = alpha
+        self.tol = check_positive(tol, "tol")
+        self.em_tol = check_positive(em_tol, "em_tol")
+        self.max_em_iter = check_integer(max_em_iter, "max_em_iter", low=1)
+        self.max_newton_iter = check_integer(max_newton_iter, "max_newton_iter", low=1)
 
     # ------------------------------------------------------------------------------------------
     def fit(self, data: pd.DataFrame, y: str, time: str, groups: str,
@@ -720,10 +717,6 @@ class LatentClassMixedModel:
         self._stats = s
 
     # ------------------------------------------------------------------------------------------
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "params_"):
-            raise ModelDataError("LatentClassMixedModel is not fitted; call fit() first")
-
     def evaluate(self, params: Any) -> tuple[float, pd.DataFrame]:
         """Log-likelihood and posterior class probabilities of the fitted data at ``params``.
 
@@ -753,22 +746,8 @@ class LatentClassMixedModel:
         return ll, pd.DataFrame(tau, index=self.posterior_.index,
                                 columns=self.posterior_.columns[:K])
 
-    def conf_int(self, alpha: float | None = None) -> pd.DataFrame:
-        """Wald limits: columns ``lower``, ``upper`` (level 1 - alpha)."""
-        self._check_fitted()
-        a = self.alpha if alpha is None else alpha
-        z = stats.norm.ppf(1 - a / 2)
-        return pd.DataFrame({"lower": self.params_ - z * self.bse_,
-                             "upper": self.params_ + z * self.bse_})
-
-    @property
-    def summary(self) -> pd.DataFrame:
-        """estimate, std_err, lower, upper per parameter."""
-        self._check_fitted()
-        return pd.concat([self.params_, self.bse_, self.conf_int()], axis=1)
-
-    def __repr__(self) -> str:
-        if not hasattr(self, "params_"):
-            return f"LatentClassMixedModel(n_classes={self.n_classes}) (not fitted)"
-        return (f"LatentClassMixedModel(n_classes={self.n_classes}): log-likelihood "
-                f"{self.llf_:.4f}, {self.n_groups_} patients, {self.n_obs_} measurements")
+    def _describe(self) -> str:
+        return (f"Latent-class mixed model, {self.n_classes} class(es): log-likelihood "
+                f"{self.llf_:.4f}, AIC {self.aic_:.2f}, BIC {self.bic_:.2f}; {self.n_groups_} "
+                f"patients, {self.n_obs_} measurements; entropy {self.entropy_:.3f}"
+                + ("" if self.converged_ else "; NOT CONVERGED"))

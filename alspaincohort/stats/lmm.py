@@ -31,8 +31,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize
 
+from ..errors import ParameterError
+from ..validation import check_integer, check_positive
+from .base import Estimator
 from .design import ModelDataError, ModelWarning, build, check_rank, complete_rows, warn_dropped
 
 
@@ -220,7 +223,7 @@ class _Profile:
         return grad[np.tril_indices(q)]
 
 
-class LinearMixedModel:
+class LinearMixedModel(Estimator):
     """Linear mixed model with one grouping factor and correlated random effects.
 
     Parameters
@@ -231,13 +234,17 @@ class LinearMixedModel:
         Convergence tolerance of the optimiser on the profiled deviance.
     max_iter : int
         Iterations of the optimiser at most.
+    alpha : float
+        1 - confidence level of ``summary`` and ``conf_int`` (default 0.05: 95%).
 
     Attributes (after ``fit``)
     --------------------------
-    fe_params_ : Series
+    params_ : Series
         Fixed effects.
     bse_ : Series
         Their standard errors.
+    cov_params_ : DataFrame
+        Their covariance matrix.
     cov_re_ : DataFrame
         Covariance matrix of the random effects (absolute scale).
     scale_ : float
@@ -256,10 +263,14 @@ class LinearMixedModel:
         The relative covariance factor (lme4's ``getME(fit, "theta")``).
     """
 
-    def __init__(self, reml: bool = True, tol: float = 1e-12, max_iter: int = 2000) -> None:
-        self.reml = reml
-        self.tol = tol
-        self.max_iter = max_iter
+    def __init__(self, reml: bool = True, tol: float = 1e-12, max_iter: int = 2000,
+                 alpha: float = 0.05) -> None:
+        super().__init__(alpha)
+        if not isinstance(reml, (bool, np.bool_)):
+            raise ParameterError(f"reml must be True or False, not {reml!r}")
+        self.reml = bool(reml)
+        self.tol = check_positive(tol, "tol")
+        self.max_iter = check_integer(max_iter, "max_iter", low=1)
 
     # ------------------------------------------------------------------------------------------
     def fit(self, data: pd.DataFrame, formula: str, groups: str,
@@ -432,7 +443,7 @@ class LinearMixedModel:
         T, shift = to_original
         cov_beta = T @ (prof.sigma2 * np.linalg.inv(prof.XtVX)) @ T.T
         names = design.x_names
-        self.fe_params_ = pd.Series(T @ prof.beta + shift, index=names, name="estimate")
+        self.params_ = pd.Series(T @ prof.beta + shift, index=names, name="estimate")
         self.bse_ = pd.Series(np.sqrt(np.diag(cov_beta)), index=names, name="std_error")
         self.cov_params_ = pd.DataFrame(cov_beta, index=names, columns=names)
         D = prof.L @ prof.L.T
@@ -484,26 +495,10 @@ class LinearMixedModel:
         prof = _Profile(self._suff_stats, theta, self.reml)
         T, shift = self._to_original
         return {"deviance": prof.deviance, "gradient": prof.gradient(),
-                "fe_params": pd.Series(T @ prof.beta + shift, index=self.fe_params_.index),
+                "fe_params": pd.Series(T @ prof.beta + shift, index=self.params_.index),
                 "scale": float(prof.sigma2)}
 
     # ------------------------------------------------------------------------------------------
-    @property
-    def summary(self) -> pd.DataFrame:
-        """Fixed effects: estimate, std_error, z, p_value (two-sided, normal), ci_low, ci_high
-        (95% Wald)."""
-        z = self.fe_params_ / self.bse_
-        return pd.DataFrame(
-            {
-                "estimate": self.fe_params_,
-                "std_error": self.bse_,
-                "z": z,
-                "p_value": 2 * stats.norm.sf(np.abs(z)),
-                "ci_low": self.fe_params_ - 1.959963984540054 * self.bse_,
-                "ci_high": self.fe_params_ + 1.959963984540054 * self.bse_,
-            }
-        )
-
     @property
     def variance_components_(self) -> pd.DataFrame:
         """Random-effect and residual variances and SDs (``term``, ``variance``, ``std_dev``),
@@ -518,22 +513,22 @@ class LinearMixedModel:
             corr = self.cov_re_.to_numpy() / np.outer(sd, sd)
         return pd.DataFrame(corr, index=self.cov_re_.index, columns=self.cov_re_.columns)
 
-    def print_summary(self, decimals: int = 4) -> None:
+    def _describe(self) -> str:
         kind = "REML" if self.reml else "ML"
-        print(f"Linear mixed model ({kind}): {self.formula_}, random {self.re_formula_} | "
-              f"{self.groups_}")
-        print(f"observations {self.n_obs_}, groups {self.n_groups_}, dropped {self.n_dropped_}; "
-              f"log-likelihood {self.llf_:.4f}, AIC {self.aic_:.2f}, BIC {self.bic_:.2f}"
-              + ("; SINGULAR FIT" if self.singular_ else ""))
-        print(self.summary.round(decimals).to_string())
-        print(self.variance_components_.round(decimals).to_string(index=False))
+        return (f"Linear mixed model ({kind}): {self.formula_}, random {self.re_formula_} | "
+                f"{self.groups_}; observations {self.n_obs_}, groups {self.n_groups_}, dropped "
+                f"{self.n_dropped_}; log-likelihood {self.llf_:.4f}, AIC {self.aic_:.2f}, "
+                f"BIC {self.bic_:.2f}" + ("; SINGULAR FIT" if self.singular_ else ""))
+
+    def _extra_tables(self) -> list[pd.DataFrame]:
+        return [self.variance_components_]
 
     def predict(self, data: pd.DataFrame, include_random: bool = True) -> pd.Series:
         """Fitted means for new or old data: X beta, plus Z b_group for known groups when
         ``include_random`` (unknown groups get the population mean)."""
-        X = np.asarray(self._x_spec.get_model_matrix(data)[list(self.fe_params_.index)],
+        X = np.asarray(self._x_spec.get_model_matrix(data)[list(self.params_.index)],
                        dtype=float)
-        pred = X @ self.fe_params_.to_numpy()
+        pred = X @ self.params_.to_numpy()
         if include_random:
             import formulaic
 

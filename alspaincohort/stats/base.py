@@ -76,6 +76,9 @@ class Estimator:
     :meth:`print_summary`).
     """
 
+    params_: pd.Series
+    bse_: pd.Series
+
     def __init__(self, alpha: float = 0.05) -> None:
         self.alpha = check_level(alpha, "alpha")
 

@@ -32,6 +32,7 @@ from .schema import (
     empty_table,
     standardize,
 )
+from .variables import BASELINE_SCORES, VISIT_SCORES
 
 BREACH_COLUMNS = ["table", "row", "column", "value", "rule"]
 
@@ -358,7 +359,7 @@ class Cohort:
         metadata = json.loads(meta_path.read_text()) if meta_path.exists() else {}
         truth = None
         if (directory / "truth.json").exists():
-            from .synthetic.truth import Truth
+            from .truth import Truth
 
             truth = Truth.from_json(directory)
         return cls(**tables, truth=truth, metadata=metadata)
@@ -416,8 +417,15 @@ class Cohort:
             }
         )
 
-    def _baseline_rows(self, instrument: str, item: str, window_days: int) -> pd.Series:
-        """Per patient, the value at the visit nearest day 0 within +-window (earlier on ties)."""
+    def baseline_score(self, instrument: str, item: str = "total", window_days: int = 30
+                       ) -> pd.Series:
+        """Per patient, the value at the visit nearest day 0 within ``window_days`` either side
+        (the earlier visit on ties).
+
+        Returns
+        -------
+        Series indexed by patient_id (text), float64; patients without such a visit are absent.
+        """
         rows = self.scores(instrument, item)
         rows = rows[rows["day"].abs() <= window_days]
         rows = rows.assign(dist=rows["day"].abs()).sort_values(
@@ -487,17 +495,9 @@ class Cohort:
             }
         )
         ids = out["patient_id"]
-        for col, (inst, item) in {
-            "alsfrs_r": ("alsfrs_r", "total"),
-            "fvc_percent": ("fvc", "percent_predicted"),
-            "vas_pain": ("vas_pain", "total"),
-            "bpi_severity": ("bpi", "severity"),
-            "hads_d": ("hads", "d"),
-            "hads_a": ("hads", "a"),
-            "adi12": ("adi12", "total"),
-            "alsaq40": ("alsaq40", "summary_index"),
-        }.items():
-            out[col] = ids.map(self._baseline_rows(inst, item, window_days)).astype("float64")
+        for col in BASELINE_SCORES:
+            out[col] = ids.map(self.baseline_score(*VISIT_SCORES[col], window_days)).astype(
+                "float64")
         with np.errstate(divide="ignore", invalid="ignore"):
             rate = (48.0 - out["alsfrs_r"]) / duration.where(duration > 0)
         out.insert(out.columns.get_loc("alsfrs_r") + 1, "progression_rate", rate)

@@ -164,7 +164,7 @@ def test_mediation_recovers_truth_and_agrees_with_statsmodels(mediated: apc.Coho
     import statsmodels.api as sm
     from statsmodels.stats.mediation import Mediation
 
-    from alspaincohort.analysis.depression import analysis_frame
+    from alspaincohort.analysis.frames import analysis_frame
 
     r = mediation(mediated, covariates=("alsfrs_r",), n_boot=400, seed=1)
     t = r.table.set_index("effect")

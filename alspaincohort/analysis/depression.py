@@ -16,8 +16,8 @@
 - :func:`pain_depression_association`: odds ratios of pain given depression case status and of
   depression given pain (crude and adjusted), with the instrument and cut-off in the output.
 
-Variables are named as in :data:`VARIABLES` (pain, depression and QoL scores at a visit) or are
-baseline() columns (age_at_onset, sex, onset_site, ...). Missing values: listwise deletion on
+Variables are visit scores (:data:`alspaincohort.variables.VISIT_SCORES`: pain, depression and QoL
+scores at a visit) or baseline() columns (age_at_onset, sex, onset_site, ...). Missing values: listwise deletion on
 the variables of the largest model, reported (``n_dropped``); ``missing="mice"`` instead pools
 ``n_imputations`` chained-equation imputations (:mod:`alspaincohort.stats.mice`) with Rubin's
 rules and Barnard-Rubin degrees of freedom.
@@ -41,84 +41,10 @@ from ..stats.design import build, check_rank
 from ..stats.logistic import fit_logit
 from ..stats.mediation import mediation_effects
 from ..validation import check_choice, check_cohort, check_integer, check_level
+from ..variables import canonical
+from .frames import analysis_frame, complete_cases, formula_terms
 
-VARIABLES: dict[str, tuple[str, str]] = {
-    "alsaq40": ("alsaq40", "summary_index"),
-    "vas_pain": ("vas_pain", "total"),
-    "nrs_pain": ("nrs_pain", "total"),
-    "bpi_severity": ("bpi", "severity"),
-    "bpi_interference": ("bpi", "interference"),
-    "hads_d": ("hads", "d"),
-    "hads_a": ("hads", "a"),
-    "adi12": ("adi12", "total"),
-    "bdi2": ("bdi2", "total"),
-    "alsfrs_r": ("alsfrs_r", "total"),
-}
-ALIASES = {"age": "age_at_onset"}
 Z = 1.959963984540054
-
-
-def analysis_frame(cohort: Cohort, variables: Sequence[str], design: str = "baseline",
-                   window_days: int = 30) -> pd.DataFrame:
-    """One row per patient (baseline: values at the visit nearest day 0 within
-    ``window_days``) or per visit (repeated: visits where every visit-level variable is
-    measured), with patient_id, day (repeated only) and the requested variables."""
-    check_cohort(cohort, min_patients=1)
-    check_choice(design, "design", ("baseline", "repeated"))
-    names = [ALIASES.get(v, v) for v in variables]
-    visit_vars = [v for v in names if v in VARIABLES]
-    patient_vars = [v for v in names if v not in VARIABLES]
-    b = cohort.baseline(window_days).set_index("patient_id")
-    unknown = [v for v in patient_vars if v not in b.columns]
-    if unknown:
-        raise ParameterError(f"unknown variable(s) {unknown}: use {sorted(VARIABLES)} or baseline() "
-                         "columns")
-    if design == "baseline":
-        out = pd.DataFrame(index=b.index)
-        for v in visit_vars:
-            out[v] = out.index.map(cohort._baseline_rows(*VARIABLES[v], window_days))
-        for v in patient_vars:
-            out[v] = _used_levels(b[v])
-        return out.reset_index()
-    frame = None
-    for v in visit_vars:
-        s = cohort.scores(*VARIABLES[v]).rename(columns={"value": v})
-        frame = s if frame is None else frame.merge(s, on=["patient_id", "day"], how="outer")
-    if frame is None:
-        raise ParameterError("the repeated design needs at least one visit-level variable")
-    for v in patient_vars:
-        frame[v] = _used_levels(frame["patient_id"].map(b[v]))
-    return frame.sort_values(["patient_id", "day"], kind="stable", ignore_index=True)
-
-
-def _complete(d0: pd.DataFrame, used: Sequence[str], what: str, minimum: int = 3
-              ) -> pd.DataFrame:
-    """Rows complete in ``used`` (unused factor levels removed); ModelDataError when fewer
-    than ``minimum`` remain (each variable's count of missing values is named)."""
-    d = d0.dropna(subset=list(used)).reset_index(drop=True)
-    if len(d) < minimum:
-        missing = {v: int(d0[v].isna().sum()) for v in used if d0[v].isna().any()}
-        raise ModelDataError(f"{what}: {len(d)} complete row(s) of {len(d0)} (missing values "
-                             f"per variable: {missing}); the models need at least {minimum}")
-    return d.apply(_used_levels)  # levels left only in dropped rows would be all-zero dummies
-
-
-def _used_levels(col: pd.Series) -> pd.Series:
-    """Categorical columns keep only the levels present (an unused level would become an
-    all-zero dummy column and a rank-deficient design)."""
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        return col.cat.remove_unused_categories()
-    return col
-
-
-def _formula_terms(d: pd.DataFrame, columns: Sequence[str]) -> list[str]:
-    terms = []
-    for c in columns:
-        if pd.api.types.is_numeric_dtype(d[c]) and not pd.api.types.is_bool_dtype(d[c]):
-            terms.append(c)
-        else:
-            terms.append(f"C({c})")
-    return terms
 
 
 @dataclass
@@ -180,12 +106,12 @@ def depression_adjustment(
             raise ParameterError("missing='mice': multiple imputation is available for the "
                                  "baseline design")
         check_integer(n_imputations, "n_imputations", 2)
-    covs = [ALIASES.get(c, c) for c in covariates]
+    covs = [canonical(c) for c in covariates]
     d0 = analysis_frame(cohort, [outcome, exposure, depression, *covs], design)
     used = [outcome, exposure, depression, *covs]
-    d = _complete(d0, used, "depression_adjustment")
+    d = complete_cases(d0, used, "depression_adjustment")
     n_dropped = len(d0) - len(d)
-    cov_terms = _formula_terms(d, covs)
+    cov_terms = formula_terms(d, covs)
     rhs = {
         "unadjusted": [exposure],
         "covariates": [exposure, *cov_terms],
@@ -349,9 +275,9 @@ def mediation(cohort: Cohort, exposure: str = "vas_pain", mediator: str = "hads_
     covariates). Bootstrap resamples patients with ``numpy.random.default_rng(seed)``."""
     check_integer(n_boot, "n_boot", 1)
     check_level(level)
-    covs = [ALIASES.get(c, c) for c in covariates]
+    covs = [canonical(c) for c in covariates]
     d0 = analysis_frame(cohort, [outcome, exposure, mediator, *covs], "baseline")
-    d = _complete(d0, list(d0.columns), "mediation")
+    d = complete_cases(d0, list(d0.columns), "mediation")
     dummies = pd.get_dummies(d[covs], drop_first=True, dtype=float) if covs else \
         pd.DataFrame(index=d.index)
     cov_x = dummies.to_numpy(float)
@@ -424,16 +350,16 @@ def pain_depression_association(
     risk_ratio, odds_ratio (crude), or_ci_low, or_ci_high (Woolf), p_value (Fisher exact),
     adjusted_or, adj_ci_low, adj_ci_high (logistic regression on ``covariates``).
     """
-    from .prevalence import DEFINITIONS, _select
+    from .prevalence import DEFINITIONS, select_cases
 
     key = {"hads_d": "hads", "adi12": "adi12", "bdi2": "bdi2"}
     check_cohort(cohort, min_patients=1)
     check_choice(depression, "depression", sorted(key))
     check_choice(pain, "pain", sorted(DEFINITIONS))
-    covs = [ALIASES.get(c, c) for c in covariates]
+    covs = [canonical(c) for c in covariates]
     d = analysis_frame(cohort, [depression, *covs], "baseline").set_index("patient_id")
-    cases = _select(DEFINITIONS[pain].func(cohort), "baseline", 30).set_index("patient_id")
-    d = _complete(d.join(cases["case"].rename("pain"), how="inner").reset_index(),
+    cases = select_cases(DEFINITIONS[pain].func(cohort), "baseline", 30).set_index("patient_id")
+    d = complete_cases(d.join(cases["case"].rename("pain"), how="inner").reset_index(),
                   [depression, *covs, "pain"], "pain_depression_association").set_index(
                       "patient_id")
     rows = []
@@ -451,7 +377,7 @@ def pain_depression_association(
             odds = (a * dd) / (b_ * c)
             se = np.sqrt(1 / a + 1 / b_ + 1 / c + 1 / dd)
         p = stats.fisher_exact(tab.to_numpy()).pvalue
-        terms = " + ".join(_formula_terms(frame, covs))
+        terms = " + ".join(formula_terms(frame, covs))
         for direction, out, expo in (("pain given depression", "pain", "dep"),
                                      ("depression given pain", "dep", "pain")):
             fit = fit_logit(f"{out} ~ {expo}" + (f" + {terms}" if terms else ""),

@@ -40,7 +40,8 @@ from ..stats.concordance import harrell_c, uno_c
 from ..stats.cox import CoxTimeVarying
 from ..stats.prediction import brier_score, kaplan_meier_risk, time_dependent_auc
 from ..validation import check_cohort, check_integer
-from .prognosis import ENCALS_LIKE, _covariate_frame, indicator_columns
+from .frames import covariate_frame, indicator_columns
+from .prognosis import ENCALS_LIKE
 
 ENCALS_PUBLISHED = {"t_slope": -1.837, "t_diagnostic_delay": -2.373, "t_age": -0.267,
                     "t_fvc": 0.477, "bulbar": 0.269, "definite_el_escorial": 0.233,
@@ -63,7 +64,7 @@ def encals_linear_predictor(cohort: Cohort) -> pd.Series:
     """
     check_cohort(cohort)
     b = cohort.baseline().set_index("patient_id")
-    cov = _covariate_frame(cohort, ("bulbar", "definite_el_escorial", "ftd", "c9orf72"))
+    cov = covariate_frame(cohort, ("bulbar", "definite_el_escorial", "ftd", "c9orf72"))
     delay = b["diagnostic_delay_months"].where(b["diagnostic_delay_months"] > 0) / 10
     fvc = b["fvc_percent"].where(b["fvc_percent"] > 0) / 100
     slope = -b["progression_rate"]
@@ -231,7 +232,7 @@ def incremental_value(cohort: Cohort, base: Sequence[str] | str = ENCALS_LIKE,
         frame["encals_lp"] = encals_linear_predictor(cohort)
         base_cols, unavailable = ["encals_lp"], []
     else:
-        cov = _covariate_frame(cohort, list(base))
+        cov = covariate_frame(cohort, list(base))
         unavailable = [c for c in base if cov[c].isna().all()]
         if unavailable and tuple(base) != ENCALS_LIKE:
             raise ParameterError(f"incremental_value: no patient has {unavailable}; a "
@@ -239,7 +240,7 @@ def incremental_value(cohort: Cohort, base: Sequence[str] | str = ENCALS_LIKE,
         cov = indicator_columns(cov[[c for c in base if c not in unavailable]])
         base_cols = list(cov.columns)
         frame = frame.join(cov)
-    add = indicator_columns(_covariate_frame(cohort, list(added)))
+    add = indicator_columns(covariate_frame(cohort, list(added)))
     if add.isna().all().any():
         raise ParameterError(f"incremental_value: no patient has "
                              f"{list(add.columns[add.isna().all()])}")

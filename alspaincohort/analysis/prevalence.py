@@ -238,7 +238,14 @@ def _strata(cohort: Cohort, rows: pd.DataFrame, by: str | None, at: Any,
     return rows["patient_id"].map(values)
 
 
-def _select(rows: pd.DataFrame, at: Any, window_days: int) -> pd.DataFrame:
+def select_cases(rows: pd.DataFrame, at: Any, window_days: int) -> pd.DataFrame:
+    """The case rows (patient_id, day, case) a prevalence counts at ``at``.
+
+    ``at``: "baseline" (the visit nearest day 0 within ``window_days``, earlier on ties),
+    "period" (any visit: first day, case if any visit is a case), "visits" (every visit) or a
+    (first_day, last_day) window (the first visit inside it). Rows with an unknown case status
+    are not counted.
+    """
     rows = rows.dropna(subset=["case"])
     if at == "visits":
         return rows
@@ -324,7 +331,7 @@ def prevalence(cohort: Cohort, definition: str = "any_pain", at: Any = "baseline
     check_integer(window_days, "window_days", 0)
     if method == "cluster-bootstrap":
         check_integer(n_boot, "n_boot", 1)
-    rows = _select(DEFINITIONS[definition].func(cohort), at, window_days)
+    rows = select_cases(DEFINITIONS[definition].func(cohort), at, window_days)
     if rows.empty:
         raise ModelDataError(f"prevalence: no patient has an assessment of {definition!r} "
                              f"at {at!r} (window {window_days} days)")
@@ -402,7 +409,7 @@ def pain_determinants(cohort: Cohort, definition: str = "any_pain", at: Any = "b
     covariates = list(covariates)
     if not covariates:
         raise ParameterError("covariates: give at least one baseline() column")
-    rows = _select(DEFINITIONS[definition].func(cohort), at, window_days)
+    rows = select_cases(DEFINITIONS[definition].func(cohort), at, window_days)
     b = cohort.baseline().set_index("patient_id")
     unknown = [c for c in covariates if c not in b.columns]
     if unknown:

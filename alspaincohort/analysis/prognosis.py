@@ -25,7 +25,6 @@
 
 from __future__ import annotations
 
-import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,6 +39,8 @@ from ..schema import DAYS_PER_MONTH
 from ..stats.cox import CoxTimeVarying
 from ..stats.survival import aalen_johansen
 from ..validation import check_cohort, check_integer
+from ..variables import visit_score
+from .frames import covariate_frame, formula_terms
 
 ENCALS_LIKE = ("age_at_onset", "bulbar", "diagnostic_delay_months", "progression_rate",
                "fvc_percent", "ftd", "definite_el_escorial")
@@ -208,56 +209,6 @@ def kaplan_meier(cohort: Cohort, by: str = "pain", endpoint: str = "death",
 
 
 # ----------------------------------------------------------------------------------------------
-def _covariate_frame(cohort: Cohort, covariates: Sequence[str]) -> pd.DataFrame:
-    b = cohort.baseline().set_index("patient_id")
-    out = pd.DataFrame(index=b.index)
-    for c in covariates:
-        if c == "bulbar":
-            out[c] = (b["onset_site"].astype(str) == "bulbar").astype(float).where(
-                b["onset_site"].notna())
-        elif c == "definite_el_escorial":
-            out[c] = (b["el_escorial"].astype(str) == "definite").astype(float).where(
-                b["el_escorial"].notna())
-        elif c in ("ftd", "c9orf72"):
-            out[c] = b[c].astype("float")
-        elif c in b.columns:
-            col = b[c]
-            if pd.api.types.is_bool_dtype(col):
-                out[c] = col.astype("float")
-            elif pd.api.types.is_numeric_dtype(col):
-                out[c] = col.astype("float")
-            else:  # categorical: kept as categories, dummy-coded by the formula (C(...))
-                cat = col.astype("category")
-                out[c] = cat.cat.remove_unused_categories()
-        else:
-            raise ParameterError(
-                f"unknown covariate {c!r}: use 'bulbar', 'definite_el_escorial', or a "
-                f"baseline() column ({', '.join(sorted(map(str, b.columns)))})")
-    return out
-
-
-def indicator_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with each categorical column replaced by 0/1 indicators ``{name}_{level}`` of
-    its levels after the first (the reference); missing values stay missing."""
-    out = {}
-    for c in frame.columns:
-        col = frame[c]
-        if not isinstance(col.dtype, pd.CategoricalDtype):
-            out[c] = col
-            continue
-        for level in list(col.cat.categories)[1:]:
-            name = f"{c}_{re.sub(r'[^0-9A-Za-z]+', '_', str(level))}"
-            out[name] = (col == level).astype(float).where(col.notna())
-    return pd.DataFrame(out, index=frame.index)
-
-
-def covariate_terms(frame: pd.DataFrame, covariates: Sequence[str]) -> list[str]:
-    """Formula terms of covariates: ``C(name)`` for a categorical column (dummy-coded, first
-    level the reference), the name otherwise."""
-    return [f"C({c})" if isinstance(frame[c].dtype, pd.CategoricalDtype) else c
-            for c in covariates]
-
-
 @dataclass
 class PainCoxResult:
     """Hazard ratios of a Cox model of pain.
@@ -314,22 +265,20 @@ def pain_cox(cohort: Cohort, pain: str = "vas_pain", time_varying: bool = True,
     left out: when no patient has it, :class:`ParameterError` is raised."""
     check_cohort(cohort, min_patients=1)
     check_integer(lag_days, "lag_days", 0)
-    from .depression import VARIABLES
-
     if origin not in ("baseline", "onset", "diagnosis"):
         raise ParameterError(
             f"origin must be 'baseline', 'onset' or 'diagnosis', not {origin!r}")
 
     default = covariates is None
     covariates = list(ENCALS_LIKE if covariates is None else covariates)
-    inst, item = VARIABLES.get(pain, (pain, "total"))
-    cov = _covariate_frame(cohort, covariates)
+    inst, item = visit_score(pain)
+    cov = covariate_frame(cohort, covariates)
     if time_varying:
         d = cohort.counting_process(inst, item, endpoint=endpoint, lag_days=lag_days)
         d = d.rename(columns={"value": "pain"})
     else:
         s = cohort.survival(endpoint, "baseline").set_index("patient_id")
-        base = cohort._baseline_rows(inst, item, 30)
+        base = cohort.baseline_score(inst, item, 30)
         d = pd.DataFrame({"patient_id": s.index, "start": 0.0,
                           "stop": s["time_days"].to_numpy(), "event": s["event"].to_numpy(),
                           "pain": s.index.map(base)})
@@ -349,7 +298,7 @@ def pain_cox(cohort: Cohort, pain: str = "vas_pain", time_varying: bool = True,
                       "the default ENCALS-like covariates", ModelWarning, stacklevel=2)
     covariates = [c for c in covariates if c not in unavailable]
     d = d.dropna(subset=["pain", *covariates]).reset_index(drop=True)
-    formula = " + ".join(["pain", *covariate_terms(d, covariates)])
+    formula = " + ".join(["pain", *formula_terms(d, covariates)])
     model = CoxTimeVarying(ties=ties).fit(d, "patient_id", "start", "stop", "event",
                                           formula=formula, robust=robust)
     table = model.summary.reset_index(names="term")
@@ -377,12 +326,10 @@ def landmark(cohort: Cohort, landmarks_months: Sequence[float] = (6, 12),
     p_value.
     """
     check_cohort(cohort, min_patients=1)
-    from .depression import VARIABLES
-
-    inst, item = VARIABLES.get(pain, (pain, "total"))
+    inst, item = visit_score(pain)
     s = cohort.survival(endpoint, "baseline").set_index("patient_id")
     scores = cohort.scores(inst, item)
-    cov = _covariate_frame(cohort, covariates)
+    cov = covariate_frame(cohort, covariates)
     rows = []
     for L in landmarks_months:
         day = L * DAYS_PER_MONTH
@@ -394,7 +341,7 @@ def landmark(cohort: Cohort, landmarks_months: Sequence[float] = (6, 12),
                           "pain": at_risk.index.map(last)}).join(cov, on="patient_id")
         d = d.dropna().reset_index(drop=True)
         fit = CoxTimeVarying().fit(d, "patient_id", "start", "stop", "event",
-                                   formula=" + ".join(["pain", *covariate_terms(d, covariates)]))
+                                   formula=" + ".join(["pain", *formula_terms(d, covariates)]))
         summ = fit.summary
         for term in summ.index:
             rows.append({"landmark_months": L, "n_patients": len(d), "events": fit.n_events_,
@@ -439,13 +386,13 @@ def competing_risks(cohort: Cohort, by: str = "pain",
             aj = aalen_johansen(d["time_months"], d["cause"], code)
             cif_rows.append(aj.assign(group=g, cause=name)[["group", "cause", "time", "cif"]])
     base = cohort.baseline().set_index("patient_id")
-    cov = _covariate_frame(cohort, covariates)
+    cov = covariate_frame(cohort, covariates)
     frame = pd.DataFrame({"patient_id": s.index.to_numpy(), "start": 0.0,
                           "stop": s["time_days"].to_numpy(),
                           "pain": s.index.map(base["vas_pain"]).to_numpy(),
                           "cause": s["cause"].to_numpy()}).join(cov, on="patient_id")
     frame = frame[frame["stop"] > 0].dropna().reset_index(drop=True)
-    formula = " + ".join(["pain", *covariate_terms(frame, covariates)])
+    formula = " + ".join(["pain", *formula_terms(frame, covariates)])
     cs_rows, fg_rows = [], []
     for code, name in CAUSES:
         d = frame.assign(event=(frame["cause"] == code).astype(int))

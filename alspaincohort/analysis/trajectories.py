@@ -36,7 +36,7 @@ from ..stats.latent_class import LatentClassMixedModel
 from ..stats.lmm import LinearMixedModel
 from ..stats.rank_tests import signed_rank_test
 from ..validation import check_choice, check_cohort, check_integer
-from .depression import VARIABLES
+from ..variables import VISIT_SCORES, visit_score
 
 CLOCKS = ("months_since_onset", "months_since_diagnosis", "months_since_baseline",
           "months_before_death")
@@ -51,11 +51,11 @@ def trajectory_frame(cohort: Cohort, measure: str = "vas_pain", time: str =
     time = -months before death, so time runs towards death at 0), covariates and ``by``."""
     check_cohort(cohort, min_patients=1)
     check_choice(time, "time", CLOCKS)
-    inst, item = VARIABLES.get(measure, (measure, "total"))
+    inst, item = visit_score(measure)
     d = cohort.long(inst, item)
     if d["value"].notna().sum() == 0:
         raise ModelDataError(f"no {measure!r} measurements in the cohort (measures: "
-                             f"{sorted(VARIABLES)} or an instrument of the assessments table)")
+                             f"{sorted(VISIT_SCORES)} or an instrument of the assessments table)")
     if time == "months_before_death":
         d = d[d["months_before_death"].notna()].assign(time=-d["months_before_death"])
     else:
@@ -207,13 +207,11 @@ def fit_trajectories(cohort: Cohort, measure: str = "vas_pain",
             warnings.simplefilter("ignore", ModelWarning)
             model = LinearMixedModel().fit(d, formula, "patient_id", re)
         table = model.summary.reset_index(names="term")
-        spec = model._x_spec
+        spec = model.model_spec_
     elif method == "gee":
         model = GEE(cov_struct).fit(d, formula, "patient_id")
         table = model.summary.reset_index(names="term")
-        import formulaic
-
-        spec = formulaic.model_matrix(formula, d).rhs.model_spec
+        spec = model.model_spec_
     else:
         raise ParameterError("method must be 'mixed' or 'gee'")
     return TrajectoryResult(table, model, d, time, measure, method, by, spec)
@@ -240,7 +238,7 @@ def first_last_change(cohort: Cohort, measure: str = "vas_pain", only_with_pain:
         undefined; R's ``t.test`` stops there too).
     """
     check_cohort(cohort, min_patients=1)
-    inst, item = VARIABLES.get(measure, (measure, "total"))
+    inst, item = visit_score(measure)
     d = cohort.long(inst, item).sort_values(["patient_id", "day"])
     if only_with_pain and inst in ("vas_pain", "nrs_pain"):
         d = d[d.groupby("patient_id")["value"].transform("max") > 0]

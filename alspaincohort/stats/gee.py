@@ -97,7 +97,8 @@ class GEE(Estimator):
 
     Attributes (after ``fit``): params_, bse_ (robust), naive_bse_, cov_params_ (robust),
     working_corr_ (the working-correlation parameter, geepack's alpha), scale_, n_obs_,
-    n_clusters_, n_dropped_, converged_; ``summary`` (estimate, std_error, z, p_value, ci_low,
+    n_clusters_, n_dropped_, converged_, model_spec_ (``model_spec_.get_model_matrix(data)``
+    builds the design matrix of new data); ``summary`` (estimate, std_error, z, p_value, ci_low,
     ci_high).
     """
 
@@ -152,6 +153,7 @@ class GEE(Estimator):
         self.naive_bse_ = pd.Series(np.sqrt(np.diag(bread) * phi), index=design.x_names)
         self.working_corr_, self.scale_ = alpha, phi
         self.n_obs_, self.n_clusters_, self.n_dropped_ = n, len(labels), design.n_dropped
+        self.model_spec_ = design.spec
         self.converged_ = converged
         return self
 

@@ -261,6 +261,9 @@ class LinearMixedModel(Estimator):
         Rows used, groups, rows dropped for missing values.
     theta_ : ndarray
         The relative covariance factor (lme4's ``getME(fit, "theta")``).
+    model_spec_ : object
+        The fixed-effect design's specification: ``model_spec_.get_model_matrix(data)`` builds
+        the design matrix of new data (columns named as ``params_``).
     """
 
     def __init__(self, reml: bool = True, tol: float = 1e-12, max_iter: int = 2000,
@@ -464,7 +467,7 @@ class LinearMixedModel(Estimator):
         self.converged_ = converged
         self.n_obs_, self.n_groups_, self.n_dropped_ = s.n, len(labels), design.n_dropped
         self.formula_, self.re_formula_, self.groups_ = formula, re_formula, groups
-        self._x_spec, self._z_names = design.spec, z_names
+        self.model_spec_, self._z_names = design.spec, z_names
         if self.singular_:
             warnings.warn(
                 "LinearMixedModel: singular fit (a random-effect variance is estimated at zero); "
@@ -526,7 +529,7 @@ class LinearMixedModel(Estimator):
     def predict(self, data: pd.DataFrame, include_random: bool = True) -> pd.Series:
         """Fitted means for new or old data: X beta, plus Z b_group for known groups when
         ``include_random`` (unknown groups get the population mean)."""
-        X = np.asarray(self._x_spec.get_model_matrix(data)[list(self.params_.index)],
+        X = np.asarray(self.model_spec_.get_model_matrix(data)[list(self.params_.index)],
                        dtype=float)
         pred = X @ self.params_.to_numpy()
         if include_random:

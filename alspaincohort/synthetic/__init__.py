@@ -1,8 +1,8 @@
 """Synthetic ALS pain cohorts with known ground truth (see :mod:`.generator` for the model)."""
 
+from ..truth import Truth
 from .generator import simulate_cohort
 from .params import PARAMS, PRESETS, Param, resolve_params
 from .proact import to_proact
-from .truth import Truth
 
 __all__ = ["PARAMS", "PRESETS", "Param", "Truth", "resolve_params", "simulate_cohort", "to_proact"]

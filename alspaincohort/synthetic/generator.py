@@ -79,8 +79,8 @@ from ..drugs import CLASSES as DRUG_CLASSES
 from ..drugs import classify
 from ..errors import ParameterError
 from ..schema import DAYS_PER_MONTH, EL_ESCORIAL, EVENTS, ONSET_SITES, PAIN_SITES, PAIN_TYPES
+from ..truth import Truth, compute_estimands
 from .params import PARAMS, resolve_params
-from .truth import Truth, compute_estimands
 
 DPM = DAYS_PER_MONTH
 

@@ -56,7 +56,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..schema import DAYS_PER_MONTH
+from .schema import DAYS_PER_MONTH
 
 
 def _expit(x: float) -> float:

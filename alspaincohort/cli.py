@@ -187,7 +187,7 @@ def power(
     except AlsPainCohortError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None
-    res.study.summary.to_csv(out / "summary.csv", index=False)
+    res.study.table.to_csv(out / "summary.csv", index=False)
     res.table.to_csv(out / "power.csv", index=False)
     typer.echo(res.table.round(4).to_string(index=False))
     typer.echo(f"smallest n reaching power {target:g}: {res.smallest_n}")

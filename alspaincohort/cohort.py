@@ -74,7 +74,8 @@ class Cohort:
             "events": events,
         }
         for name, df in given.items():
-            table = empty_table(name) if df is None else standardize(name, df)
+            # a copy: the cohort never shares (or later changes) the caller's frame
+            table = empty_table(name) if df is None else standardize(name, df.copy())
             setattr(self, name, table)
         self.truth = truth
         self.load_report = load_report
@@ -506,11 +507,11 @@ class Cohort:
         out["mitos_stage"] = ids.map(stages["mitos_stage"]).astype("float64")
         return out
 
-    def survival(self, endpoint: str = "death", origin: str = "onset") -> pd.DataFrame:
+    def survival(self, endpoint: str = "death", origin: str = "baseline") -> pd.DataFrame:
         """Time-to-event data, one row per patient.
 
         ``endpoint``: "death", or "composite" (first of death, tracheostomy or full-time NIV).
-        ``origin``: "onset", "diagnosis" or "baseline". A patient without the event is censored
+        ``origin``: "baseline" (default, as every analysis), "onset" or "diagnosis". A patient without the event is censored
         at the last contact: the ``last_contact`` event when recorded, else the latest day of any
         assessment or event.
 

@@ -13,7 +13,7 @@ are NaN when any item is missing (no prorating); BPI interference follows the pu
 (mean of the answered items when at least 4 of 7 are answered). Stages are NaN when any item they
 need is missing, except that death gives stage 5 whatever the items.
 
-Sources of each rule are in ``shared/DOMAIN.md`` section 2 and in each function's docstring.
+Sources of each rule are in ``docs/sources.md`` section 2 and in each function's docstring.
 Where a source is marked "unverified" there, the docstring says so.
 """
 
@@ -133,7 +133,7 @@ def alsfrs_item5(items: Items) -> tuple[FloatArray, NDArray[np.bool_]]:
 def alsfrs_r_scores(items: Items) -> Any:
     """ALSFRS-R total (0-48) and the four domain subscores (0-12 each).
 
-    Domains (shared/DOMAIN.md section 2): bulbar = items 1-3, fine motor = items 4-6 (5 = 5a or
+    Domains (docs/sources.md section 2): bulbar = items 1-3, fine motor = items 4-6 (5 = 5a or
     5b), gross motor = 7-9, respiratory = R1-R3. A score is NaN when any of its items is missing.
 
     Returns
@@ -175,7 +175,7 @@ def kings_stage(
     """King's clinical stage (1-5) from ALSFRS-R items.
 
     Rules (Balendra 2014 as implemented in public code; unverified against the paper,
-    shared/DOMAIN.md section 2): a region is involved when bulbar items 1+2+3 < 12, upper limb
+    docs/sources.md section 2): a region is involved when bulbar items 1+2+3 < 12, upper limb
     items 4+5 < 8, lower limb item 8 < 4; the stage is the number of involved regions, with 0
     recoded to 1. Stage 4 when gastrostomy (item 5b used, or ``gastrostomy`` True), dyspnea
     R1 = 0 or respiratory insufficiency R3 < 4. Stage 5 when ``dead``. The paper's split of 4
@@ -243,7 +243,7 @@ def bpi_scores(items: Items) -> Any:
     Severity = mean of worst, least, average and now; NaN when any of the four is missing.
     Interference = mean of the answered items among general activity, mood, walking ability,
     normal work, relations, sleep and enjoyment, valid when at least 4 of the 7 are answered
-    (Cleeland's scoring rule, shared/DOMAIN.md section 2); NaN otherwise.
+    (Cleeland's scoring rule, docs/sources.md section 2); NaN otherwise.
 
     Returns
     -------
@@ -398,7 +398,7 @@ def alsaq40_scores(items: Items) -> Any:
     Items are scored 0 (never) to 4 (always / cannot do at all). Each scale is
     100 * sum(items) / (4 * number of items): physical mobility 1-10, ADL/independence 11-20,
     eating and drinking 21-23, communication 24-30, emotional reactions 31-40 (Jenkinson 1999;
-    transform unverified, shared/DOMAIN.md section 2). A scale is NaN when any of its items is
+    transform unverified, docs/sources.md section 2). A scale is NaN when any of its items is
     missing; the summary index is NaN when any scale is.
 
     Returns

@@ -162,6 +162,87 @@ def coefficient_plot(table: Any, ax: Any = None, title: str | None = None) -> An
 
 
 @styled
+def ratio_plot(table: Any, ratio: str, low: str, high: str, label: Any = ("term",),
+               ax: Any = None, title: str | None = None) -> Any:
+    """Forest plot of ratios (odds or hazard ratios) with their CIs on a log axis, a line at 1.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per term, with the ``ratio``, ``low`` and ``high`` columns and the ``label``
+        columns (joined with ", " to name each row). Rows without a finite ratio (a term that
+        could not be estimated) are left out of the figure.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    The Axes.
+    """
+    t = table[np.isfinite(table[ratio].to_numpy(float))]
+    ax = _axes(ax, (6, 0.45 * len(t) + 1.5))
+    y = np.arange(len(t))[::-1]
+    est = t[ratio].to_numpy(float)
+    lo, hi = t[low].to_numpy(float), t[high].to_numpy(float)
+    ax.errorbar(est, y, xerr=[est - lo, hi - est], fmt="s", capsize=3, color="C0")
+    ax.axvline(1, color="0.5", lw=0.8, ls="--")
+    ax.set_xscale("log")
+    ax.set_yticks(y)
+    ax.set_yticklabels([", ".join(str(r[c]) for c in label) for _, r in t.iterrows()])
+    ax.set_xlabel(f"{ratio.replace('_', ' ')} (95% CI, log scale)")
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+@styled
+def change_plot(changes: Any, mean: float, ci_low: float, ci_high: float, measure: str,
+                ax: Any = None) -> Any:
+    """Histogram of per-patient changes (last - first visit) with the mean change and its CI.
+
+    Returns
+    -------
+    The Axes.
+    """
+    ax = _axes(ax, (5, 3.5))
+    ax.hist(np.asarray(changes, dtype=float), bins="auto", color="C0", alpha=0.6)
+    ax.axvline(0, color="0.5", lw=0.8, ls="--")
+    ax.axvline(mean, color="C3", lw=1.5)
+    ax.axvspan(ci_low, ci_high, color="C3", alpha=0.15, lw=0)
+    ax.set_xlabel(f"change in {measure} (last - first visit)")
+    ax.set_ylabel("patients")
+    return ax
+
+
+@styled
+def simulation_plot(replicates: Any, ax: Any = None) -> Any:
+    """Error (estimate - truth) of each replicate by estimand and sample size, with the mean
+    error and its Monte-Carlo 95% CI; a line at 0 (no bias).
+
+    Returns
+    -------
+    The Axes.
+    """
+    ok = replicates[(replicates["error"] == "") & np.isfinite(
+        replicates["estimate"].to_numpy(float))]
+    groups = list(ok.groupby(["estimand", "n_patients"], sort=True))
+    ax = _axes(ax, (6, 0.5 * len(groups) + 1.5))
+    labels = []
+    for i, ((est, n), g) in enumerate(groups):
+        err = (g["estimate"] - g["truth"]).to_numpy(float)
+        y = len(groups) - 1 - i
+        ax.plot(err, np.full(len(err), y), "|", color="0.6", alpha=0.6)
+        if len(err) > 1:
+            half = 1.959963984540054 * err.std(ddof=1) / np.sqrt(len(err))
+            ax.errorbar(err.mean(), y, xerr=half, fmt="o", color="C0", capsize=3)
+        labels.append(f"{est}, n = {n}")
+    ax.axvline(0, color="0.5", lw=0.8, ls="--")
+    ax.set_yticks(np.arange(len(groups))[::-1])
+    ax.set_yticklabels(labels)
+    ax.set_xlabel("estimate - truth (replicates; mean with Monte-Carlo 95% CI)")
+    return ax
+
+
+@styled
 def sensitivity_plot(sensitivity: Any, ax: Any = None) -> Any:
     """Indirect effect as a function of the mediator-outcome error correlation rho."""
     ax = _axes(ax, (5, 3.5))
@@ -216,8 +297,9 @@ def power_curve_plot(result: Any, ax: Any = None) -> Any:
     """Power by sample size with Monte-Carlo CIs and the target power."""
     ax = _axes(ax, (5.5, 3.8))
     t = result.table
-    ax.errorbar(t["n_patients"], t["power"], yerr=[t["power"] - t["ci_low"],
-                                                   t["ci_high"] - t["power"]],
+    power = t["power"].to_numpy(float)
+    ax.errorbar(t["n_patients"].to_numpy(float), power,
+                yerr=[power - t["ci_low"].to_numpy(float), t["ci_high"].to_numpy(float) - power],
                 fmt="o-", capsize=3)
     ax.axhline(result.target_power, color="0.5", ls="--", lw=0.8)
     ax.set_ylim(0, 1.02)
@@ -314,7 +396,7 @@ def _at_risk_table(ax: Any, data: Any, risk_times: Any) -> Any:
 
 @styled
 def cumulative_incidence_plot(cif: Any, ax: Any = None) -> Any:
-    """Cumulative incidence curves (a ``competing_risks()['cumulative_incidence']`` table)."""
+    """Cumulative incidence curves (``competing_risks().cumulative_incidence``)."""
     ax = _axes(ax, (6, 4))
     for i, ((group, cause), g) in enumerate(cif.groupby(["group", "cause"], sort=True)):
         ax.step(g["time"], g["cif"], where="post", color=f"C{i}", label=f"{cause}, {group}")

@@ -20,6 +20,8 @@ from typing import Any
 import pandas as pd
 
 from .cohort import Cohort
+from .errors import AlsPainCohortError
+from .result import Result
 
 
 @dataclass
@@ -29,15 +31,24 @@ class Section:
     body: str
 
 
-def _png(ax: Any) -> str:
-    import matplotlib.pyplot as plt
+def _axes(size: tuple[float, float] = (7, 4.5)) -> Any:
+    """Axes on a figure outside pyplot (no backend is chosen, nothing global changes)."""
+    from matplotlib.figure import Figure
 
+    return Figure(figsize=size).subplots()
+
+
+def _png(ax: Any) -> str:
     fig = getattr(ax, "figure", ax)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     return f'<img alt="figure" src="data:image/png;base64,{data}"/>'
+
+
+def _result(r: Result, size: tuple[float, float] = (7, 4.5), **plot: Any) -> str:
+    """Any analysis result: its figure, then its tables and notes (the Result shape)."""
+    return _png(r.plot(ax=_axes(size), **plot)) + r.to_html()
 
 
 def _table(df: pd.DataFrame, decimals: int = 3) -> str:
@@ -63,7 +74,7 @@ def _table_one(c: Cohort) -> Section:
     t = table_one(c, groupby="pain")
     return Section("Table 1 (baseline, by pain)", "Baseline characteristics of patients with "
                    "and without pain at baseline; counts below 5 are suppressed.",
-                   t.display(k=5).to_html(index=False, border=0, classes="t"))
+                   t.to_html())
 
 
 def _prevalence(c: Cohort) -> Section:
@@ -74,10 +85,10 @@ def _prevalence(c: Cohort) -> Section:
     all_ = t[t.stratum == "all"].iloc[0]
     reading = (f"{100 * all_.prevalence:.0f}% of patients had pain at baseline "
                f"(95% CI {100 * all_.ci_low:.0f}-{100 * all_.ci_high:.0f}%).")
-    stage = prevalence(c, "any_pain", at="visits", by="kings_stage", n_boot=300).table
-    return Section("Prevalence of pain", reading, _png(r.plot()) + _table(t) +
+    stage = prevalence(c, "any_pain", at="visits", by="kings_stage", n_boot=300)
+    return Section("Prevalence of pain", reading, _result(r) +
                    "<p>By King's stage at each visit (patient-level bootstrap CIs):</p>" +
-                   _table(stage))
+                   _result(stage))
 
 
 def _meta(_: Cohort) -> Section:
@@ -89,7 +100,7 @@ def _meta(_: Cohort) -> Section:
                f"({100 * r.pooled['ci_low']:.0f}-{100 * r.pooled['ci_high']:.0f}%) with "
                f"I² = {r.i2:.0f}%: prevalence depends strongly on the study.")
     return Section("Published prevalence (context)", reading,
-                   _png(r.plot(reference=(0.60, 0.50, 0.69))))
+                   _result(r, (7, 0.3 * len(r.table) + 1.5), reference=(0.60, 0.50, 0.69)))
 
 
 def _depression(c: Cohort) -> Section:
@@ -101,7 +112,7 @@ def _depression(c: Cohort) -> Section:
     reading = (f"Each pain point changes the ALSAQ-40 index by {unadj.estimate:.2f} before and "
                f"{adj.estimate:.2f} (95% CI {adj.ci_low:.2f} to {adj.ci_high:.2f}) after "
                f"adjusting for HADS-D ({adj.change_pct:.0f}% change).")
-    return Section("Depression and quality of life", reading, _png(r.plot()) + _table(r.table))
+    return Section("Depression and quality of life", reading, _result(r, (6, 3)))
 
 
 def _trajectories(c: Cohort) -> Section:
@@ -111,12 +122,13 @@ def _trajectories(c: Cohort) -> Section:
     slope = r.table.set_index("term").loc["time"]
     reading = (f"Among patients with pain, VAS changes by {slope.estimate:.2f} points per month "
                f"(95% CI {slope.ci_low:.2f} to {slope.ci_high:.2f}).")
-    return Section("Pain trajectories", reading, _png(r.plot()) + _table(r.table))
+    return Section("Pain trajectories", reading, _result(r))
 
 
 def _prognosis(c: Cohort) -> Section:
     from .analysis.incremental import incremental_value
     from .analysis.prognosis import kaplan_meier, pain_cox
+    from .plots import format_p
 
     km = kaplan_meier(c)
     cox = pain_cox(c)
@@ -126,16 +138,14 @@ def _prognosis(c: Cohort) -> Section:
     dc = iv.table.set_index("metric").loc["harrell_c"]
     reading = (f"Each point of current pain multiplies the hazard of death by "
                f"{hr.hazard_ratio:.2f} (95% CI {hr.hr_ci_low:.2f}-{hr.hr_ci_high:.2f}), "
-               "adjusted for ENCALS-like predictors (proportional hazards: global test p = "
-               f"{ph.table.p_value.iloc[-1]:.2g}). Adding baseline pain to the ENCALS-like model "
-               f"changes Harrell's C by {dc.difference_corrected:+.3f} after optimism "
-               f"correction (bootstrap 95% CI of the difference {dc.difference_ci_low:+.3f} to "
-               f"{dc.difference_ci_high:+.3f}; likelihood-ratio p = "
-               f"{iv.lr_test['p_value']:.2g}).")
-    return Section("Prognosis", reading, _png(km.plot()) + _table(km.table) +
-                   _table(cox.table[["term", "hazard_ratio", "hr_ci_low", "hr_ci_high",
-                                     "p_value"]]) + _table(ph.table) +
-                   _png(iv.plot_calibration(12)) + _table(iv.table))
+               "adjusted for ENCALS-like predictors (proportional hazards: global test "
+               f"{format_p(ph.table.p_value.iloc[-1])}). Adding baseline pain to the "
+               f"ENCALS-like model changes Harrell's C by {dc.difference_corrected:+.3f} after "
+               f"optimism correction (bootstrap 95% CI of the difference "
+               f"{dc.difference_ci_low:+.3f} to {dc.difference_ci_high:+.3f}; likelihood-ratio "
+               f"{format_p(iv.lr_test['p_value'])}).")
+    return Section("Prognosis", reading, _result(km, (7, 5)) + _result(cox, (6, 4)) +
+                   _result(ph) + _result(iv, (5, 4), time=12))
 
 
 SECTIONS: list[tuple[str, Callable[[Cohort], Section]]] = [
@@ -154,9 +164,6 @@ table.t td,table.t th{padding:.2em .6em;border-bottom:1px solid #eee}img{max-wid
 def build_report(cohort: Cohort, out: str | Path, title: str = "ALS pain cohort report",
                  progress: bool = True) -> tuple[Path, dict[str, float]]:
     """Write ``<out>/report.html``; returns its path and the seconds each section took."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     from tqdm.auto import tqdm
 
     out = Path(out)
@@ -166,7 +173,7 @@ def build_report(cohort: Cohort, out: str | Path, title: str = "ALS pain cohort 
         t0 = time.perf_counter()
         try:
             sec = make(cohort)
-        except Exception as err:  # noqa: BLE001 - a section that cannot run says why
+        except AlsPainCohortError as err:  # data the section cannot use: it says why
             sec = Section(name, f"This section could not be computed: {type(err).__name__}: "
                           f"{html.escape(str(err))}", "")
         timings[name] = time.perf_counter() - t0

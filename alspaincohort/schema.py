@@ -1,7 +1,7 @@
 """The standard tables of a cohort: columns, dtypes, vocabularies, ranges and named rules.
 
 Every loader ends in these tables, the synthetic generator starts from them and every analysis
-reads them (``shared/DESIGN.md``). Time is integer days relative to each patient's study baseline
+reads them. Time is integer days relative to each patient's study baseline
 (day 0 = enrolment / first visit); onset and diagnosis are days <= 0.
 
 Tables
@@ -24,7 +24,7 @@ known patients, onset/diagnosis order, nothing after death, instrument ranges) a
 functions in :mod:`alspaincohort.cohort`. Every rule has a stable name listed in :data:`RULES`.
 
 The instrument registry :data:`INSTRUMENTS` gives the valid range of every item and score; the
-sources of the ranges are in ``shared/DOMAIN.md`` section 2 and in each instrument's ``source``.
+sources of the ranges are in ``docs/sources.md`` section 2 and in each instrument's ``source``.
 Use :func:`register_instrument` to add a local instrument.
 """
 
@@ -456,7 +456,7 @@ for _inst in (
             "respiratory": (0, 12),
         },
         "ALS Functional Rating Scale, revised: 12 items 0-4 (4 = normal), total 0-48",
-        "Cedarbaum 1999; shared/DOMAIN.md section 2",
+        "Cedarbaum 1999; docs/sources.md section 2",
         higher_is_worse=False,
     ),
     Instrument(
@@ -464,7 +464,7 @@ for _inst in (
         _uniform(ALSFRS_ITEMS, 0, 4),
         {"total": (0, 40)},
         "original ALSFRS: 10 items 0-4, one respiratory item, total 0-40",
-        "shared/DOMAIN.md section 2",
+        "docs/sources.md section 2",
         higher_is_worse=False,
     ),
     Instrument(
@@ -472,49 +472,49 @@ for _inst in (
         {"mm": (0, 100)},
         {"total": (0, 10)},
         "pain visual analogue scale; 'mm' is the original 0-100 mm line, 'total' the 0-10 score",
-        "shared/DOMAIN.md section 2",
+        "docs/sources.md section 2",
     ),
     Instrument(
         "nrs_pain",
         {},
         {"total": (0, 10)},
         "pain numeric rating scale 0-10",
-        "shared/DOMAIN.md section 2",
+        "docs/sources.md section 2",
     ),
     Instrument(
         "bpi",
         _uniform(BPI_SEVERITY_ITEMS + BPI_INTERFERENCE_ITEMS, 0, 10),
         {"severity": (0, 10), "interference": (0, 10)},
         "Brief Pain Inventory short form: severity (4 items) and interference (7 items), 0-10",
-        "Cleeland 1994; shared/DOMAIN.md section 2",
+        "Cleeland 1994; docs/sources.md section 2",
     ),
     Instrument(
         "hads",
         _uniform(HADS_A_ITEMS + HADS_D_ITEMS, 0, 3),
         {"a": (0, 21), "d": (0, 21)},
         "Hospital Anxiety and Depression Scale: anxiety (a) and depression (d), 7 items 0-3 each",
-        "Zigmond & Snaith 1983; shared/DOMAIN.md section 2",
+        "Zigmond & Snaith 1983; docs/sources.md section 2",
     ),
     Instrument(
         "adi12",
         _uniform(ADI12_ITEMS, 1, 4),
         {"total": (12, 48)},
         "ALS Depression Inventory: 12 items 1-4, total 12 (best) to 48 (worst)",
-        "Kübler 2005; shared/DOMAIN.md section 2",
+        "Kübler 2005; docs/sources.md section 2",
     ),
     Instrument(
         "bdi2",
         _uniform(BDI2_ITEMS, 0, 3),
         {"total": (0, 63)},
         "Beck Depression Inventory II: 21 items 0-3, total 0-63",
-        "Beck 1996; shared/DOMAIN.md section 2",
+        "Beck 1996; docs/sources.md section 2",
     ),
     Instrument(
         "paindetect",
         {},
         {"total": (-1, 38)},
         "painDETECT neuropathic pain questionnaire, total -1 to 38",
-        "Freynhagen 2006; shared/DOMAIN.md section 2",
+        "Freynhagen 2006; docs/sources.md section 2",
     ),
     Instrument(
         "alsaq40",
@@ -522,14 +522,14 @@ for _inst in (
         {**_uniform(tuple(ALSAQ40_SCALES), 0, 100), "summary_index": (0, 100)},
         "ALS Assessment Questionnaire: 40 items (0 = never ... 4 = always), 5 scales 0-100, "
         "higher = worse; summary_index = mean of the 5 scales",
-        "Jenkinson 1999; shared/DOMAIN.md section 2 (transform unverified)",
+        "Jenkinson 1999; docs/sources.md section 2 (transform unverified)",
     ),
     Instrument(
         "sf36_bodily_pain",
         {},
         {"total": (0, 100)},
         "SF-36 Bodily Pain scale, 0-100, 100 = no pain",
-        "shared/DOMAIN.md section 2",
+        "docs/sources.md section 2",
         higher_is_worse=False,
     ),
     Instrument(
@@ -537,7 +537,7 @@ for _inst in (
         {"liters": (0, 10)},
         {"percent_predicted": (0, 200)},
         "forced vital capacity: litres and % of predicted",
-        "PRO-ACT FVC form; shared/DOMAIN.md section 3",
+        "PRO-ACT FVC form; docs/sources.md section 3",
         higher_is_worse=False,
     ),
 ):

@@ -34,7 +34,8 @@ import pandas as pd
 from scipy import stats
 
 from .cohort import Cohort
-from .errors import ParameterError
+from .errors import ModelWarning, ParameterError
+from .result import Result
 
 ESTIMATE_COLUMNS = ["estimand", "estimate", "std_error", "ci_low", "ci_high", "p_value", "truth"]
 Z = 1.959963984540054
@@ -44,20 +45,14 @@ Z = 1.959963984540054
 # ready-made analyses (module level: picklable for processes and Dask workers)
 # ----------------------------------------------------------------------------------------------
 def pain_hr(cohort: Cohort) -> list[dict[str, Any]]:
-    """Log HR per point of current pain (time-varying Cox, carried-forward VAS)."""
-    from .stats.cox import CoxTimeVarying
+    """Log HR per point of current pain (:func:`~alspaincohort.pain_cox`: time-varying Cox,
+    carried-forward VAS) adjusted for the generator's prognostic factors."""
+    from .analysis.prognosis import pain_cox
 
-    cp = cohort.counting_process("vas_pain")
-    b = cohort.baseline().set_index("patient_id")
-    d = cp.assign(age10=cp.patient_id.map(b.age_at_onset) / 10,
-                  bulbar=(cp.patient_id.map(b.onset_site.astype(str)) == "bulbar").astype(float),
-                  ftd=cp.patient_id.map(b.ftd.astype(float)),
-                  c9=cp.patient_id.map(b.c9orf72.astype(float)),
-                  definite=(cp.patient_id.map(b.el_escorial.astype(str)) == "definite")
-                  .astype(float))
-    fit = CoxTimeVarying().fit(d, "patient_id", "start", "stop", "event",
-                               formula="value + age10 + bulbar + ftd + c9 + definite")
-    est, se = float(fit.params_["value"]), float(fit.bse_["value"])
+    r = pain_cox(cohort, covariates=("age_at_onset", "bulbar", "ftd", "c9orf72",
+                                     "definite_el_escorial"))
+    fit = r.model
+    est, se = float(fit.params_["pain"]), float(fit.bse_["pain"])
     return [_row("log_hr_pain", est, se, np.log(cohort.truth.estimands["hr_pain_per_point"]))]
 
 
@@ -68,26 +63,18 @@ def vas_slope(cohort: Cohort) -> list[dict[str, Any]]:
     r = fit_trajectories(cohort, time="months_since_baseline")
     row = r.table.set_index("term").loc["time"]
     return [_row("vas_slope", float(row.estimate), float(row.std_error),
-                 cohort.truth.estimands["vas_slope_mean"])]
+                 cohort.truth.estimands["vas_slope_mean"], r.notes)]
 
 
 def vas_slope_difference(cohort: Cohort) -> list[dict[str, Any]]:
-    """Difference of the mean VAS slope, bulbar minus other onset sites."""
-    import warnings as w
+    """Difference of the mean VAS slope, bulbar minus other onset sites
+    (:func:`~alspaincohort.fit_trajectories` with ``by="bulbar"``)."""
+    from .analysis.trajectories import fit_trajectories
 
-    from .analysis.trajectories import trajectory_frame
-    from .stats.design import ModelWarning
-    from .stats.lmm import LinearMixedModel
-
-    d = trajectory_frame(cohort, "vas_pain", "months_since_baseline",
-                         covariates=("onset_site",))
-    d["bulbar"] = (d["onset_site"].astype(str) == "bulbar").astype(float)
-    with w.catch_warnings():
-        w.simplefilter("ignore", ModelWarning)
-        m = LinearMixedModel().fit(d, "value ~ time + bulbar + time:bulbar", "patient_id",
-                                   "~ time")
-    return [_row("vas_slope_bulbar_diff", float(m.params_["time:bulbar"]),
-                 float(m.bse_["time:bulbar"]), cohort.truth.estimands["vas_slope_bulbar_diff"])]
+    r = fit_trajectories(cohort, time="months_since_baseline", by="bulbar")
+    row = r.table.set_index("term").loc["time:C(bulbar)[T.1.0]"]
+    return [_row("vas_slope_bulbar_diff", float(row.estimate), float(row.std_error),
+                 cohort.truth.estimands["vas_slope_bulbar_diff"], r.notes)]
 
 
 def prevalence_difference(cohort: Cohort) -> list[dict[str, Any]]:
@@ -126,11 +113,12 @@ ANALYSES: dict[str, Callable[[Cohort], list[dict[str, Any]]]] = {
 }
 
 
-def _row(name: str, est: float, se: float, truth: float) -> dict[str, Any]:
+def _row(name: str, est: float, se: float, truth: float, notes: Sequence[str] = ()
+         ) -> dict[str, Any]:
     z = est / se if se > 0 else np.nan
     return {"estimand": name, "estimate": est, "std_error": se, "ci_low": est - Z * se,
             "ci_high": est + Z * se, "p_value": float(2 * stats.norm.sf(abs(z))),
-            "truth": truth}
+            "truth": truth, "notes": list(notes)}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -175,21 +163,29 @@ def run_replicate(scenario: Scenario, analysis: Callable[[Cohort], Any] | str, n
     with threadpool_limits(limits=1, user_api="blas"):
         cohort = simulate_cohort(n_patients, seed=child, preset=scenario.preset,
                                  **dict(scenario.overrides))
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
                 rows = func(cohort)
-            error = ""
-        except Exception as err:  # noqa: BLE001 - recorded per replicate, never dropped
-            rows = [dict.fromkeys(ESTIMATE_COLUMNS, np.nan)]
-            error = f"{type(err).__name__}: {err}"
-    return [{"replicate": replicate, "n_patients": n_patients, **r, "error": error}
-            for r in rows]
+                error = ""
+            except Exception as err:  # noqa: BLE001 - recorded per replicate, never dropped
+                rows = [dict.fromkeys(ESTIMATE_COLUMNS, np.nan)]
+                error = f"{type(err).__name__}: {err}"
+    # model warnings (singular or non-converged fits, numerical trouble) are counted, not lost
+    notes = [str(w.message) for w in caught
+             if issubclass(w.category, (ModelWarning, RuntimeWarning))
+             or "Convergence" in w.category.__name__]
+    for r in rows:  # a result's notes (e.g. a singular random-effect fit) count as warnings
+        notes += list(r.pop("notes", []) or [])
+    warning = "; ".join(dict.fromkeys(notes))
+    return [{"replicate": replicate, "n_patients": n_patients, **r, "error": error,
+             "warning": warning} for r in rows]
 
 
 def summarise(results: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     """Performance measures per (n_patients, estimand) with Monte-Carlo SEs (Morris et al.
-    2019): n_sim, n_failed, mean, bias, bias_mcse, emp_se, emp_se_mcse, model_se,
+    2019): n_sim, n_failed, n_warned (replicates whose fit warned: singular or not converged;
+    the messages are in the replicates' ``warning`` column), mean, bias, bias_mcse, emp_se, emp_se_mcse, model_se,
     model_se_mcse, rel_error_model_se (%), rel_error_mcse, coverage, coverage_mcse,
     rejection, rejection_mcse."""
     rows = []
@@ -206,7 +202,9 @@ def summarise(results: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
         reject = np.mean(ok["p_value"] < alpha) if k else np.nan
         rows.append({
             "n_patients": n, "estimand": est_name, "truth": truth, "n_sim": k,
-            "n_failed": int((g["error"] != "").sum()), "mean": th.mean() if k else np.nan,
+            "n_failed": int((g["error"] != "").sum()),
+            "n_warned": int((ok["warning"].fillna("") != "").sum()) if "warning" in ok
+            else 0, "mean": th.mean() if k else np.nan,
             "bias": th.mean() - truth if k else np.nan,
             "bias_mcse": np.sqrt(np.var(th, ddof=1) / k) if k > 1 else np.nan,
             "emp_se": emp, "emp_se_mcse": emp / np.sqrt(2 * (k - 1)) if k > 1 else np.nan,
@@ -223,28 +221,45 @@ def summarise(results: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-@dataclass
-class SimulationResult:
-    """Replicate-level results and their summary.
+@dataclass(repr=False)
+class SimulationResult(Result):
+    """Replicate-level results and their summary (the :class:`~alspaincohort.result.Result`
+    shape).
 
     Attributes
     ----------
     replicates : DataFrame
         replicate, n_patients, estimand, estimate, std_error, ci_low, ci_high, p_value, truth,
         error (empty when the analysis succeeded).
-    summary : DataFrame
+    table : DataFrame
         :func:`summarise` of the replicates.
     n_computed : int
         Replicates computed in this call (the others were read back from ``out``).
     """
 
     replicates: pd.DataFrame
-    summary: pd.DataFrame
+    table: pd.DataFrame
     scenario: Scenario
     n_computed: int
 
-    def _repr_html_(self) -> str:
-        return self.summary.round(4).to_html(index=False)
+    def plot(self, ax: Any = None) -> Any:
+        """Each replicate's error against the truth (:func:`alspaincohort.plots.simulation_plot`)."""
+        from .plots import simulation_plot
+
+        return simulation_plot(self.replicates, ax=ax)
+
+    def headline(self) -> str:
+        n = self.replicates["replicate"].nunique() if len(self.replicates) else 0
+        return (f"Simulation study: {n} replicate(s) per sample size "
+                f"({self.n_computed} computed in this call)")
+
+    @property
+    def notes(self) -> list[str]:
+        if "error" not in self.replicates or self.replicates.empty:
+            return []
+        failed = self.replicates[self.replicates["error"].astype(str) != ""]
+        return ([f"{len(failed)} replicate row(s) failed; their errors are in "
+                 "replicates['error']"] if len(failed) else [])
 
 
 def _part_path(out: Path, n: int, r: int) -> Path:
@@ -359,8 +374,8 @@ def _run_dask(sc: Scenario, analysis: Any, tasks: list[tuple[int, int]], seed: i
 
 
 # ----------------------------------------------------------------------------------------------
-@dataclass
-class PowerCurveResult:
+@dataclass(repr=False)
+class PowerCurveResult(Result):
     """Power by sample size.
 
     Attributes
@@ -382,9 +397,9 @@ class PowerCurveResult:
 
         return power_curve_plot(self, ax=ax)
 
-    def _repr_html_(self) -> str:
-        return (f"<p>smallest n reaching {self.target_power:.0%} power: {self.smallest_n}</p>"
-                + self.table.round(4).to_html(index=False))
+    def headline(self) -> str:
+        return (f"Power for {self.estimand}: smallest n reaching {self.target_power:.0%} power: "
+                f"{self.smallest_n}")
 
 
 def power_curve(scenario: str | dict[str, Any] | Scenario, analysis: Callable[..., Any] | str,
@@ -396,7 +411,7 @@ def power_curve(scenario: str | dict[str, Any] | Scenario, analysis: Callable[..
 
     study = simulation_study(scenario, analysis, list(n_patients), n_replicates, seed,
                              alpha=alpha, **kwargs)
-    s = study.summary
+    s = study.table
     estimand = estimand or str(s["estimand"].iloc[0])
     s = s[s["estimand"] == estimand].sort_values("n_patients")
     hits = np.round(s["rejection"] * s["n_sim"])

@@ -145,7 +145,7 @@ class Truth:
     params : Mapping
         Every generating parameter after preset and overrides (read-only).
     sources : Mapping
-        Parameter name -> its source (DOMAIN.md section or "assumption").
+        Parameter name -> its source (docs/sources.md section or "assumption").
     estimands : Mapping
         True values of the analysis targets (see the module docstring).
     patients : DataFrame
@@ -187,7 +187,7 @@ class Truth:
         (directory / "truth.json").write_text(
             json.dumps(self.as_dict(), indent=2, sort_keys=True) + "\n"
         )
-        from ..parquet import write_parquet
+        from .parquet import write_parquet
 
         write_parquet(self.patients, directory / "truth_patients.parquet")
 

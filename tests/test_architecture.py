@@ -10,6 +10,7 @@ private attribute (``obj._name`` for anything but ``self`` / ``cls``).
 from __future__ import annotations
 
 import ast
+import html
 import importlib
 from pathlib import Path
 
@@ -144,3 +145,94 @@ def test_models_share_the_estimator_contract(cls: str) -> None:
         m.conf_int()
     with pytest.raises(ParameterError, match="alpha"):
         Model(alpha=95)
+
+
+# ----------------------------------------------------------------------------------------------
+# every public analysis returns the one Result shape
+# ----------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def small_cohort() -> alspaincohort.Cohort:
+    return alspaincohort.simulate_cohort(300, seed=2026)
+
+
+def _calls(c: alspaincohort.Cohort) -> dict[str, object]:
+    from alspaincohort.datasets import load_pain_prevalence_studies
+
+    a = alspaincohort
+    return {
+        "prevalence": lambda: a.prevalence(c, by="onset_site"),
+        "pain_determinants": lambda: a.pain_determinants(c),
+        "table_one": lambda: a.table_one(c, groupby="sex"),
+        "meta_prevalence": lambda: a.meta_prevalence(load_pain_prevalence_studies()),
+        "depression_adjustment": lambda: a.depression_adjustment(c),
+        "mediation": lambda: a.mediation(c, n_boot=20),
+        "pain_depression_association": lambda: a.pain_depression_association(c),
+        "fit_trajectories": lambda: a.fit_trajectories(c),
+        "first_last_change": lambda: a.first_last_change(c),
+        "latent_trajectories": lambda: a.latent_trajectories(c, n_classes=(1, 2), n_starts=1),
+        "kaplan_meier": lambda: a.kaplan_meier(c),
+        "pain_cox": lambda: a.pain_cox(c, covariates=("age_at_onset", "bulbar")),
+        "landmark": lambda: a.landmark(c, (6,)),
+        "competing_risks": lambda: a.competing_risks(c),
+        "incremental_value": lambda: a.incremental_value(c, n_bootstrap=5, seed=1),
+        "cox_zph": lambda: a.cox_zph(a.pain_cox(c, covariates=("age_at_onset",)).model),
+        "simulation_study": lambda: a.simulation_study("literature", "vas_slope", 150, 2,
+                                                       seed=1, progress=False),
+        "power_curve": lambda: a.power_curve("literature", "vas_slope", [150], 2, seed=1,
+                                             progress=False),
+    }
+
+
+NOT_ANALYSES = {"encals_linear_predictor"}  # a per-patient score (a variable), not an analysis
+ANALYSES = sorted(n for n in alspaincohort._ANALYSES if n not in NOT_ANALYSES)
+
+
+def test_every_analysis_is_covered(small_cohort: alspaincohort.Cohort) -> None:
+    assert set(_calls(small_cohort)) == set(ANALYSES)
+
+
+@pytest.mark.parametrize("name", ANALYSES)
+def test_every_analysis_returns_the_result_shape(name: str,
+                                                 small_cohort: alspaincohort.Cohort) -> None:
+    import warnings
+
+    import matplotlib
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+    from alspaincohort.result import Result
+
+    before = dict(matplotlib.rcParams)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = _calls(small_cohort)[name]()  # type: ignore[operator]
+    assert isinstance(r, Result), type(r)
+    assert isinstance(r.table, pd.DataFrame) and not r.table.empty
+    text = str(r)
+    assert text.startswith(r.headline()) and "dataclass" not in text and len(text) < 20_000
+    assert repr(r).startswith(f"<{type(r).__name__}: ")
+    assert html.escape(r.headline()) in r._repr_html_()
+    pd.testing.assert_frame_equal(r.to_frame(), r.table)
+    assert isinstance(r.models, dict)
+    assert "patient_id" not in r.to_frame().columns and "patient_id" not in text
+    if name != "table_one":
+        ax = Figure().subplots()
+        assert r.plot(ax=ax) is ax
+    assert dict(matplotlib.rcParams) == before  # no global matplotlib state changed
+
+
+def test_defaults_agree() -> None:
+    """One default time origin across survival(), kaplan_meier, pain_cox, fit_trajectories and
+    the trajectory frame: time since baseline (defined for every patient)."""
+    import inspect
+
+    from alspaincohort.analysis.trajectories import trajectory_frame
+
+    def default(f: object, name: str) -> object:
+        return inspect.signature(f).parameters[name].default  # type: ignore[arg-type]
+
+    assert default(alspaincohort.Cohort.survival, "origin") == "baseline"
+    assert default(alspaincohort.kaplan_meier, "origin") == "baseline"
+    assert default(alspaincohort.pain_cox, "origin") == "baseline"
+    assert default(alspaincohort.fit_trajectories, "time") == "months_since_baseline"
+    assert default(trajectory_frame, "time") == "months_since_baseline"

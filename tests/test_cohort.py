@@ -252,3 +252,15 @@ def test_summary_has_no_identifiers(cohort: Cohort) -> None:
     text = cohort.summary().to_string()
     assert "P1" not in text and "P2" not in text
     assert "patients" in text
+
+
+def test_cohort_does_not_keep_the_callers_frame() -> None:
+    """Issue 16: changing the frame given to Cohort afterwards leaves the cohort unchanged."""
+    import alspaincohort as apc
+
+    c = apc.simulate_cohort(20, seed=1)
+    p = c.patients.copy()
+    c2 = Cohort(patients=p, assessments=c.assessments)
+    before = c2.patients["age_at_onset"].copy()
+    p.loc[p.index[0], "age_at_onset"] = 999.0
+    pd.testing.assert_series_equal(c2.patients["age_at_onset"], before)

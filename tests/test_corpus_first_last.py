@@ -59,7 +59,7 @@ def test_first_last_change_agrees_with_r(k: int, agree) -> None:
             first_last_change(cohort, only_with_pain=only)
         agree.refuse("First-last change (t.test, wilcox.test)", k)
         return
-    r = first_last_change(cohort, only_with_pain=only)
+    r = first_last_change(cohort, only_with_pain=only).table.iloc[0]
     for q in ("n", "median_interval_days", "min_interval_days", "max_interval_days",
               "mean_change", "ci_low", "ci_high", "t_statistic", "t_p_value",
               "wilcoxon_statistic", "wilcoxon_p_value"):

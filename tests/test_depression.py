@@ -219,7 +219,7 @@ def test_bca_against_scipy_bootstrap() -> None:
 
 # --- association -----------------------------------------------------------------------------------
 def test_pain_depression_association_by_hand(mediated: apc.Cohort) -> None:
-    t = pain_depression_association(mediated, cutoffs=(8, "case"))
+    t = pain_depression_association(mediated, cutoffs=(8, "case")).table
     assert set(t.cutoff) == {8, 11} and (t.instrument == "hads_d").all()
     b = mediated.baseline().dropna(subset=["vas_pain", "hads_d"])
     pain, dep = b.vas_pain > 0, b.hads_d >= 8
@@ -239,7 +239,8 @@ def test_depression_instruments_are_interchangeable() -> None:
     hads = depression_adjustment(c, depression="hads_d").table
     adi = depression_adjustment(c, depression="adi12").table
     assert set(hads.model) == set(adi.model)
-    a = pain_depression_association(c, depression="adi12", cutoffs=(23, "major_depression"))
+    a = pain_depression_association(c, depression="adi12",
+                                    cutoffs=(23, "major_depression")).table
     assert set(a.cutoff) == {23, 30}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -1,4 +1,4 @@
-"""Scoring rules against cases worked by hand from the published definitions (DOMAIN.md s2),
+"""Scoring rules against cases worked by hand from the published definitions (docs/sources.md section 2),
 plus property tests: any valid items give scores inside the instrument's range, and stages never
 fall as items decline."""
 

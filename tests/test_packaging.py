@@ -58,3 +58,18 @@ def test_readme_python_blocks_run(capsys) -> None:
 
 def test_ci_runs_make_test() -> None:
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_repository_stands_alone() -> None:
+    """Issue 16: sources are cited in the repository (docs/sources.md), never in files outside
+    it; every section a docstring cites exists."""
+    root = Path(__file__).resolve().parents[1]
+    sources = (root / "docs" / "sources.md").read_text(encoding="utf-8")
+    sections = {int(m) for m in re.findall(r"^## (\d+)\.", sources, flags=re.M)}
+    cited: set[int] = set()
+    for path in [*(root / "alspaincohort").rglob("*.py"), *(root / "alspaincohort").rglob("*.csv"),
+                 root / "README.md"]:
+        text = path.read_text(encoding="utf-8")
+        assert "DOMAIN.md" not in text and "DESIGN.md" not in text and "shared/" not in text, path
+        cited |= {int(n) for n in re.findall(r"docs/sources\.md section (\d+)", text)}
+    assert cited and cited <= sections, cited - sections

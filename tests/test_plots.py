@@ -35,7 +35,7 @@ def _figures(cohort: apc.Cohort) -> dict[str, object]:
         "prevalence": lambda ax: apc.prevalence(cohort, by="onset_site").plot(ax=ax),
         "km": lambda ax: kaplan_meier(cohort).plot(ax=ax),
         "cif": lambda ax: plots.cumulative_incidence_plot(
-            competing_risks(cohort)["cumulative_incidence"], ax=ax),
+            competing_risks(cohort).cumulative_incidence, ax=ax),
         "spaghetti": lambda ax: apc.fit_trajectories(cohort).plot(ax=ax),
         "latent": lambda ax: apc.latent_trajectories(cohort, n_classes=(1, 2),
                                                      n_starts=1).plot(ax=ax),

@@ -10,6 +10,7 @@ Coverage tolerance: the empirical coverage of 4,000 simulated samples must lie w
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import matplotlib
@@ -176,8 +177,11 @@ def test_user_definition_and_unknowns(cohort: apc.Cohort) -> None:
 def test_pain_determinants(cohort: apc.Cohort) -> None:
     import statsmodels.formula.api as smf
 
-    t = pain_determinants(cohort, covariates=("onset_site", "hads_d", "age_at_onset"))
-    assert t.attrs["n"] + t.attrs["n_dropped"] == cohort.n_patients
+    r = pain_determinants(cohort, covariates=("onset_site", "hads_d", "age_at_onset"))
+    t = r.table
+    dropped = int(re.match(r"(\d+) of (\d+)", r.notes[0]).group(1)) if r.notes else 0
+    assert int(r.models["logit"].nobs) + dropped == cohort.n_patients
+    assert r.plot() is not None
     # spinal, the first category, is the reference: bulbar onset has less pain (generator)
     bulbar = t[t.term.str.contains("bulbar")].iloc[0]
     assert bulbar.odds_ratio < 1 and bulbar.ci_high < 1
@@ -414,3 +418,22 @@ def test_meta_level_reaches_regression_and_subgroups(ci: str) -> None:
         np.testing.assert_allclose(s.loc[g, ["estimate", "ci_low", "ci_high"]].to_numpy(float),
                                    row[["estimate", "ci_low", "ci_high"]].to_numpy(float),
                                    rtol=1e-6)
+
+
+def test_prevalence_by_a_list_and_missing_strata_are_counted() -> None:
+    """Issue 16: by accepts a list (strata are the combinations); patients without a stratum
+    are named in notes, not dropped silently; a continuous column is refused."""
+    c = apc.simulate_cohort(400, seed=62)
+    r = apc.prevalence(c, by=["onset_site", "sex"])
+    t = r.table.set_index("stratum")
+    assert t.loc["all", "by"] == "onset_site x sex"
+    b = c.baseline()
+    one = b[(b.onset_site.astype(str) == "bulbar") & (b.sex.astype(str) == "female")]
+    assert t.loc["bulbar, female", "n"] == one.vas_pain.notna().sum()
+    assert t.drop(index="all")["n"].sum() == t.loc["all", "n"]
+    p = c.patients.copy()
+    p.loc[p.index[:7], "sex"] = None
+    r2 = apc.prevalence(apc.Cohort(patients=p, assessments=c.assessments), by="sex")
+    assert r2.notes and "counted in 'all' only" in r2.notes[0]
+    with pytest.raises(apc.ParameterError, match="continuous"):
+        apc.prevalence(c, by="age")

@@ -161,16 +161,16 @@ def test_pain_cox_options(cohort: apc.Cohort) -> None:
 
 
 def test_landmark_and_competing_risks(cohort: apc.Cohort) -> None:
-    lm = landmark(cohort, (6, 12))
+    lm = landmark(cohort, (6, 12)).table
     n6 = lm[lm.landmark_months == 6].n_patients.iloc[0]
     n12 = lm[lm.landmark_months == 12].n_patients.iloc[0]
     assert n12 < n6
     assert (lm.hr_ci_low <= lm.hazard_ratio).all() and (lm.hazard_ratio <= lm.hr_ci_high).all()
     cr = competing_risks(cohort)
-    cif = cr["cumulative_incidence"]
+    cif = cr.cumulative_incidence
     final = cif.groupby(["group", "cause"]).cif.max().groupby("group").sum()
     assert (final <= 1 + 1e-12).all()  # the causes' incidences never exceed 1 together
-    cs = cr["cause_specific"].set_index(["cause", "term"])
+    cs = cr.table[cr.table.model == "cause-specific"].set_index(["cause", "term"])
     assert cs.loc[("death", "pain"), "hazard_ratio"] > 1
     import matplotlib.pyplot as plt
 
@@ -373,10 +373,10 @@ def test_concordance_counts_equal_pairwise_definition() -> None:
 
 def test_competing_risks_subdistribution(cohort: apc.Cohort) -> None:
     cr = competing_risks(cohort)
-    sd = cr["subdistribution"].set_index(["cause", "term"])
+    sd = cr.table[cr.table.model == "Fine-Gray"].set_index(["cause", "term"])
     assert set(sd.index.get_level_values(0)) == {"death", "tracheostomy or NIV"}
     assert (sd.hr_ci_low <= sd.hazard_ratio).all() and (sd.hazard_ratio <= sd.hr_ci_high).all()
-    assert cr["n_patients"] <= cohort.n_patients
+    assert cr.n_patients <= cohort.n_patients
 
 
 def test_pain_cox_no_pain_effect_covers_one_at_nominal_rate() -> None:
@@ -398,7 +398,7 @@ def test_proportional_hazards_on_pain_cox_and_plot(cohort: apc.Cohort) -> None:
     # the generator's pain effect is proportional: no evidence against it at 0.001
     assert z.table.set_index("term").loc["pain", "p_value"] > 0.001
     fig, ax = plt.subplots()
-    assert z.plot("pain", ax=ax) is ax
+    assert z.plot(ax=ax, term="pain") is ax
     plt.close(fig)
 
 
@@ -409,18 +409,19 @@ def test_competing_risks_end_to_end_agrees_with_r() -> None:
     cr = competing_risks(c, covariates=("age_at_onset", "bulbar", "fvc_percent"))
     terms = ["pain", "age_at_onset", "bulbar", "fvc_percent"]
     for code, name in ((1, "death"), (2, "tracheostomy or NIV")):
-        for table, coef_q, se_q in (("cause_specific", f"cs_coef_{code}", f"cs_se_{code}"),
-                                    ("subdistribution",
+        for table, coef_q, se_q in (("cause-specific", f"cs_coef_{code}", f"cs_se_{code}"),
+                                    ("Fine-Gray",
                                      f"fg_coef_{'death' if code == 1 else 'autonomy'}_efron",
                                      f"fg_robse_{'death' if code == 1 else 'autonomy'}_efron")):
-            got = cr[table].set_index(["cause", "term"]).loc[name].loc[terms]
+            got = cr.table[cr.table.model == table].set_index(["cause", "term"]).loc[name] \
+                .loc[terms]
             beta, se = ref(coef_q).to_numpy(), ref(se_q).to_numpy()
             np.testing.assert_allclose(got.hazard_ratio, np.exp(beta), rtol=1e-6)
             np.testing.assert_allclose(got.hr_ci_low, np.exp(beta - 1.959963984540054 * se),
                                        rtol=1e-6)
             np.testing.assert_allclose(got.hr_ci_high, np.exp(beta + 1.959963984540054 * se),
                                        rtol=1e-6)
-    assert cr["n_patients"] == int((pd.read_csv(HERE / "survival.csv").ctime > 0).sum())
+    assert cr.n_patients == int((pd.read_csv(HERE / "survival.csv").ctime > 0).sum())
 
 
 def test_pain_cox_on_the_onset_time_scale(cohort: apc.Cohort) -> None:
@@ -489,7 +490,7 @@ def test_categorical_covariates_are_dummy_coded_never_dropped() -> None:
     with pytest.warns(UserWarning, match="ftd"):
         default = pain_cox(c2)
     assert "ftd" in default.description
-    lm = landmark(c, (6,), covariates=("age_at_onset", "onset_site"))
+    lm = landmark(c, (6,), covariates=("age_at_onset", "onset_site")).table
     assert lm["term"].str.contains("onset_site").any()
     cr = competing_risks(c, covariates=("onset_site",))
-    assert cr["cause_specific"]["term"].str.contains("onset_site").any()
+    assert cr.table["term"].str.contains("onset_site").any()

@@ -34,8 +34,8 @@ def _within(summary: pd.DataFrame, estimand: str) -> None:
 
 def test_pain_hr_ci_covers_truth_at_nominal_rate() -> None:
     r = simulation_study(CORRECT, "pain_hr", 300, 200, seed=11, n_workers=2, progress=False)
-    _within(r.summary, "log_hr_pain")
-    row = r.summary.iloc[0]
+    _within(r.table, "log_hr_pain")
+    row = r.table.iloc[0]
     assert abs(row.bias) < 3 * row.bias_mcse
     assert abs(row.rel_error_model_se) < 3 * row.rel_error_mcse + 5
 
@@ -43,7 +43,7 @@ def test_pain_hr_ci_covers_truth_at_nominal_rate() -> None:
 def test_vas_slope_ci_covers_truth_at_nominal_rate() -> None:
     r = simulation_study("literature", "vas_slope", 250, 200, seed=12, n_workers=2,
                          progress=False)
-    _within(r.summary, "vas_slope")
+    _within(r.table, "vas_slope")
 
 
 def test_power_rises_with_n_and_null_rejects_at_alpha() -> None:
@@ -53,7 +53,7 @@ def test_power_rises_with_n_and_null_rejects_at_alpha() -> None:
     assert p[250] >= 0.95 and p[30] < p[250] and p[60] <= p[250]
     assert strong.smallest_n is not None and strong.smallest_n <= 250
     null = simulation_study({**CORRECT, "hr_pain_per_point": 1.0}, "pain_hr", 200, 200,
-                            seed=14, n_workers=2, progress=False).summary.iloc[0]
+                            seed=14, n_workers=2, progress=False).table.iloc[0]
     assert abs(null.rejection - 0.05) <= 3 * np.sqrt(0.05 * 0.95 / null.n_sim)
 
 
@@ -117,7 +117,7 @@ def failing(cohort):  # module level: picklable
 def test_a_failing_analysis_is_recorded_not_raised() -> None:
     r = simulation_study("literature", failing, 30, 3, seed=17, n_workers=1, progress=False)
     assert (r.replicates.error == "RuntimeError: boom").all()
-    assert r.summary.empty or r.summary.n_failed.sum() == 3
+    assert r.table.empty or r.table.n_failed.sum() == 3
 
 
 def test_cli_power(tmp_path: Path) -> None:

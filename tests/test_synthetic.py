@@ -149,7 +149,7 @@ def test_median_survival_within_3se(big: apc.Cohort) -> None:
     truth = big.truth.estimands["realised_median_survival_from_baseline_months"]
     assert abs(km.median_survival_time_ - truth) < 3 * se, (km.median_survival_time_, truth, se)
     onset = big.truth.estimands["realised_median_survival_from_onset_months"]
-    assert 24 <= onset <= 48  # DOMAIN.md s5: median 24-48 months from onset
+    assert 24 <= onset <= 48  # docs/sources.md section 5: median 24-48 months from onset
 
 
 def _per_patient_slopes(long: pd.DataFrame) -> pd.Series:
@@ -174,7 +174,7 @@ def test_mean_vas_slope_within_3se(big: apc.Cohort) -> None:
 
 def test_alsfrs_progression_and_depression_rates_are_realistic(big: apc.Cohort) -> None:
     b = big.baseline()
-    assert 0.8 <= b.progression_rate.mean() <= 1.1  # DOMAIN.md s5: 0.9-1.0 points/month
+    assert 0.8 <= b.progression_rate.mean() <= 1.1  # docs/sources.md section 5: 0.9-1.0 points/month
     assert 0.57 <= (b.sex == "male").mean() <= 0.61
     assert 0.55 <= (b.vas_pain > 0).mean() <= 0.75
 
@@ -253,7 +253,7 @@ def test_latent_classes_preset_plants_three_classes() -> None:
 
 
 def test_published_vas_change_is_reachable() -> None:
-    """+1 point from first to last visit a median 104 days apart (DOMAIN.md s1)."""
+    """+1 point from first to last visit a median 104 days apart (docs/sources.md section 1)."""
     c = apc.simulate_cohort(3000, seed=36, vas_slope_mean=0.29, visit_interval_days=104,
                             visit_jitter_sd_days=0, p_missed_visit=0.0, missing_rate=0.0,
                             follow_up_min_months=3.5, follow_up_max_months=3.5)

@@ -70,11 +70,13 @@ def test_first_last_change_reproduces_a_planted_one_point_change() -> None:
     c = apc.simulate_cohort(2000, seed=36, vas_slope_mean=0.29, visit_interval_days=104,
                             visit_jitter_sd_days=0, p_missed_visit=0.0, missing_rate=0.0,
                             follow_up_min_months=3.5, follow_up_max_months=3.5)
-    r = first_last_change(c)
+    result = first_last_change(c)
+    r = result.table.iloc[0]
     assert r["median_interval_days"] == 104
     assert r["ci_low"] <= 1.0 <= r["ci_high"]
     assert r["t_p_value"] < 1e-10 and r["wilcoxon_p_value"] < 1e-10
-    p = r["patients"]
+    p = result.patients
+    assert "patient_id" not in result.to_frame() and "patient_id" not in str(result)
     assert (p.change == p["last"] - p["first"]).all() and (p.interval_days > 0).all()
 
 
@@ -154,3 +156,19 @@ def test_trajectory_frame_keeps_patients_with_pain_only(literature: apc.Cohort) 
     assert not set(d.patient_id) & pain_free
     with pytest.raises(ValueError, match="time .* must be one of"):
         trajectory_frame(literature, time="years")
+
+
+def test_population_curve_does_not_depend_on_row_order() -> None:
+    """Issue 16: the curve is for a reference patient (numeric covariates at their mean,
+    categorical ones at their modal level), not whatever row 0 holds."""
+    c = apc.simulate_cohort(300, seed=37)
+    r = apc.fit_trajectories(c, covariates=("onset_site", "age_at_onset"))
+    a = r.population_curve(grid=[0, 6, 12])
+    r.data = r.data.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    b = r.population_curve(grid=[0, 6, 12])
+    pd.testing.assert_frame_equal(a, b)
+    coef = r.table.set_index("term")["estimate"]
+    modal = str(r.data["onset_site"].value_counts().idxmax())
+    by_hand = (coef["Intercept"] + coef["age_at_onset"] * r.data["age_at_onset"].mean()
+               + coef.get(f"C(onset_site)[T.{modal}]", 0.0))
+    assert a["estimate"].iloc[0] == pytest.approx(by_hand, rel=1e-12)

@@ -36,6 +36,7 @@ from scipy import stats
 from .. import instruments as ins
 from ..cohort import Cohort
 from ..errors import ModelDataError, ParameterError
+from ..result import RatioResult, Result
 from ..stats.bootstrap import bca_interval, jackknife_influence, percentile_interval
 from ..stats.design import build, check_rank
 from ..stats.logistic import fit_logit
@@ -47,8 +48,8 @@ from .frames import analysis_frame, complete_cases, formula_terms
 Z = 1.959963984540054
 
 
-@dataclass
-class DepressionAdjustmentResult:
+@dataclass(repr=False)
+class DepressionAdjustmentResult(Result):
     """The exposure coefficient across nested models.
 
     Attributes
@@ -58,14 +59,14 @@ class DepressionAdjustmentResult:
         std_error, ci_low, ci_high, p_value, n, change_pct (change of the exposure estimate
         from the previous model, %), test (vs the previous model), statistic, df,
         test_p_value. The interaction model adds a row for the pain x depression term.
-    models : dict
-        The fitted model objects by model name.
+    fits : dict
+        The fitted model objects by model name (also ``models``).
     n_dropped : int
         Rows left out for missing values (listwise, common to all models).
     """
 
     table: pd.DataFrame
-    models: dict[str, Any]
+    fits: dict[str, Any]
     n_dropped: int
     exposure: str
     depression: str
@@ -79,8 +80,20 @@ class DepressionAdjustmentResult:
         return coefficient_plot(self.table[self.table.term == self.exposure], ax=ax,
                                 title=f"{self.exposure} -> {self.outcome} ({self.method})")
 
-    def _repr_html_(self) -> str:
-        return self.table.round(4).to_html(index=False)
+    def headline(self) -> str:
+        return (f"{self.exposure} -> {self.outcome}, with and without {self.depression} "
+                f"({self.method}; {int(self.table['n'].iloc[0])} rows)")
+
+    @property
+    def notes(self) -> list[str]:
+        return ([f"{self.n_dropped} row(s) left out for a missing value (listwise, the same "
+                 "rows in every model)"] if self.n_dropped else [])
+
+    def sections(self) -> list[tuple[str, pd.DataFrame]]:
+        out = [("", self.table)]
+        if self.pooled is not None:
+            out.append(("Pooled over imputations (Rubin's rules)", self.pooled))
+        return out
 
 
 MODEL_NAMES = ("unadjusted", "covariates", "depression", "interaction")
@@ -233,8 +246,8 @@ def _mice(d: pd.DataFrame, outcome: str, rhs: dict[str, list[str]], exposure: st
 
 
 # ----------------------------------------------------------------------------------------------
-@dataclass
-class MediationResult:
+@dataclass(repr=False)
+class MediationResult(Result):
     """Natural direct and indirect effects per unit of exposure.
 
     Attributes
@@ -260,8 +273,14 @@ class MediationResult:
 
         return sensitivity_plot(self.sensitivity, ax=ax)
 
-    def _repr_html_(self) -> str:
-        return self.table.round(4).to_html(index=False)
+    def headline(self) -> str:
+        return (f"Mediation ({self.n} patients): indirect effect with bootstrap CIs; the "
+                f"indirect effect vanishes at rho = {self.rho_at_zero:.2f}")
+
+    @property
+    def notes(self) -> list[str]:
+        return ([f"{self.n_dropped} patient(s) left out for a missing value"]
+                if self.n_dropped else [])
 
 
 def mediation(cohort: Cohort, exposure: str = "vas_pain", mediator: str = "hads_d",
@@ -340,12 +359,12 @@ def pain_depression_association(
     cohort: Cohort, pain: str = "any_pain", depression: str = "hads_d",
     cutoffs: Sequence[float | str] = (8, 11),
     covariates: Sequence[str] = ("age", "sex", "onset_site"),
-) -> pd.DataFrame:
+) -> RatioResult:
     """Association of pain (a prevalence definition at baseline) and depression case status.
 
     Returns
     -------
-    DataFrame, one row per cut-off and direction: instrument, cutoff, direction ("pain given
+    RatioResult whose ``table`` has one row per cut-off and direction: instrument, cutoff, direction ("pain given
     depression" or "depression given pain"), n, p_outcome_exposed, p_outcome_unexposed,
     risk_ratio, odds_ratio (crude), or_ci_low, or_ci_high (Woolf), p_value (Fisher exact),
     adjusted_or, adj_ci_low, adj_ci_high (logistic regression on ``covariates``).
@@ -359,9 +378,10 @@ def pain_depression_association(
     covs = [canonical(c) for c in covariates]
     d = analysis_frame(cohort, [depression, *covs], "baseline").set_index("patient_id")
     cases = select_cases(DEFINITIONS[pain].func(cohort), "baseline", 30).set_index("patient_id")
-    d = complete_cases(d.join(cases["case"].rename("pain"), how="inner").reset_index(),
-                  [depression, *covs, "pain"], "pain_depression_association").set_index(
-                      "patient_id")
+    joined = d.join(cases["case"].rename("pain"), how="inner").reset_index()
+    d = complete_cases(joined, [depression, *covs, "pain"],
+                       "pain_depression_association").set_index("patient_id")
+    fits: dict[str, Any] = {}
     rows = []
     for cut in cutoffs:
         dep = ins.depression_case(d[depression], key[depression], cut)
@@ -383,6 +403,7 @@ def pain_depression_association(
             fit = fit_logit(f"{out} ~ {expo}" + (f" + {terms}" if terms else ""),
                             frame.reset_index(), f"pain_depression_association ({direction}, "
                             f"cut-off {cut!r})")
+            fits[f"{direction}, cut-off {threshold}"] = fit
             ci = fit.conf_int().loc[expo]
             exposed = frame[frame[expo] == 1][out].mean()
             unexposed = frame[frame[expo] == 0][out].mean()
@@ -395,4 +416,9 @@ def pain_depression_association(
                          "or_ci_high": float(np.exp(np.log(odds) + Z * se)),
                          "p_value": float(p), "adjusted_or": float(np.exp(fit.params[expo])),
                          "adj_ci_low": float(np.exp(ci[0])), "adj_ci_high": float(np.exp(ci[1]))})
-    return pd.DataFrame(rows)
+    notes = [f"{len(joined) - len(d)} of {len(joined)} patient(s) with a baseline pain "
+             "status left out for a missing value"] if len(joined) > len(d) else []
+    return RatioResult(pd.DataFrame(rows), f"Pain ({pain}) and depression ({depression}) at "
+                       f"baseline, {len(d)} patients: adjusted odds ratios",
+                       ("adjusted_or", "adj_ci_low", "adj_ci_high"), ("direction", "cutoff"),
+                       notes, fits)

@@ -36,6 +36,7 @@ from tqdm.auto import tqdm
 
 from ..cohort import Cohort
 from ..errors import ModelDataError, ModelWarning, ParameterError
+from ..result import Result
 from ..stats.concordance import harrell_c, uno_c
 from ..stats.cox import CoxTimeVarying
 from ..stats.prediction import brier_score, kaplan_meier_risk, time_dependent_auc
@@ -50,7 +51,7 @@ ENCALS_PUBLISHED = {"t_slope": -1.837, "t_diagnostic_delay": -2.373, "t_age": -0
 
 def encals_linear_predictor(cohort: Cohort) -> pd.Series:
     """The published ENCALS linear predictor (Westeneng et al. 2018, Lancet Neurol 17:423) at
-    baseline, with the transformations and coefficients of ``DOMAIN.md`` section 6 as seen in
+    baseline, with the transformations and coefficients of ``docs/sources.md`` section 6 as seen in
     public code (not verified against the paper): tAGE = (age at onset / 100)^-2, tDXDELAY =
     (delay / 10)^-0.5 + ln(delay / 10) (delay in months), tSLOPE = (-slope + 0.1)^-0.5 with
     slope = (ALSFRS-R - 48) / months since onset (= -progression_rate), tFVC = (FVC / 100)^-1
@@ -138,8 +139,8 @@ def _calibration_table(frame: pd.DataFrame, models: dict[str, CoxTimeVarying],
     return pd.DataFrame(rows)
 
 
-@dataclass
-class IncrementalValueResult:
+@dataclass(repr=False)
+class IncrementalValueResult(Result):
     """Base model against base model + added terms.
 
     Attributes
@@ -156,8 +157,9 @@ class IncrementalValueResult:
     calibration : DataFrame
         model, time, group (by predicted risk), n, predicted (mean predicted risk), observed
         (1 - Kaplan-Meier at time), ci_low, ci_high (95%).
-    models : dict
-        "base" and "full" fitted :class:`~alspaincohort.stats.cox.CoxTimeVarying`.
+    fits : dict
+        "base" and "full" fitted :class:`~alspaincohort.stats.cox.CoxTimeVarying` (also
+        ``models``).
     coefficients : DataFrame
         model, term, hazard_ratio, hr_ci_low, hr_ci_high, p_value.
     n_patients, n_events, n_dropped_patients : int
@@ -169,7 +171,7 @@ class IncrementalValueResult:
     table: pd.DataFrame
     lr_test: dict[str, Any]
     calibration: pd.DataFrame
-    models: dict[str, CoxTimeVarying]
+    fits: dict[str, CoxTimeVarying]
     coefficients: pd.DataFrame
     times: tuple[float, ...]
     n_patients: int
@@ -185,11 +187,30 @@ class IncrementalValueResult:
 
         return calibration_plot(self, time=time, ax=ax)
 
-    def _repr_html_(self) -> str:
+    def plot(self, ax: Any = None, time: float | None = None) -> Any:
+        """The calibration figure (:meth:`plot_calibration`)."""
+        return self.plot_calibration(time=time, ax=ax)
+
+    def headline(self) -> str:
+        from ..plots import format_p
+
         lr = self.lr_test
-        return (f"<p>{self.description}</p><p>likelihood ratio {lr['statistic']:.2f} on "
-                f"{lr['df']} df, p = {lr['p_value']:.3g}</p>"
-                + self.table.round(4).to_html(index=False))
+        return (f"{self.description}; likelihood ratio {lr['statistic']:.2f} on {lr['df']} df, "
+                f"{format_p(lr['p_value'])}")
+
+    def sections(self) -> list[tuple[str, pd.DataFrame]]:
+        return [("", self.table), ("Coefficients", self.coefficients)]
+
+    @property
+    def notes(self) -> list[str]:
+        out = []
+        if self.n_dropped_patients:
+            out.append(f"{self.n_dropped_patients} patient(s) left out (a missing base or added"
+                       " term, or no time at risk)")
+        if self.n_bootstrap_failed:
+            out.append(f"{self.n_bootstrap_failed} of {self.n_bootstrap} bootstrap replicates "
+                       "could not be fitted and were left out")
+        return out
 
 
 def incremental_value(cohort: Cohort, base: Sequence[str] | str = ENCALS_LIKE,
@@ -289,7 +310,7 @@ def incremental_value(cohort: Cohort, base: Sequence[str] | str = ENCALS_LIKE,
     return IncrementalValueResult(
         table=table, lr_test=lr_test,
         calibration=_calibration_table(frame, models, cols, times, n_groups),
-        models=models, coefficients=coefs, times=times, n_patients=n,
+        fits=models, coefficients=coefs, times=times, n_patients=n,
         n_events=int(frame["event"].sum()), n_dropped_patients=cohort.n_patients - n,
         n_bootstrap=n_bootstrap, n_bootstrap_failed=failed, description=desc, bootstrap=boot)
 

@@ -11,12 +11,13 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import ModelDataError, ParameterError
+from ..result import Result
 from ..stats import meta
 from ..validation import check_counts
 
 
-@dataclass
-class MetaPrevalenceResult:
+@dataclass(repr=False)
+class MetaPrevalenceResult(Result):
     """Pooled prevalence of a random-effects meta-analysis.
 
     Attributes
@@ -60,19 +61,24 @@ class MetaPrevalenceResult:
     moderator_test: dict[str, float] | None = None
     labels: dict[str, Any] = field(default_factory=dict)
 
-    def summary(self) -> str:
+    level: float = 0.95
+
+    def headline(self) -> str:
         p = self.pooled
-        return (f"pooled prevalence {100 * p['estimate']:.1f}% (95% CI "
+        lv = f"{100 * self.level:g}%"
+        return (f"pooled prevalence {100 * p['estimate']:.1f}% ({lv} CI "
                 f"{100 * p['ci_low']:.1f}-{100 * p['ci_high']:.1f}%; prediction interval "
                 f"{100 * p['pi_low']:.1f}-{100 * p['pi_high']:.1f}%), {len(self.table)} studies, "
                 f"I2 = {self.i2:.0f}% ({self.i2_ci[0]:.0f}-{self.i2_ci[1]:.0f}%), tau2 = "
                 f"{self.tau2:.3g}; {self.method}, {self.transform}, {self.ci} CI")
 
-    def __repr__(self) -> str:
-        return f"MetaPrevalenceResult({self.summary()})"
-
-    def _repr_html_(self) -> str:
-        return f"<p>{self.summary()}</p>" + self.table.round(3).to_html(index=False)
+    def sections(self) -> list[tuple[str, pd.DataFrame]]:
+        out = [("", self.table)]
+        if self.subgroups is not None:
+            out.append(("Subgroups", self.subgroups))
+        if self.regression is not None:
+            out.append(("Meta-regression", self.regression))
+        return out
 
     def plot(self, ax: Any = None, reference: tuple[float, float, float] | None = None,
              title: str | None = None) -> Any:
@@ -152,7 +158,7 @@ def meta_prevalence(studies: pd.DataFrame, events: str = "events", n: str = "n",
         pooled=pooled, pooled_transformed=tr, tau2=fit.tau2, tau2_ci=(t_lo, t_hi),
         i2=fit.i2, i2_ci=(100 * t_lo / (t_lo + s2), 100 * t_hi / (t_hi + s2)), h2=fit.h2,
         q=fit.q, q_df=fit.q_df, q_pvalue=fit.q_pvalue, table=table, transform=transform,
-        method=method, ci=ci)
+        method=method, ci=ci, level=level)
     if subgroup is not None:
         result.subgroups, result.subgroup_test = _subgroups(d, subgroup, events, n, transform,
                                                             method, ci, study, y, v, test,

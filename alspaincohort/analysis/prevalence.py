@@ -11,7 +11,7 @@ x = n, as in Brown, Cai & DasGupta 2001). When patients contribute several visit
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -23,9 +23,11 @@ from .. import instruments as ins
 from ..cohort import Cohort
 from ..drugs import PAIN_CLASSES
 from ..errors import ModelDataError, ParameterError
+from ..result import RatioResult, Result
 from ..schema import PAIN_TYPES
 from ..stats.logistic import fit_logit
 from ..validation import check_choice, check_cohort, check_integer, check_level
+from ..variables import canonical
 
 CI_METHODS = ("wilson", "clopper-pearson", "jeffreys", "cluster-bootstrap")
 
@@ -176,7 +178,7 @@ def _analgesics(cohort: Cohort) -> pd.DataFrame:
 register_definition("any_pain", _threshold(pain_scores, 0.0, strict=True),
                     "any pain: VAS (0-10) or NRS > 0")
 register_definition("moderate_pain", _threshold(pain_scores, 4.0),
-                    "at least moderate pain: VAS/NRS >= 4 (shared/DOMAIN.md s2)")
+                    "at least moderate pain: VAS/NRS >= 4 (docs/sources.md s2)")
 register_definition("bpi_moderate_or_severe",
                     _threshold(lambda c: c.scores("bpi", "severity"), 5.0),
                     "BPI severity >= 5 (moderate or severe band)")
@@ -211,10 +213,16 @@ def visit_stages(cohort: Cohort) -> pd.DataFrame:
                          "mitos_stage": ins.mitos_stage(wide)})
 
 
-def _strata(cohort: Cohort, rows: pd.DataFrame, by: str | None, at: Any,
+def _strata(cohort: Cohort, rows: pd.DataFrame, by: str | Sequence[str] | None, at: Any,
             age_bands: Sequence[float], depression_cutoff: float) -> pd.Series:
     if by is None:
         return pd.Series("all", index=rows.index)
+    if not isinstance(by, str):  # several variables: their combinations ("bulbar, female")
+        parts = pd.concat([_strata(cohort, rows, b, at, age_bands, depression_cutoff)
+                           for b in by], axis=1)
+        combined = parts.astype(str).agg(", ".join, axis=1)
+        return combined.where(parts.notna().all(axis=1))
+    by = canonical(by)
     if by in ("kings_stage", "mitos_stage") and at == "visits":
         st = visit_stages(cohort).set_index(["patient_id", "day"])[by]
         key = pd.MultiIndex.from_arrays([rows["patient_id"], rows["day"]])
@@ -231,7 +239,12 @@ def _strata(cohort: Cohort, rows: pd.DataFrame, by: str | None, at: Any,
     elif by in ("kings_stage", "mitos_stage"):
         values = b[by].map(lambda v: f"{by.split('_')[0]} {int(v)}" if v == v else np.nan)
     elif by in b.columns:
-        values = b[by].astype(object)
+        col = b[by]
+        if pd.api.types.is_float_dtype(col) and col.nunique() > 20:
+            raise ParameterError(f"by {by!r} is continuous ({col.nunique()} distinct values): "
+                                 "stratify by a grouping (e.g. 'age_band' with age_bands=...) "
+                                 "or a categorical column")
+        values = col.astype(object)
     else:
         raise ParameterError(f"unknown stratum {by!r}: a baseline() column, 'age_band' or "
                          "'depression'")
@@ -265,9 +278,9 @@ def select_cases(rows: pd.DataFrame, at: Any, window_days: int) -> pd.DataFrame:
                      "window")
 
 
-@dataclass
-class PrevalenceResult:
-    """Prevalence by stratum.
+@dataclass(repr=False)
+class PrevalenceResult(Result):
+    """Prevalence by stratum (the :class:`~alspaincohort.result.Result` shape).
 
     Attributes
     ----------
@@ -275,27 +288,29 @@ class PrevalenceResult:
         definition, by, stratum, n (patients, or visits for at="visits"), n_patients, cases,
         prevalence, ci_low, ci_high, method. A "standardised" row is added when a standard
         population is given (its n and cases are the crude totals).
+    definition : str
+    at : str or tuple
     """
 
     table: pd.DataFrame
     definition: str
     at: Any
+    notes: list[str] = field(default_factory=list)
+
+    def headline(self) -> str:
+        return (f"Prevalence of {self.definition} ({DEFINITIONS[self.definition].description}) "
+                f"at {self.at}")
 
     def plot(self, ax: Any = None, title: str | None = None) -> Any:
+        """Prevalence with CIs by stratum (:func:`alspaincohort.plots.prevalence_plot`)."""
         from ..plots import prevalence_plot
 
         return prevalence_plot(self.table, ax=ax, title=title)
 
-    def _repr_html_(self) -> str:
-        return (f"<p>Prevalence of <b>{self.definition}</b> ({DEFINITIONS[self.definition].description})"
-                f" at {self.at}</p>" + self.table.round(4).to_html(index=False))
-
-    def __repr__(self) -> str:
-        return f"PrevalenceResult({self.definition}, at={self.at})\n{self.table.to_string()}"
-
 
 def prevalence(cohort: Cohort, definition: str = "any_pain", at: Any = "baseline",
-               by: str | None = None, ci: str | None = None, level: float = 0.95,
+               by: str | Sequence[str] | None = None, ci: str | None = None,
+               level: float = 0.95,
                window_days: int = 30, age_bands: Sequence[float] = (0, 50, 60, 70, 80, 120),
                depression_cutoff: float = 8, standard: pd.DataFrame | None = None,
                n_boot: int = 2000, seed: int | None = 0) -> PrevalenceResult:
@@ -312,9 +327,11 @@ def prevalence(cohort: Cohort, definition: str = "any_pain", at: Any = "baseline
         at each patient's first visit in a window of days; period prevalence (case at any visit
         of follow-up); or every visit (patients counted once per visit; CIs by cluster
         bootstrap; stages are then the stage at each visit).
-    by : str, optional
+    by : str or list of str, optional
         onset_site, sex, age_band (``age_bands`` edges, years at onset), kings_stage,
-        mitos_stage, depression (HADS-D >= ``depression_cutoff``) or any baseline() column.
+        mitos_stage, depression (HADS-D >= ``depression_cutoff``) or any baseline() column;
+        a list stratifies by the combinations of its variables (strata "bulbar, female").
+        Patients without a stratum value are in the "all" row only, counted in ``notes``.
     ci : str, optional
         wilson (default), clopper-pearson, jeffreys or cluster-bootstrap (default for visits).
     standard : DataFrame, optional
@@ -335,7 +352,18 @@ def prevalence(cohort: Cohort, definition: str = "any_pain", at: Any = "baseline
     if rows.empty:
         raise ModelDataError(f"prevalence: no patient has an assessment of {definition!r} "
                              f"at {at!r} (window {window_days} days)")
+    if by is not None and not isinstance(by, str):
+        by = list(by)
+        if not by or not all(isinstance(b, str) for b in by):
+            raise ParameterError(f"by must be a variable name or a non-empty list of names, not "
+                                 f"{by!r}")
     rows = rows.assign(stratum=_strata(cohort, rows, by, at, age_bands, depression_cutoff))
+    by_label = "" if by is None else by if isinstance(by, str) else " x ".join(by)
+    notes = []
+    if by is not None and rows["stratum"].isna().any():
+        lost = rows[rows["stratum"].isna()]
+        notes.append(f"{lost['patient_id'].nunique()} patient(s) ({len(lost)} row(s)) without a "
+                     f"{by_label!r} value are counted in 'all' only")
     out = []
     groups = [("all", rows)] if by is None else list(rows.dropna(subset=["stratum"]).groupby(
         "stratum", sort=True))
@@ -350,14 +378,14 @@ def prevalence(cohort: Cohort, definition: str = "any_pain", at: Any = "baseline
         else:
             lo_a, hi_a = proportion_ci(cases, n, method, level)
             lo, hi = float(lo_a), float(hi_a)
-        out.append({"definition": definition, "by": by or "", "stratum": name, "n": n,
+        out.append({"definition": definition, "by": by_label, "stratum": name, "n": n,
                     "n_patients": int(g["patient_id"].nunique()), "cases": int(cases),
                     "prevalence": cases / n, "ci_low": lo, "ci_high": hi, "method": method})
     table = pd.DataFrame(out)
     if standard is not None:
         table = pd.concat([table, _standardised(cohort, rows, standard, age_bands, definition,
                                                 level)], ignore_index=True)
-    return PrevalenceResult(table, definition, at)
+    return PrevalenceResult(table, definition, at, notes)
 
 
 def _standardised(cohort: Cohort, rows: pd.DataFrame, standard: pd.DataFrame,
@@ -394,19 +422,20 @@ def _standardised(cohort: Cohort, rows: pd.DataFrame, standard: pd.DataFrame,
 def pain_determinants(cohort: Cohort, definition: str = "any_pain", at: Any = "baseline",
                       covariates: Sequence[str] = ("onset_site", "kings_stage", "hads_d",
                                                    "age_at_onset", "sex"),
-                      window_days: int = 30) -> pd.DataFrame:
+                      window_days: int = 30) -> RatioResult:
     """Logistic regression of a pain definition on baseline covariates (statsmodels Logit).
 
     Returns
     -------
-    DataFrame with columns term, odds_ratio, ci_low, ci_high, p_value, estimate (log odds),
-    std_error; ``attrs["n"]`` and ``attrs["n_dropped"]`` count patients used and dropped for
-    missing values.
+    RatioResult
+        ``table``: term, odds_ratio, ci_low, ci_high, p_value, estimate (log odds),
+        std_error; ``notes`` counts the patients left out for missing values; ``.plot()``
+        draws the odds ratios.
     """
     check_cohort(cohort, min_patients=1)
     check_choice(definition, "definition", sorted(DEFINITIONS))
     check_integer(window_days, "window_days", 0)
-    covariates = list(covariates)
+    covariates = [canonical(c) for c in covariates]
     if not covariates:
         raise ParameterError("covariates: give at least one baseline() column")
     rows = select_cases(DEFINITIONS[definition].func(cohort), at, window_days)
@@ -430,8 +459,12 @@ def pain_determinants(cohort: Cohort, definition: str = "any_pain", at: Any = "b
                         "ci_low": np.exp(ci[0].to_numpy()), "ci_high": np.exp(ci[1].to_numpy()),
                         "p_value": fit.pvalues.to_numpy(), "estimate": fit.params.to_numpy(),
                         "std_error": fit.bse.to_numpy()})
-    out.attrs["n"], out.attrs["n_dropped"] = len(d), n_all - len(d)
-    return out[out.term != "Intercept"].reset_index(drop=True)
+    notes = ([f"{n_all - len(d)} of {n_all} patient(s) left out for a missing value of "
+              f"{definition!r} or a covariate"] if n_all > len(d) else [])
+    return RatioResult(out[out.term != "Intercept"].reset_index(drop=True),
+                       f"Odds ratios of {definition!r} at {at} ({len(d)} patients, logistic "
+                       "regression)", ("odds_ratio", "ci_low", "ci_high"), ("term",),
+                       notes, {"logit": fit})
 
 
 

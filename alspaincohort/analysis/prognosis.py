@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -35,6 +35,7 @@ import pandas as pd
 
 from ..cohort import Cohort
 from ..errors import ModelDataError, ModelWarning, ParameterError
+from ..result import RatioResult, Result
 from ..schema import DAYS_PER_MONTH
 from ..stats.cox import CoxTimeVarying
 from ..stats.survival import aalen_johansen
@@ -60,8 +61,8 @@ def _group_labels(cohort: Cohort, by: str) -> pd.Series:
     return b[by].astype(str).where(b[by].notna())
 
 
-@dataclass
-class KaplanMeierResult:
+@dataclass(repr=False)
+class KaplanMeierResult(Result):
     """Kaplan-Meier estimates by group.
 
     Attributes
@@ -100,14 +101,15 @@ class KaplanMeierResult:
 
         return km_plot(self, ax=ax, **kwargs)
 
-    def _repr_html_(self) -> str:
+    def headline(self) -> str:
         from ..plots import format_p
 
         test = ("" if self.test is None else
-                f"<p>log-rank {self.test['statistic']:.2f} on {self.test['df']} df, "
-                f"{format_p(self.test['p_value'])}</p>")
-        notes = "".join(f"<p>{n}</p>" for n in self.notes)
-        return self.table.round(2).to_html(index=False) + test + notes
+                f"; log-rank {self.test['statistic']:.2f} on {self.test['df']} df, "
+                f"{format_p(self.test['p_value'])}")
+        return (f"Kaplan-Meier survival ({self.endpoint}, time since {self.origin}, months): "
+                f"{int(self.table['n'].sum())} patients, {int(self.table['events'].sum())} "
+                f"events{test}")
 
 
 def kaplan_meier(cohort: Cohort, by: str = "pain", endpoint: str = "death",
@@ -209,8 +211,8 @@ def kaplan_meier(cohort: Cohort, by: str = "pain", endpoint: str = "death",
 
 
 # ----------------------------------------------------------------------------------------------
-@dataclass
-class PainCoxResult:
+@dataclass(repr=False)
+class PainCoxResult(Result):
     """Hazard ratios of a Cox model of pain.
 
     Attributes
@@ -242,8 +244,20 @@ class PainCoxResult:
 
         return cox_zph(self.model, transform)
 
-    def _repr_html_(self) -> str:
-        return f"<p>{self.description}</p>" + self.table.round(4).to_html(index=False)
+    def headline(self) -> str:
+        return self.description
+
+    @property
+    def notes(self) -> list[str]:
+        return ([f"{self.n_dropped_patients} patient(s) left out (missing pain or covariate, "
+                 "or no time at risk)"] if self.n_dropped_patients else [])
+
+    def plot(self, ax: Any = None) -> Any:
+        """Forest plot of the hazard ratios (:func:`alspaincohort.plots.ratio_plot`)."""
+        from ..plots import ratio_plot
+
+        return ratio_plot(self.table, "hazard_ratio", "hr_ci_low", "hr_ci_high", ax=ax,
+                          title=self.description)
 
 
 def pain_cox(cohort: Cohort, pain: str = "vas_pain", time_varying: bool = True,
@@ -315,22 +329,26 @@ def pain_cox(cohort: Cohort, pain: str = "vas_pain", time_varying: bool = True,
 
 def landmark(cohort: Cohort, landmarks_months: Sequence[float] = (6, 12),
              pain: str = "vas_pain", covariates: Sequence[str] = ("age_at_onset", "bulbar"),
-             endpoint: str = "death") -> pd.DataFrame:
+             endpoint: str = "death") -> RatioResult:
     """Landmark analysis: for each landmark L (months after baseline), patients alive and
     under follow-up at L, pain = last value measured at or before L, Cox model of survival
     from L.
 
     Returns
     -------
-    DataFrame: landmark_months, n_patients, events, term, hazard_ratio, hr_ci_low, hr_ci_high,
-    p_value.
+    RatioResult
+        ``table``: landmark_months, n_patients, events, term, hazard_ratio, hr_ci_low,
+        hr_ci_high, p_value; ``notes`` count the patients at risk left out for a missing pain
+        value or covariate at each landmark; ``fits`` the Cox models by landmark.
     """
     check_cohort(cohort, min_patients=1)
     inst, item = visit_score(pain)
     s = cohort.survival(endpoint, "baseline").set_index("patient_id")
     scores = cohort.scores(inst, item)
     cov = covariate_frame(cohort, covariates)
-    rows = []
+    rows: list[dict[str, Any]] = []
+    notes: list[str] = []
+    fits: dict[str, Any] = {}
     for L in landmarks_months:
         day = L * DAYS_PER_MONTH
         at_risk = s[s["end_day"] > day]
@@ -339,9 +357,15 @@ def landmark(cohort: Cohort, landmarks_months: Sequence[float] = (6, 12),
                           "stop": (at_risk["end_day"] - day).to_numpy(),
                           "event": at_risk["event"].to_numpy(),
                           "pain": at_risk.index.map(last)}).join(cov, on="patient_id")
+        n_at_risk = len(d)
         d = d.dropna().reset_index(drop=True)
+        if len(d) < n_at_risk:
+            notes.append(f"landmark {L:g} months: {n_at_risk - len(d)} of {n_at_risk} patient(s)"
+                         " at risk left out (no pain value by the landmark, or a missing "
+                         "covariate)")
         fit = CoxTimeVarying().fit(d, "patient_id", "start", "stop", "event",
                                    formula=" + ".join(["pain", *formula_terms(d, covariates)]))
+        fits[f"{L:g} months"] = fit
         summ = fit.summary
         for term in summ.index:
             rows.append({"landmark_months": L, "n_patients": len(d), "events": fit.n_events_,
@@ -349,29 +373,29 @@ def landmark(cohort: Cohort, landmarks_months: Sequence[float] = (6, 12),
                          "hr_ci_low": summ.loc[term, "hr_ci_low"],
                          "hr_ci_high": summ.loc[term, "hr_ci_high"],
                          "p_value": summ.loc[term, "p_value"]})
-    return pd.DataFrame(rows)
+    return RatioResult(pd.DataFrame(rows), f"Landmark Cox models of {pain} for {endpoint} at "
+                       f"{', '.join(f'{L:g}' for L in landmarks_months)} months",
+                       ("hazard_ratio", "hr_ci_low", "hr_ci_high"), ("landmark_months", "term"),
+                       notes, fits)
 
 
 def competing_risks(cohort: Cohort, by: str = "pain",
                     covariates: Sequence[str] = ("age_at_onset", "bulbar"),
-                    ties: str = "efron") -> dict[str, Any]:
+                    ties: str = "efron") -> CompetingRisksResult:
     """Death and loss of autonomy (tracheostomy or full-time NIV, whichever first) as
     competing first events from baseline.
 
     Returns
     -------
-    dict with
-
-    - ``cumulative_incidence``: DataFrame group, cause, time (months), cif (Aalen-Johansen by
-      ``by`` group);
-    - ``cause_specific``: DataFrame cause, term, hazard_ratio, hr_ci_low, hr_ci_high, p_value
-      (Cox per cause with the other cause censored; baseline VAS pain per point and
-      ``covariates``);
-    - ``subdistribution``: the same columns for Fine-Gray subdistribution hazard ratios
-      (weighted Cox on the expanded data, robust standard errors clustered by patient, as
-      ``coxph(..., weights = fgwt, cluster = id)`` on ``survival::finegray`` data, close to
-      ``cmprsk::crr``);
-    - ``n_patients``: patients with baseline pain, covariates and time > 0.
+    CompetingRisksResult
+        ``table``: model ("cause-specific" Cox per cause with the other cause censored, or
+        "Fine-Gray" subdistribution hazards: weighted Cox on the expanded data, robust
+        standard errors clustered by patient, as ``coxph(..., weights = fgwt, cluster = id)``
+        on ``survival::finegray`` data, close to ``cmprsk::crr``), cause, term, hazard_ratio,
+        hr_ci_low, hr_ci_high, p_value (baseline VAS pain per point and ``covariates``);
+        ``cumulative_incidence``: group, cause, time (months), cif (Aalen-Johansen by ``by``
+        group); ``n_patients``: patients in the models (baseline pain, covariates and
+        time > 0); ``notes``: patients left out and why; ``fits``: the Cox models.
     """
     check_cohort(cohort, min_patients=1)
     from ..stats.finegray import finegray_rows
@@ -391,23 +415,74 @@ def competing_risks(cohort: Cohort, by: str = "pain",
                           "stop": s["time_days"].to_numpy(),
                           "pain": s.index.map(base["vas_pain"]).to_numpy(),
                           "cause": s["cause"].to_numpy()}).join(cov, on="patient_id")
-    frame = frame[frame["stop"] > 0].dropna().reset_index(drop=True)
+    n_grouped = len(frame)
+    no_time = int((frame["stop"] <= 0).sum())
+    frame = frame[frame["stop"] > 0]
+    n_timed = len(frame)
+    frame = frame.dropna().reset_index(drop=True)
+    notes = []
+    if no_time:
+        notes.append(f"{no_time} patient(s) with no follow-up after baseline left out of the "
+                     "models")
+    if n_timed > len(frame):
+        notes.append(f"{n_timed - len(frame)} patient(s) left out of the models for a missing "
+                     "baseline pain value or covariate")
+    n_ungrouped = cohort.n_patients - n_grouped
+    if n_ungrouped:
+        notes.append(f"{n_ungrouped} patient(s) without a {by!r} group left out")
+    fits: dict[str, Any] = {}
     formula = " + ".join(["pain", *formula_terms(frame, covariates)])
     cs_rows, fg_rows = [], []
     for code, name in CAUSES:
         d = frame.assign(event=(frame["cause"] == code).astype(int))
         fit = CoxTimeVarying(ties=ties).fit(d, "patient_id", "start", "stop", "event",
                                             formula=formula)
-        cs_rows += _hr_rows(fit, cause=name)
+        cs_rows += _hr_rows(fit, model="cause-specific", cause=name)
+        fits[f"cause-specific: {name}"] = fit
         fg = finegray_rows(frame["stop"], frame["cause"], code)
         fg = fg.join(frame.drop(columns=["start", "stop"]), on="row")
         fgfit = CoxTimeVarying(ties=ties).fit(fg, "patient_id", "start", "stop", "event",
                                               formula=formula, weights="weight", robust=True)
-        fg_rows += _hr_rows(fgfit, cause=name)
-    return {"cumulative_incidence": pd.concat(cif_rows, ignore_index=True),
-            "cause_specific": pd.DataFrame(cs_rows),
-            "subdistribution": pd.DataFrame(fg_rows),
-            "n_patients": len(frame)}
+        fg_rows += _hr_rows(fgfit, model="Fine-Gray", cause=name)
+        fits[f"Fine-Gray: {name}"] = fgfit
+    return CompetingRisksResult(pd.DataFrame(cs_rows + fg_rows),
+                                pd.concat(cif_rows, ignore_index=True), len(frame), by, notes,
+                                fits)
+
+
+@dataclass(repr=False)
+class CompetingRisksResult(Result):
+    """Competing risks of death and loss of autonomy (see :func:`competing_risks`).
+
+    Attributes
+    ----------
+    table : DataFrame
+        model, cause, term, hazard_ratio, hr_ci_low, hr_ci_high, p_value.
+    cumulative_incidence : DataFrame
+        group, cause, time (months), cif.
+    n_patients : int
+    by : str
+    notes : list of str
+    fits : dict
+    """
+
+    table: pd.DataFrame
+    cumulative_incidence: pd.DataFrame
+    n_patients: int
+    by: str
+    notes: list[str] = field(default_factory=list)
+    fits: dict[str, Any] = field(default_factory=dict)
+
+    def headline(self) -> str:
+        return (f"Competing risks of death and tracheostomy / full-time NIV by {self.by}: "
+                f"{self.n_patients} patients in the models")
+
+    def plot(self, ax: Any = None) -> Any:
+        """Cumulative incidence curves by group and cause
+        (:func:`alspaincohort.plots.cumulative_incidence_plot`)."""
+        from ..plots import cumulative_incidence_plot
+
+        return cumulative_incidence_plot(self.cumulative_incidence, ax=ax)
 
 
 CAUSES = ((1, "death"), (2, "tracheostomy or NIV"))

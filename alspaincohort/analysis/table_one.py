@@ -31,6 +31,7 @@ from scipy import stats
 
 from ..cohort import Cohort
 from ..errors import ModelDataError, ParameterError
+from ..result import Result
 from ..stats.group_tests import categorical_group_test, continuous_group_test
 
 DEFAULT_CONTINUOUS = ("age_at_onset", "diagnostic_delay_months", "disease_duration_months",
@@ -58,9 +59,10 @@ def smd_categorical(pa: np.ndarray, pb: np.ndarray) -> float:
         return float("nan")
 
 
-@dataclass
-class TableOne:
-    """Table 1.
+@dataclass(repr=False)
+class TableOne(Result):
+    """Table 1 (the :class:`~alspaincohort.result.Result` shape; ``print(t)`` and the notebook
+    show :meth:`display`, the formatted table with small counts suppressed).
 
     Attributes
     ----------
@@ -143,8 +145,18 @@ class TableOne:
         self.display(**kw).to_csv(path, index=False)
         return Path(path)
 
-    def _repr_html_(self) -> str:
-        return self.to_html()
+    def headline(self) -> str:
+        sizes = ", ".join(f"{g} n = {n}" for g, n in self.group_sizes.items())
+        return f"Table 1: {sizes}" if sizes else "Table 1"
+
+    def sections(self) -> list[tuple[str, pd.DataFrame]]:
+        return [("", self.display())]
+
+    def plot(self, ax: Any = None) -> Any:
+        """The formatted table as a figure (:func:`alspaincohort.plots.table_figure`)."""
+        from ..plots import table_figure
+
+        return table_figure(self.display(), ax=ax)
 
 
 def _fmt(x: float, d: int) -> str:

@@ -30,21 +30,23 @@ from scipy import stats
 
 from ..cohort import Cohort
 from ..errors import ModelDataError, ParameterError
+from ..result import Result
 from ..stats.design import ModelWarning
 from ..stats.gee import GEE
 from ..stats.latent_class import LatentClassMixedModel
 from ..stats.lmm import LinearMixedModel
 from ..stats.rank_tests import signed_rank_test
 from ..validation import check_choice, check_cohort, check_integer
-from ..variables import VISIT_SCORES, visit_score
+from ..variables import DERIVED_INDICATORS, VISIT_SCORES, visit_score
+from .frames import covariate_frame, formula_terms
 
 CLOCKS = ("months_since_onset", "months_since_diagnosis", "months_since_baseline",
           "months_before_death")
 Z = 1.959963984540054
 
 
-def trajectory_frame(cohort: Cohort, measure: str = "vas_pain", time: str =
-                     "months_since_onset", only_with_pain: bool = True,
+def trajectory_frame(cohort: Cohort, measure: str = "vas_pain",
+                     time: str = "months_since_baseline", only_with_pain: bool = True,
                      covariates: Sequence[str] = (), by: str | None = None,
                      dropout_cuts: Sequence[float] = (6, 12)) -> pd.DataFrame:
     """Long data: patient_id, day, value, time (on the chosen clock; for months_before_death
@@ -68,13 +70,11 @@ def trajectory_frame(cohort: Cohort, measure: str = "vas_pain", time: str =
         raise ModelDataError(f"no {measure!r} measurement on the {time} clock"
                              + (" in patients with some pain" if only_with_pain else ""))
     b = cohort.baseline().set_index("patient_id")
-    known = set(b.columns) | ({"dropout", "depression"} if by is not None else set())
-    unknown = [c for c in [*covariates, *([by] if by is not None else [])] if c not in known]
-    if unknown:
-        raise ParameterError(f"unknown covariate or by column(s) {unknown}; baseline() has "
-                             f"{sorted(b.columns)} (and by may be 'dropout' or 'depression')")
+    special = by in ("dropout", "depression")
+    cov = covariate_frame(cohort, [*covariates, *([by] if by is not None and not special
+                                                    else [])])
     for c in covariates:
-        d[c] = d["patient_id"].map(b[c])
+        d[c] = d["patient_id"].map(cov[c])
     if by == "dropout":
         last = d.groupby("patient_id")["months_since_baseline"].transform("max")
         edges = [-np.inf, *dropout_cuts, np.inf]
@@ -86,14 +86,16 @@ def trajectory_frame(cohort: Cohort, measure: str = "vas_pain", time: str =
     elif by is not None:
         if by == "depression":
             d[by] = np.where(d["patient_id"].map(b["hads_d"]) >= 8, "HADS-D >= 8", "HADS-D < 8")
+        elif by in DERIVED_INDICATORS:
+            d[by] = d["patient_id"].map(cov[by])  # 0/1: C(by)[T.1.0] contrasts 1 with 0
         else:
-            d[by] = d["patient_id"].map(b[by]).astype(str)
+            d[by] = d["patient_id"].map(cov[by]).astype(str)
     return d.reset_index(drop=True)
 
 
-@dataclass
-class TrajectoryResult:
-    """A fitted mean trajectory.
+@dataclass(repr=False)
+class TrajectoryResult(Result):
+    """A fitted mean trajectory (the :class:`~alspaincohort.result.Result` shape).
 
     Attributes
     ----------
@@ -103,6 +105,8 @@ class TrajectoryResult:
     data : DataFrame
         The long data used (patient_id, time, value, ...).
     time, measure, method, by : str
+    notes : list of str
+        The fit's warnings (e.g. a singular random-effect covariance), never hidden.
     """
 
     table: pd.DataFrame
@@ -113,11 +117,28 @@ class TrajectoryResult:
     method: str
     by: str | None
     spec: Any = field(repr=False, default=None)
+    notes: list[str] = field(default_factory=list)
+
+    def headline(self) -> str:
+        n = self.data["patient_id"].nunique()
+        return (f"Mean {self.measure} trajectory on {self.time} ({self.method}"
+                + (f", by {self.by}" if self.by else "") + f"): {n} patients, "
+                f"{len(self.data)} measurements")
 
     def population_curve(self, grid: Sequence[float] | None = None, level: str | None = None
                          ) -> pd.DataFrame:
-        """Mean trajectory on a time grid with 95% CIs (columns time, group, estimate,
-        std_error, ci_low, ci_high), for each subgroup when the model has one."""
+        """Mean trajectory on a time grid with 95% CIs, for each subgroup when the model has
+        one.
+
+        The curve is the model's mean for a reference patient: numeric covariates at their
+        mean over the rows used, categorical covariates at their most frequent level (the
+        first in sorted order on ties), so it does not depend on the order of the data.
+
+        Returns
+        -------
+        DataFrame: time, group ("all" without subgroups), estimate, std_error, ci_low,
+        ci_high.
+        """
         if grid is None:
             lo, hi = np.quantile(self.data["time"], [0.02, 0.98])
             points = np.linspace(lo, hi, 40)
@@ -127,14 +148,28 @@ class TrajectoryResult:
         levels = [None] if self.by is None else ([level] if level else
                                                  sorted(self.data[self.by].unique()))
         rows = []
-        ref = self.data.iloc[[0] * len(grid_values)].reset_index(drop=True)
+        reference = {}
+        for c in self.data.columns:
+            if c in ("time", self.by):
+                continue
+            col = self.data[c]
+            if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+                reference[c] = col.mean()
+            else:
+                counts = col.value_counts(sort=False)
+                modal = counts[counts == counts.max()].index
+                reference[c] = sorted(modal, key=str)[0] if len(modal) else np.nan
+        ref = pd.DataFrame({c: [v] * len(grid_values) for c, v in reference.items()})
+        for c in reference:
+            if isinstance(self.data[c].dtype, pd.CategoricalDtype):
+                ref[c] = pd.Categorical(ref[c], categories=self.data[c].cat.categories)
         for lv in levels:
             new = ref.assign(time=grid_values)
             if self.by is not None:
                 new[self.by] = lv
-            for c in self.data.columns:
-                if c not in ("time", self.by) and pd.api.types.is_numeric_dtype(self.data[c]):
-                    new[c] = self.data[c].mean()  # covariates at their means
+                if isinstance(self.data[self.by].dtype, pd.CategoricalDtype):
+                    new[self.by] = pd.Categorical(new[self.by],
+                                                  categories=self.data[self.by].cat.categories)
             X = np.asarray(self.spec.get_model_matrix(new)[list(self.table["term"])], dtype=float)
             beta = self.table["estimate"].to_numpy()
             cov = self._cov()
@@ -171,22 +206,34 @@ class TrajectoryResult:
 
         return trajectory_plot(self, ax=ax, max_patients=max_patients, seed=seed)
 
-    def _repr_html_(self) -> str:
-        return self.table.round(4).to_html(index=False)
+
+def _model_notes(caught: list[warnings.WarningMessage]) -> list[str]:
+    """The messages of the model warnings caught (kept as the result's notes); any other
+    warning is issued again."""
+    notes = []
+    for w in caught:
+        if issubclass(w.category, ModelWarning):
+            notes.append(str(w.message))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return notes
 
 
 def fit_trajectories(cohort: Cohort, measure: str = "vas_pain",
-                     time: str = "months_since_onset", covariates: Sequence[str] = (),
+                     time: str = "months_since_baseline", covariates: Sequence[str] = (),
                      random: str = "slope", spline_df: int | None = None,
                      by: str | None = None, method: str = "mixed",
                      cov_struct: str = "exchangeable", only_with_pain: bool = True,
                      dropout_cuts: Sequence[float] = (6, 12)) -> TrajectoryResult:
     """Mean trajectory of ``measure`` over ``time`` (see the module docstring).
 
-    ``random``: "intercept" or "slope" (random intercept and slope on linear time);
-    ``spline_df``: natural cubic spline with that many degrees of freedom instead of linear
-    time; ``by``: onset_site, sex, depression (HADS-D >= 8), dropout (pattern mixture) or any
-    baseline() column, entered with its interaction with time; ``method``: "mixed" or "gee".
+    ``covariates``: baseline() columns (categorical ones dummy-coded) or the derived
+    indicators "bulbar" / "definite_el_escorial"; ``random``: "intercept" or "slope" (random
+    intercept and slope on linear time); ``spline_df``: natural cubic spline with that many
+    degrees of freedom instead of linear time; ``by``: onset_site, sex, depression
+    (HADS-D >= 8), dropout (pattern mixture), a derived indicator (0/1, e.g. "bulbar") or
+    any baseline() column, entered with its interaction with time; ``method``: "mixed" or
+    "gee".
     """
     check_choice(random, "random", ("intercept", "slope"))
     check_choice(method, "method", ("mixed", "gee"))
@@ -196,40 +243,46 @@ def fit_trajectories(cohort: Cohort, measure: str = "vas_pain",
     # centred natural cubic regression spline (its raw basis sums to one, like the intercept)
     time_term = ("time" if spline_df is None
                  else f"cr(time, df={spline_df}, constraints='center')")
-    rhs = [time_term] + list(covariates)
+    terms = formula_terms(d, covariates)
+    rhs = [time_term] + terms
     if by is not None:
-        rhs = [f"{time_term} * C({by})"] + list(covariates)
+        rhs = [f"{time_term} * C({by})"] + terms
     formula = "value ~ " + " + ".join(rhs)
     model: Any
     if method == "mixed":
         re = "~ time" if random == "slope" else "~ 1"
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ModelWarning)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ModelWarning)
             model = LinearMixedModel().fit(d, formula, "patient_id", re)
+        notes = _model_notes(caught)
         table = model.summary.reset_index(names="term")
         spec = model.model_spec_
     elif method == "gee":
-        model = GEE(cov_struct).fit(d, formula, "patient_id")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ModelWarning)
+            model = GEE(cov_struct).fit(d, formula, "patient_id")
+        notes = _model_notes(caught)
         table = model.summary.reset_index(names="term")
         spec = model.model_spec_
     else:
         raise ParameterError("method must be 'mixed' or 'gee'")
-    return TrajectoryResult(table, model, d, time, measure, method, by, spec)
+    return TrajectoryResult(table, model, d, time, measure, method, by, spec, notes)
 
 
 # ----------------------------------------------------------------------------------------------
 def first_last_change(cohort: Cohort, measure: str = "vas_pain", only_with_pain: bool = True
-                      ) -> dict[str, Any]:
+                      ) -> FirstLastChangeResult:
     """Change from each patient's first to last visit (patients with >= 2 visits).
 
     Returns
     -------
-    dict with ``patients`` (DataFrame: patient_id, first_day, last_day, interval_days, first,
-    last, change) and the summary: n, median_interval_days, min_interval_days,
-    max_interval_days, mean_change, ci_low, ci_high (t), t_statistic, t_p_value (paired t
-    test), wilcoxon_statistic (R's V: sum of the ranks of positive changes), wilcoxon_p_value
-    (R's ``wilcox.test(last, first, paired = TRUE)``: exact below 50 pairs without ties or
-    zeros, else normal with continuity correction).
+    FirstLastChangeResult
+        ``patients`` (patient_id, first_day, last_day, interval_days, first, last, change) and
+        ``table``, one row: n, median_interval_days, min_interval_days, max_interval_days,
+        mean_change, ci_low, ci_high (t), t_statistic, t_p_value (paired t test),
+        wilcoxon_statistic (R's V: sum of the ranks of positive changes), wilcoxon_p_value
+        (R's ``wilcox.test(last, first, paired = TRUE)``: exact below 50 pairs without ties
+        or zeros, else normal with continuity correction).
 
     Raises
     ------
@@ -265,18 +318,59 @@ def first_last_change(cohort: Cohort, measure: str = "vas_pain", only_with_pain:
     crit = stats.t.ppf(0.975, n - 1)
     t_stat = mean / se
     w = signed_rank_test(p["last"], p["first"])
-    return {"patients": p, "n": n, "median_interval_days": float(p["interval_days"].median()),
-            "min_interval_days": int(p["interval_days"].min()),
-            "max_interval_days": int(p["interval_days"].max()), "mean_change": float(mean),
-            "ci_low": float(mean - crit * se), "ci_high": float(mean + crit * se),
-            "t_statistic": float(t_stat),
-            "t_p_value": float(2 * stats.t.sf(abs(t_stat), n - 1)),
-            "wilcoxon_statistic": w["statistic"], "wilcoxon_p_value": w["p_value"]}
+    table = pd.DataFrame([{
+        "measure": measure, "n": n, "median_interval_days": float(p["interval_days"].median()),
+        "min_interval_days": int(p["interval_days"].min()),
+        "max_interval_days": int(p["interval_days"].max()), "mean_change": float(mean),
+        "ci_low": float(mean - crit * se), "ci_high": float(mean + crit * se),
+        "t_statistic": float(t_stat), "t_p_value": float(2 * stats.t.sf(abs(t_stat), n - 1)),
+        "wilcoxon_statistic": w["statistic"], "wilcoxon_p_value": w["p_value"]}])
+    n_single = int((g.size() < 2).sum())
+    notes = ([f"{n_single} patient(s) with a single {measure} visit not counted"]
+             if n_single else [])
+    return FirstLastChangeResult(table, p, measure, notes)
+
+
+@dataclass(repr=False)
+class FirstLastChangeResult(Result):
+    """Change from first to last visit (the :class:`~alspaincohort.result.Result` shape).
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row: measure, n, median_interval_days, min_interval_days, max_interval_days,
+        mean_change, ci_low, ci_high (95%, t), t_statistic, t_p_value (paired t test),
+        wilcoxon_statistic (R's V), wilcoxon_p_value.
+    patients : DataFrame
+        patient_id, first_day, last_day, first, last, interval_days, change (identifiers: not
+        printed, not exported by ``to_frame``).
+    measure : str
+    notes : list of str
+    """
+
+    table: pd.DataFrame
+    patients: pd.DataFrame
+    measure: str
+    notes: list[str] = field(default_factory=list)
+
+    def headline(self) -> str:
+        r = self.table.iloc[0]
+        return (f"Change of {self.measure} from first to last visit: mean {r['mean_change']:.2f}"
+                f" (95% CI {r['ci_low']:.2f} to {r['ci_high']:.2f}), {int(r['n'])} patients")
+
+    def plot(self, ax: Any = None) -> Any:
+        """Histogram of the changes with the mean and its CI
+        (:func:`alspaincohort.plots.change_plot`)."""
+        from ..plots import change_plot
+
+        r = self.table.iloc[0]
+        return change_plot(self.patients["change"], r["mean_change"], r["ci_low"],
+                           r["ci_high"], self.measure, ax=ax)
 
 
 # ----------------------------------------------------------------------------------------------
-@dataclass
-class LatentTrajectoryResult:
+@dataclass(repr=False)
+class LatentTrajectoryResult(Result):
     """Latent-class trajectories.
 
     Attributes
@@ -312,9 +406,18 @@ class LatentTrajectoryResult:
 
         return latent_class_plot(self, ax=ax)
 
-    def _repr_html_(self) -> str:
-        return self.selection.round(3).to_html(index=False) + self.classes.round(3).to_html(
-            index=False)
+    @property
+    def table(self) -> pd.DataFrame:
+        """The model selection table (``selection``)."""
+        return self.selection
+
+    def headline(self) -> str:
+        return (f"Latent-class trajectories: {self.n_classes} class(es) chosen by BIC, "
+                f"{self.posterior.shape[0]} patients")
+
+    def sections(self) -> list[tuple[str, pd.DataFrame]]:
+        return [("Model selection", self.selection),
+                (f"Classes of the {self.n_classes}-class model", self.classes)]
 
 
 def latent_trajectories(cohort: Cohort, measure: str = "vas_pain",

@@ -15,7 +15,7 @@ def manifest() -> pd.DataFrame:
 
 
 def load_pain_prevalence_studies() -> pd.DataFrame:
-    """Published prevalence of pain in ALS, one row per study (``shared/DOMAIN.md`` section 4).
+    """Published prevalence of pain in ALS, one row per study (``docs/sources.md`` section 4).
 
     Columns: study (label), author, year, n, events (patients with pain), percent_reported
     (the published percentage when the count is derived from it), count_source ("reported" or

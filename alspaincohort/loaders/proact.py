@@ -1,4 +1,4 @@
-"""Load the PRO-ACT database (``shared/DOMAIN.md`` section 3) into the standard tables.
+"""Load the PRO-ACT database (``docs/sources.md`` section 3) into the standard tables.
 
 Forms read (``PROACT_<FORM>.csv`` or ``F_PROACT_<FORM>.csv``, case-insensitive): DEMOGRAPHICS
 (required), ALSHISTORY, ALSFRS, FVC, DEATHDATA, ELESCORIAL, RILUZOLE, CONMEDS. PRO-ACT carries

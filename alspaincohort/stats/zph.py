@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..result import Result
 from .cox import CoxTimeVarying
 from .design import ModelDataError
 from .prediction import kaplan_meier_before
@@ -29,8 +30,8 @@ from .prediction import kaplan_meier_before
 TRANSFORMS = ("km", "rank", "identity", "log")
 
 
-@dataclass
-class ZphResult:
+@dataclass(repr=False)
+class ZphResult(Result):
     """Proportional-hazards tests and scaled Schoenfeld residuals.
 
     Attributes
@@ -50,14 +51,20 @@ class ZphResult:
     transform: str
     coefficients: pd.Series
 
-    def plot(self, term: str | None = None, ax: Any = None) -> Any:
+    def plot(self, ax: Any = None, term: str | None = None) -> Any:
+        """Scaled Schoenfeld residuals of ``term`` (the first when omitted) against
+        transformed time, with a smooth (:func:`alspaincohort.plots.schoenfeld_plot`)."""
         from ..plots import schoenfeld_plot
 
         return schoenfeld_plot(self, term=term, ax=ax)
 
-    def _repr_html_(self) -> str:
-        return (f"<p>Proportional hazards (scaled Schoenfeld residuals, {self.transform} "
-                "time)</p>" + self.table.round(4).to_html(index=False))
+    def headline(self) -> str:
+        from ..plots import format_p
+
+        g = self.table[self.table["term"] == "GLOBAL"]
+        glob = f": global {format_p(float(g['p_value'].iloc[0]))}" if len(g) else ""
+        return (f"Proportional hazards (scaled Schoenfeld residuals, {self.transform} time)"
+                + glob)
 
 
 def _terms(names: list[str]) -> dict[str, list[int]]:

@@ -122,7 +122,7 @@ _PAIN_TYPE_PROBS = {  # by onset group: assumption
     "spinal": [0.35, 0.15, 0.35, 0.09, 0.03, 0.03],
     "bulbar": [0.20, 0.15, 0.45, 0.09, 0.05, 0.06],
 }
-_SITES_BY_TYPE = {  # (sites, probabilities): assumption following DOMAIN.md s1
+_SITES_BY_TYPE = {  # (sites, probabilities): assumption following docs/sources.md section 1
     "cramp": (("legs", "hands", "feet"), (0.6, 0.2, 0.2)),
     "spasticity": (("legs", "arms"), (0.6, 0.4)),
     "musculoskeletal": (("shoulders", "neck", "lower_back", "upper_back", "hips"),
@@ -658,7 +658,7 @@ def _pain_sites_table(ids: np.ndarray, pain: dict[str, np.ndarray],
     use[:, 2] &= (draws[:, 2] != draws[:, 0]) & (draws[:, 2] != draws[:, 1])
     # pain that follows disability at baseline: shoulder pain with upper-limb weakness (arm
     # items lost >= 3 points, probability 0.5), pressure pain of the hips with immobility (leg
-    # items lost >= 6 points, probability 0.3); assumption following DOMAIN.md s1
+    # items lost >= 6 points, probability 0.3); assumption following docs/sources.md section 1
     baseline_items = grid["items"][:, 0, :].astype(np.int64)
     arm_loss = 12 - baseline_items[:, 3:6].sum(axis=1)
     leg_loss = 12 - baseline_items[:, 6:9].sum(axis=1)

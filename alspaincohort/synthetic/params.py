@@ -1,9 +1,9 @@
 """Generating parameters of synthetic cohorts: defaults, valid ranges, sources and presets.
 
 Every parameter is a :class:`Param` with its default, its valid range and its source. Sources are
-either a published figure recorded in ``shared/DOMAIN.md`` (section named) or the word
+either a published figure recorded in ``docs/sources.md`` (section named) or the word
 ``assumption``: a modelling choice with no published figure behind it, to be overridden by users
-who have better data. No number here is presented as published unless DOMAIN.md records it.
+who have better data. No number here is presented as published unless docs/sources.md records it.
 """
 
 from __future__ import annotations
@@ -33,18 +33,18 @@ EL_ESCORIAL_KEYS = ("definite", "probable", "probable_lab_supported", "possible"
 
 PARAMS: dict[str, Param] = {
     # ---------------- baseline -------------------------------------------------------------
-    "p_male": Param(0.59, 0, 1, "DOMAIN.md s5 (57-61% male)", "probability of male sex", "prob"),
-    "age_onset_mean": Param(62.0, 20, 90, "DOMAIN.md s5", "mean age at onset, years"),
-    "age_onset_sd": Param(11.0, 0.1, 30, "DOMAIN.md s5", "SD of age at onset, years"),
+    "p_male": Param(0.59, 0, 1, "docs/sources.md section 5 (57-61% male)", "probability of male sex", "prob"),
+    "age_onset_mean": Param(62.0, 20, 90, "docs/sources.md section 5", "mean age at onset, years"),
+    "age_onset_sd": Param(11.0, 0.1, 30, "docs/sources.md section 5", "SD of age at onset, years"),
     "age_onset_min": Param(20.0, 10, 60, "assumption", "truncation of age at onset, years"),
     "age_onset_max": Param(90.0, 60, 105, "assumption", "truncation of age at onset, years"),
     "onset_site_probs": Param(
         {"spinal": 0.70, "bulbar": 0.24, "respiratory": 0.03, "generalised": 0.03},
-        source="DOMAIN.md s5 (limb 70-72%, bulbar 22-30%, trunk/respiratory/generalised ~6%)",
+        source="docs/sources.md section 5 (limb 70-72%, bulbar 22-30%, trunk/respiratory/generalised ~6%)",
         description="onset-site mix", kind="probs",
     ),
-    "diag_delay_mean_months": Param(11.0, 0.5, 60, "DOMAIN.md s5", "mean diagnostic delay"),
-    "diag_delay_sd_months": Param(10.0, 0.1, 60, "DOMAIN.md s5",
+    "diag_delay_mean_months": Param(11.0, 0.5, 60, "docs/sources.md section 5", "mean diagnostic delay"),
+    "diag_delay_sd_months": Param(10.0, 0.1, 60, "docs/sources.md section 5",
                                   "SD of diagnostic delay (gamma distribution)"),
     "enrolment_delay_mean_months": Param(
         4.0, 0, 60, "assumption", "mean time from diagnosis to study baseline (gamma, shape 2)"
@@ -59,11 +59,11 @@ PARAMS: dict[str, Param] = {
     "p_sod1": Param(0.02, 0, 1, "assumption", "probability of a SOD1 mutation", "prob"),
     # ---------------- disease ---------------------------------------------------------------
     "alsfrs_rate_mean": Param(
-        0.95, 0.05, 5, "DOMAIN.md s5 (0.9-1.0 points/month)",
+        0.95, 0.05, 5, "docs/sources.md section 5 (0.9-1.0 points/month)",
         "mean latent ALSFRS-R decline, points/month (normal, truncated at 0.02)",
     ),
     "alsfrs_rate_sd": Param(
-        0.49, 0.0, 3, "DOMAIN.md s5 (95% of patients 0.04-1.96)",
+        0.49, 0.0, 3, "docs/sources.md section 5 (95% of patients 0.04-1.96)",
         "SD of the latent ALSFRS-R decline rate",
     ),
     "region_spread_months": Param(
@@ -86,27 +86,27 @@ PARAMS: dict[str, Param] = {
     ),
     # ---------------- pain ------------------------------------------------------------------
     "pain_prob_reference": Param(
-        0.62, 0, 1, "assumption calibrated to DOMAIN.md s5 (55-75% with validated instruments)",
+        0.62, 0, 1, "assumption calibrated to docs/sources.md section 5 (55-75% with validated instruments)",
         "probability of pain for a spinal-onset patient without the depressive trait", "prob",
     ),
-    "pain_or_bulbar": Param(0.5, 0.01, 100, "assumption (DOMAIN.md s1: less pain in bulbar onset)",
+    "pain_or_bulbar": Param(0.5, 0.01, 100, "assumption (docs/sources.md section 1: less pain in bulbar onset)",
                             "odds ratio of pain, bulbar vs other onset sites"),
     "pain_or_depression": Param(
-        2.0, 0.01, 100, "assumption (DOMAIN.md s1: pain more common in depressed patients)",
+        2.0, 0.01, 100, "assumption (docs/sources.md section 1: pain more common in depressed patients)",
         "odds ratio of pain for patients with the depressive trait",
     ),
     "p_pain_before_onset": Param(
-        0.10, 0, 1, "assumption (DOMAIN.md s1: pain can precede motor onset)",
+        0.10, 0, 1, "assumption (docs/sources.md section 1: pain can precede motor onset)",
         "share of patients with pain whose pain began before motor onset", "prob",
     ),
     "vas_intercept_mean": Param(
-        3.9, 0, 10, "DOMAIN.md s5 (mean BPI severity 3.9/10 among those with pain)",
+        3.9, 0, 10, "docs/sources.md section 5 (mean BPI severity 3.9/10 among those with pain)",
         "mean pain score (0-10) at baseline among patients with pain",
     ),
     "vas_intercept_sd": Param(1.0, 0, 5, "assumption", "SD of the random intercept"),
     "vas_slope_mean": Param(
         0.10, -2, 2, "assumption; 0.29/month gives the published +1 point over 104 days "
-        "(DOMAIN.md s1)", "mean VAS slope, points per month since baseline",
+        "(docs/sources.md section 1)", "mean VAS slope, points per month since baseline",
     ),
     "vas_slope_sd": Param(0.05, 0, 2, "assumption", "SD of the random slope"),
     "vas_slope_bulbar_diff": Param(0.0, -2, 2, "assumption",
@@ -120,7 +120,7 @@ PARAMS: dict[str, Param] = {
         "None = one class", kind="classes",
     ),
     # ---------------- mood and quality of life ---------------------------------------------
-    "p_depression_trait": Param(0.34, 0, 1, "DOMAIN.md s5 (pooled depression prevalence 34%)",
+    "p_depression_trait": Param(0.34, 0, 1, "docs/sources.md section 5 (pooled depression prevalence 34%)",
                                 "probability of the latent depressive trait", "prob"),
     "hads_d_base": Param(4.0, 0, 21, "assumption", "mean HADS-D without trait or pain"),
     "hads_d_trait": Param(6.0, -21, 21, "assumption", "HADS-D shift of the depressive trait"),
@@ -146,7 +146,7 @@ PARAMS: dict[str, Param] = {
     # ---------------- outcomes --------------------------------------------------------------
     "weibull_shape": Param(1.5, 0.3, 5, "assumption", "Weibull shape of every cause, onset clock"),
     "death_scale_months": Param(
-        36.0, 1, 400, "assumption calibrated to DOMAIN.md s5 (median 24-48 months from onset)",
+        36.0, 1, 400, "assumption calibrated to docs/sources.md section 5 (median 24-48 months from onset)",
         "Weibull scale of death for the reference patient",
     ),
     "tracheostomy_scale_months": Param(160.0, 1, 10000, "assumption",
@@ -154,20 +154,20 @@ PARAMS: dict[str, Param] = {
     "niv_scale_months": Param(80.0, 1, 10000, "assumption",
                               "Weibull scale of full-time NIV"),
     "hr_pain_per_point": Param(
-        1.10, 0.01, 100, "assumption (no published HR for pain, DOMAIN.md s1)",
+        1.10, 0.01, 100, "assumption (no published HR for pain, docs/sources.md section 1)",
         "hazard ratio per point of current pain (0-10, last measured value carried forward)",
     ),
     "hr_age_per_10y": Param(1.30, 0.01, 100, "assumption", "hazard ratio per 10 years of age"),
-    "hr_bulbar": Param(1.31, 0.01, 100, "ENCALS coefficient 0.269 (DOMAIN.md s6, unverified)",
+    "hr_bulbar": Param(1.31, 0.01, 100, "ENCALS coefficient 0.269 (docs/sources.md section 6, unverified)",
                        "hazard ratio of bulbar onset"),
     "hr_rate_per_point": Param(2.0, 0.01, 100, "assumption",
                                "hazard ratio per point/month of latent ALSFRS-R decline"),
-    "hr_ftd": Param(1.47, 0.01, 100, "ENCALS coefficient 0.388 (DOMAIN.md s6, unverified)",
+    "hr_ftd": Param(1.47, 0.01, 100, "ENCALS coefficient 0.388 (docs/sources.md section 6, unverified)",
                     "hazard ratio of FTD"),
-    "hr_c9orf72": Param(1.29, 0.01, 100, "ENCALS coefficient 0.256 (DOMAIN.md s6, unverified)",
+    "hr_c9orf72": Param(1.29, 0.01, 100, "ENCALS coefficient 0.256 (docs/sources.md section 6, unverified)",
                         "hazard ratio of C9orf72"),
     "hr_definite_el_escorial": Param(1.26, 0.01, 100,
-                                     "ENCALS coefficient 0.233 (DOMAIN.md s6, unverified)",
+                                     "ENCALS coefficient 0.233 (docs/sources.md section 6, unverified)",
                                      "hazard ratio of definite El Escorial"),
     # ---------------- follow-up -------------------------------------------------------------
     "visit_interval_days": Param(91, 14, 730, "assumption (visits every ~3 months)",

@@ -1,4 +1,4 @@
-"""Write a cohort as PRO-ACT-format CSV files (``shared/DOMAIN.md`` section 3).
+"""Write a cohort as PRO-ACT-format CSV files (``docs/sources.md`` section 3).
 
 Files written (comma-separated, one row per record, keyed on ``subject_id``; ``*_Delta`` columns
 are days relative to trial entry):

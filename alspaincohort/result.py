@@ -1,0 +1,155 @@
+"""The one shape every analysis returns.
+
+A :class:`Result` has
+
+- ``table``: a tidy DataFrame, the main numbers (its columns are documented by each analysis);
+- ``notes``: what the user must know about the rows (patients left out and why, terms that
+  could not be estimated), never silently;
+- ``models``: the fitted :mod:`alspaincohort.stats` models it used, by name;
+- ``headline()``: one line saying what was estimated;
+- ``summary()`` / ``str(result)``: the headline, the tables and the notes as text (what
+  ``print(result)`` shows); ``to_html()`` (and ``_repr_html_``): the same in a notebook;
+- ``to_frame()``: a copy of ``table``;
+- ``plot(ax=None)``: the result's figure on ``ax`` (a new figure when omitted), returning the
+  Axes; the package's style is applied as a context, the user's matplotlib settings are never
+  changed.
+
+Analyses subclass it (as dataclasses with ``repr=False``) and say what is special through
+:meth:`Result.headline`, :meth:`Result.sections` (further tables to show) and
+:meth:`Result.plot`. :mod:`alspaincohort.report` and :mod:`alspaincohort.simulation` consume this
+shape only.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .errors import ParameterError
+
+
+class Result:
+    """Base of the analyses' results (see the module docstring)."""
+
+    table: pd.DataFrame
+
+    # ------------------------------------------------------------------------------------------
+    def headline(self) -> str:
+        """One line: what was estimated, on whom."""
+        return f"{type(self).__name__}: {len(self.table)} row(s)"
+
+    def sections(self) -> list[tuple[str, pd.DataFrame]]:
+        """The tables shown by :meth:`summary` and in a notebook: (caption, frame) pairs, the
+        main ``table`` first."""
+        return [("", self.table)]
+
+    def _notes(self) -> list[str]:
+        notes = getattr(self, "notes", None)
+        return list(notes) if notes else []
+
+    @property
+    def models(self) -> dict[str, Any]:
+        """The fitted models this result holds, by name: the entries of its ``fits`` dict and
+        every attribute holding a fitted model (ours, or a statsmodels results object)."""
+        out: dict[str, Any] = {}
+        for name, value in vars(self).items():
+            if name == "fits" and isinstance(value, dict):
+                out.update(value)
+            elif _is_model(value):
+                out[name] = value
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """A copy of ``table``."""
+        return self.table.copy()
+
+    def plot(self, ax: Any = None) -> Any:
+        """The result's figure (subclasses draw it); returns the Axes."""
+        raise ParameterError(f"{type(self).__name__} has no figure; its numbers are in .table")
+
+    # ------------------------------------------------------------------------------------------
+    def summary(self, decimals: int = 3) -> str:
+        """Headline, tables and notes as text."""
+        lines = [self.headline()]
+        for caption, frame in self.sections():
+            lines.append("")
+            if caption:
+                lines.append(caption)
+            lines.append(_text(frame, decimals))
+        if self._notes():
+            lines.append("")
+            lines += [f"note: {n}" for n in self._notes()]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}: {self.headline()}>"
+
+    def _repr_html_(self) -> str:
+        return Result.to_html(self)  # the whole result, even where a subclass exports less
+
+    def to_html(self) -> str:
+        """Headline, tables and notes as an HTML fragment (what a notebook shows)."""
+        parts = [f"<p><b>{html.escape(self.headline())}</b></p>"]
+        for caption, frame in self.sections():
+            if caption:
+                parts.append(f"<p>{html.escape(caption)}</p>")
+            parts.append(frame.to_html(index=False, na_rep="",
+                                       float_format=lambda x: f"{x:.4g}"))
+        parts += [f"<p><i>note: {html.escape(n)}</i></p>" for n in self._notes()]
+        return "\n".join(parts)
+
+
+def _is_model(value: Any) -> bool:
+    """A fitted model: ours (``params_``) or a statsmodels results object (``params``,
+    ``bse``)."""
+    return hasattr(value, "params_") or (hasattr(value, "params") and hasattr(value, "bse"))
+
+
+def _text(frame: pd.DataFrame, decimals: int) -> str:
+    if frame.empty:
+        return "(no rows)"
+    num = frame.select_dtypes("number").columns
+    return frame.round({c: decimals for c in num}).to_string(index=False, na_rep="")
+
+
+@dataclass(repr=False)
+class RatioResult(Result):
+    """A table of ratios (odds or hazard ratios) with confidence limits, one row per term.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per term; the columns are documented by the analysis that made it.
+    title : str
+        The headline.
+    ratio : tuple of str
+        Columns of the ratio and its lower and upper confidence limits.
+    label : tuple of str
+        Columns that name a row in the figure (e.g. ("term",) or ("landmark_months", "term")).
+    notes : list of str
+    fits : dict
+        The fitted models, by name.
+    """
+
+    table: pd.DataFrame
+    title: str
+    ratio: tuple[str, str, str]
+    label: Sequence[str]
+    notes: list[str] = field(default_factory=list)
+    fits: dict[str, Any] = field(default_factory=dict)
+
+    def headline(self) -> str:
+        return self.title
+
+    def plot(self, ax: Any = None) -> Any:
+        """Forest plot of the ratios on a log axis (:func:`alspaincohort.plots.ratio_plot`)."""
+        from .plots import ratio_plot
+
+        return ratio_plot(self.table, *self.ratio, label=self.label, ax=ax)

@@ -275,16 +275,45 @@ def simulation_study(scenario: str | dict[str, Any] | Scenario,
 
     Parameters
     ----------
-    scenario : preset name, dict (``{"preset": ..., **overrides}``) or Scenario
-    analysis : a name of :data:`ANALYSES` or a picklable function Cohort -> list of dicts with
-        the columns of :data:`ESTIMATE_COLUMNS`.
-    n_patients : int or list of ints (one study per size, replicate seeds shared across sizes)
-    backend : "local" (processes, ``n_workers`` default all cores; 1 runs in-process) or
-        "dask" (``client``: a ``distributed.Client`` or a scheduler address; without it an
-        embedded ``LocalCluster`` of ``n_workers`` single-threaded processes).
-    out : directory, optional
+    scenario : str, dict or Scenario
+        A preset name, a dict (``{"preset": ..., **overrides}``) or a :class:`Scenario`.
+    analysis : str or callable
+        A name of :data:`ANALYSES` or a picklable function Cohort -> list of dicts with the
+        columns of :data:`ESTIMATE_COLUMNS`.
+    n_patients : int or sequence of int
+        One study per size; replicate seeds are shared across sizes.
+    n_replicates : int
+        Replicates per size.
+    seed : int
+        Replicate r draws its cohort from child r of ``SeedSequence(seed)``: the same seed gives
+        identical output in every backend.
+    backend : {"local", "dask"}
+        Processes (``n_workers``, default all cores; 1 runs in-process) or Dask (``client``: a
+        ``distributed.Client`` or a scheduler address; without it an embedded ``LocalCluster``
+        of ``n_workers`` single-threaded processes).
+    client : optional
+        The Dask client or scheduler address.
+    n_workers : int, optional
+    out : str or Path, optional
         Each finished replicate is written there as a Parquet part; a rerun skips finished
         replicates (resume after interruption).
+    progress : bool
+        Show a progress bar.
+    alpha : float
+        Significance level of the rejection rate.
+
+    Returns
+    -------
+    SimulationResult
+        ``replicates`` (replicate, n_patients, estimand, estimate, std_error, ci_low, ci_high,
+        p_value, truth, error, warning); ``table``: :func:`summarise` of the replicates (n_sim,
+        n_failed, n_warned, bias, coverage, ... with Monte-Carlo SEs); ``plot()``.
+
+    Examples
+    --------
+    >>> r = simulation_study("literature", "vas_slope", 150, 2, seed=1, progress=False)
+    >>> r.table[["estimand", "n_sim", "n_failed"]].values.tolist()
+    [['vas_slope', 2, 0]]
     """
     sc = Scenario.of(scenario)
     sizes = ([int(n_patients)] if isinstance(n_patients, (int, np.integer))
@@ -406,7 +435,41 @@ def power_curve(scenario: str | dict[str, Any] | Scenario, analysis: Callable[..
                 n_patients: Sequence[int], n_replicates: int, seed: int,
                 target_power: float = 0.8, estimand: str | None = None, alpha: float = 0.05,
                 **kwargs: Any) -> PowerCurveResult:
-    """Power (rejection rate at ``alpha``) at each sample size with Monte-Carlo CIs."""
+    """Power (rejection rate at ``alpha``) at each sample size, with Monte-Carlo CIs.
+
+    Parameters
+    ----------
+    scenario : str, dict or Scenario
+        As :func:`simulation_study`.
+    analysis : str or callable
+        As :func:`simulation_study`.
+    n_patients : sequence of int
+        The sample sizes.
+    n_replicates : int
+        Replicates per sample size.
+    seed : int
+        Seed of the study; the same seed gives identical output.
+    target_power : float
+        The power to reach (``smallest_n``).
+    estimand : str, optional
+        The estimand whose test is counted (default: the analysis's first).
+    alpha : float
+        Significance level of each replicate's test.
+    **kwargs
+        Passed to :func:`simulation_study` (backend, n_workers, out, progress, ...).
+
+    Returns
+    -------
+    PowerCurveResult
+        ``table``: n_patients, power, mcse, ci_low, ci_high (Wilson, of the Monte-Carlo
+        estimate), n_sim; ``smallest_n``; ``study`` (the :class:`SimulationResult`); ``plot()``.
+
+    Examples
+    --------
+    >>> r = power_curve("literature", "vas_slope", [150], 2, seed=1, progress=False)
+    >>> r.table.columns.tolist()[:2]
+    ['n_patients', 'power']
+    """
     from .analysis.prevalence import proportion_ci
 
     study = simulation_study(scenario, analysis, list(n_patients), n_replicates, seed,

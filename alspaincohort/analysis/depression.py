@@ -108,8 +108,47 @@ def depression_adjustment(
 ) -> DepressionAdjustmentResult:
     """The pain coefficient on QoL with and without depression in the model.
 
-    ``method``: "ols" (baseline default), "gee" (repeated default) or "mixed" (repeated).
-    ``missing``: "listwise" (default, reported) or "mice" (baseline OLS only).
+    Four nested models of ``outcome``: unadjusted (exposure only), + covariates, + depression,
+    + exposure x depression; the exposure's estimate in each, its change from the previous model
+    and a test of each added block.
+
+    Parameters
+    ----------
+    cohort : Cohort
+    outcome, exposure, depression : str
+        Visit scores (:data:`alspaincohort.variables.VISIT_SCORES`), e.g. "alsaq40", "vas_pain",
+        "hads_d" (or "adi12", "bdi2").
+    covariates : sequence of str
+        baseline() columns (aliases such as "age" resolved; categorical ones dummy-coded).
+    design : {"baseline", "repeated"}
+        One row per patient (values at baseline) or one per visit.
+    method : {"ols", "gee", "mixed"}, optional
+        OLS with HC3 SEs and t tests (baseline default), GEE with robust SEs (repeated default)
+        or a random-intercept mixed model (ML, likelihood-ratio tests; repeated).
+    cov_struct : {"exchangeable", "ar1", "independence"}
+        GEE working correlation.
+    missing : {"listwise", "mice"}
+        Listwise deletion on the variables of the largest model (counted in ``notes``), or
+        chained-equation multiple imputation pooled by Rubin's rules (baseline OLS only).
+    n_imputations : int
+        Imputations for ``missing="mice"`` (at least 2).
+    seed : int
+        Seed of the imputations.
+
+    Returns
+    -------
+    DepressionAdjustmentResult
+        ``table``: model, method, term, estimate, std_error, ci_low, ci_high, p_value, n,
+        change_pct (change of the exposure estimate from the previous model, %), test (vs the
+        previous model), statistic, df, test_p_value; ``pooled`` (with ``missing="mice"``);
+        ``fits`` / ``models``: the fitted models by name.
+
+    Examples
+    --------
+    >>> from alspaincohort import simulate_cohort
+    >>> r = depression_adjustment(simulate_cohort(300, seed=1))
+    >>> r.table["model"].unique().tolist()
+    ['unadjusted', 'covariates', 'depression', 'interaction']
     """
     method = method or ("ols" if design == "baseline" else "gee")
     check_choice(method, "method", ("ols", "gee", "mixed"))
@@ -289,9 +328,43 @@ def mediation(cohort: Cohort, exposure: str = "vas_pain", mediator: str = "hads_
               n_boot: int = 1000, seed: int | None = 0, level: float = 0.95,
               rho: Sequence[float] = tuple(np.round(np.arange(-0.9, 0.91, 0.05), 2))
               ) -> MediationResult:
-    """Mediation of the exposure's effect on the outcome through the mediator (baseline data,
-    linear models: mediator ~ exposure + covariates; outcome ~ exposure + mediator +
-    covariates). Bootstrap resamples patients with ``numpy.random.default_rng(seed)``."""
+    """Mediation of the exposure's effect on the outcome through the mediator.
+
+    Baseline data, linear models: mediator ~ exposure + covariates; outcome ~ exposure +
+    mediator + covariates (no exposure-mediator interaction). The bootstrap resamples patients
+    with ``numpy.random.default_rng(seed)``.
+
+    Parameters
+    ----------
+    cohort : Cohort
+    exposure, mediator, outcome : str
+        Visit scores at baseline (e.g. "vas_pain", "hads_d", "alsaq40").
+    covariates : sequence of str
+        baseline() columns (aliases resolved; categorical ones dummy-coded).
+    n_boot : int
+        Bootstrap replicates (>= 1).
+    seed : int or None
+        Seed of the bootstrap; the same seed gives identical output.
+    level : float
+        Confidence level of the intervals (0 < level < 1).
+    rho : sequence of float
+        Mediator-outcome error correlations of the sensitivity analysis (Imai, Keele &
+        Yamamoto 2010).
+
+    Returns
+    -------
+    MediationResult
+        ``table``: effect (indirect, direct, total, proportion_mediated), estimate, ci_low,
+        ci_high (percentile), bca_low, bca_high (BCa; empty where the interval does not exist),
+        n_boot; ``sensitivity`` (rho, acme); ``rho_at_zero``; ``notes`` (patients left out).
+
+    Examples
+    --------
+    >>> from alspaincohort import simulate_cohort
+    >>> r = mediation(simulate_cohort(300, seed=1), n_boot=50)
+    >>> r.table["effect"].tolist()
+    ['indirect', 'direct', 'total', 'proportion_mediated']
+    """
     check_integer(n_boot, "n_boot", 1)
     check_level(level)
     covs = [canonical(c) for c in covariates]
@@ -362,12 +435,34 @@ def pain_depression_association(
 ) -> RatioResult:
     """Association of pain (a prevalence definition at baseline) and depression case status.
 
+    Parameters
+    ----------
+    cohort : Cohort
+    pain : str
+        A prevalence definition (:data:`alspaincohort.analysis.prevalence.DEFINITIONS`).
+    depression : {"hads_d", "adi12", "bdi2"}
+        The depression instrument.
+    cutoffs : sequence of float or str
+        Case thresholds: numbers, or named cut-offs of the instrument ("case", "borderline",
+        "major_depression", ...; docs/sources.md section 2).
+    covariates : sequence of str
+        baseline() columns of the adjusted (logistic) models.
+
     Returns
     -------
-    RatioResult whose ``table`` has one row per cut-off and direction: instrument, cutoff, direction ("pain given
-    depression" or "depression given pain"), n, p_outcome_exposed, p_outcome_unexposed,
-    risk_ratio, odds_ratio (crude), or_ci_low, or_ci_high (Woolf), p_value (Fisher exact),
-    adjusted_or, adj_ci_low, adj_ci_high (logistic regression on ``covariates``).
+    RatioResult
+        ``table``: one row per cut-off and direction: instrument, cutoff, direction ("pain given
+        depression" or "depression given pain"), n, p_outcome_exposed, p_outcome_unexposed,
+        risk_ratio, odds_ratio (crude), or_ci_low, or_ci_high (Woolf), p_value (Fisher exact),
+        adjusted_or, adj_ci_low, adj_ci_high (logistic regression on ``covariates``); ``notes``
+        (patients left out); ``fits`` (the logistic models); ``.plot()`` the adjusted ORs.
+
+    Examples
+    --------
+    >>> from alspaincohort import simulate_cohort
+    >>> r = pain_depression_association(simulate_cohort(300, seed=1), cutoffs=(8,))
+    >>> r.table["direction"].tolist()
+    ['pain given depression', 'depression given pain']
     """
     from .prevalence import DEFINITIONS, select_cases
 

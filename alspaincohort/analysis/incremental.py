@@ -50,18 +50,33 @@ ENCALS_PUBLISHED = {"t_slope": -1.837, "t_diagnostic_delay": -2.373, "t_age": -0
 
 
 def encals_linear_predictor(cohort: Cohort) -> pd.Series:
-    """The published ENCALS linear predictor (Westeneng et al. 2018, Lancet Neurol 17:423) at
-    baseline, with the transformations and coefficients of ``docs/sources.md`` section 6 as seen in
-    public code (not verified against the paper): tAGE = (age at onset / 100)^-2, tDXDELAY =
-    (delay / 10)^-0.5 + ln(delay / 10) (delay in months), tSLOPE = (-slope + 0.1)^-0.5 with
-    slope = (ALSFRS-R - 48) / months since onset (= -progression_rate), tFVC = (FVC / 100)^-1
-    + (FVC / 100)^-0.5; LP = -1.837 tSLOPE - 2.373 tDXDELAY - 0.267 tAGE + 0.477 tFVC + 0.269
-    bulbar + 0.233 definite El Escorial + 0.388 FTD + 0.256 C9orf72. Higher = higher risk.
-    NaN where a predictor is missing or out of the transformations' domain (delay or FVC
-    <= 0). The published model's outcome is time from onset to death, tracheostomy or
+    """The published ENCALS linear predictor at baseline (a per-patient variable, not an analysis).
+
+    Westeneng et al. 2018 (docs/sources.md section 6), with the transformations and coefficients
+    as seen in public code (not verified against the paper): tAGE = (age at onset / 100)^-2,
+    tDXDELAY = (delay / 10)^-0.5 + ln(delay / 10) (delay in months), tSLOPE = (-slope + 0.1)^-0.5
+    with slope = (ALSFRS-R - 48) / months since onset (= -progression_rate), tFVC =
+    (FVC / 100)^-1 + (FVC / 100)^-0.5; LP = -1.837 tSLOPE - 2.373 tDXDELAY - 0.267 tAGE + 0.477
+    tFVC + 0.269 bulbar + 0.233 definite El Escorial + 0.388 FTD + 0.256 C9orf72. Higher =
+    higher risk. The published model's outcome is time from onset to death, tracheostomy or
     > 23 h/day NIV.
 
-    Returns a Series indexed by patient_id.
+    Parameters
+    ----------
+    cohort : Cohort
+
+    Returns
+    -------
+    Series
+        The linear predictor, indexed by patient_id; NaN where a predictor is missing or out of
+        the transformations' domain (delay or FVC <= 0).
+
+    Examples
+    --------
+    >>> from alspaincohort import simulate_cohort
+    >>> lp = encals_linear_predictor(simulate_cohort(50, seed=1))
+    >>> lp.index.name
+    'patient_id'
     """
     check_cohort(cohort)
     b = cohort.baseline().set_index("patient_id")
@@ -221,6 +236,7 @@ def incremental_value(cohort: Cohort, base: Sequence[str] | str = ENCALS_LIKE,
 
     Parameters
     ----------
+    cohort : Cohort
     base : sequence of str or "encals_published"
         Baseline predictors re-estimated on the cohort (default ENCALS-like: age at onset,
         bulbar onset, diagnostic delay, progression rate, FVC, FTD, definite El Escorial;
@@ -232,12 +248,31 @@ def incremental_value(cohort: Cohort, base: Sequence[str] | str = ENCALS_LIKE,
         Terms added to the base model (baseline() columns).
     times : sequence of float
         Months after baseline for AUC, Brier score, observed/expected and calibration.
-    endpoint : "death" or "composite"
+    endpoint : {"death", "composite"}
         Time from baseline to death, or to death, tracheostomy or full-time NIV.
-    n_bootstrap, seed : int
+    n_bootstrap : int
         Bootstrap replicates for optimism correction and the difference intervals (0 = none).
+    seed : int
+        Seed of the bootstrap.
     n_groups : int
         Risk groups of the calibration table.
+    progress : bool
+        Show a progress bar over the bootstrap.
+
+    Returns
+    -------
+    IncrementalValueResult
+        ``table``: metric, time, base, full, difference, base_corrected, full_corrected,
+        difference_corrected, difference_ci_low, difference_ci_high; ``lr_test``;
+        ``calibration``; ``coefficients``; ``fits`` / ``models`` ("base", "full"); ``notes``;
+        ``plot()`` (calibration).
+
+    Examples
+    --------
+    >>> from alspaincohort import simulate_cohort
+    >>> r = incremental_value(simulate_cohort(300, seed=1), n_bootstrap=0)
+    >>> "harrell_c" in set(r.table["metric"])
+    True
     """
     check_cohort(cohort, min_patients=1)
     check_integer(n_bootstrap, "n_bootstrap", 0)

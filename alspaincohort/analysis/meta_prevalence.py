@@ -100,6 +100,8 @@ def meta_prevalence(studies: pd.DataFrame, events: str = "events", n: str = "n",
     ----------
     studies : DataFrame
         With the columns named by ``events`` and ``n`` (and ``study`` for labels).
+    events, n : str
+        Columns of the number with pain and the study size.
     transform : {"logit", "double_arcsine", "raw"}
         Analysis scale. The Freeman-Tukey double arcsine is back-transformed with Miller's
         inversion at the harmonic mean of the study sizes (metafor ``transf.ipft.hm``).
@@ -107,13 +109,32 @@ def meta_prevalence(studies: pd.DataFrame, events: str = "events", n: str = "n",
         tau^2 estimator (REML, DerSimonian-Laird, Paule-Mandel).
     ci : {"wald", "hartung-knapp"}
         Normal-theory CI, or the Hartung-Knapp t-based CI (no truncation, as metafor "knha").
+    study : str, optional
+        Column of study labels.
     subgroup : str, optional
         Column defining groups: each is pooled on its own (same settings) and the difference is
         tested with the mixed-effects moderator test.
     moderators : list of str, optional
         Study-level numeric columns for a meta-regression (mixed-effects model).
+    level : float
+        Confidence level of every interval.
 
     Studies with 0 or n events use the continuity rule of :mod:`alspaincohort.stats.meta`.
+
+    Returns
+    -------
+    MetaPrevalenceResult
+        ``table`` (one row per study: study, events, n, proportion, ci_low, ci_high, yi, vi,
+        weight); ``pooled`` (estimate, ci_low, ci_high, pi_low, pi_high); tau2, tau2_ci, i2,
+        i2_ci, h2, q, q_df, q_pvalue; ``subgroups`` / ``regression`` when asked; ``plot()`` (forest
+        plot).
+
+    Examples
+    --------
+    >>> from alspaincohort.datasets import load_pain_prevalence_studies
+    >>> r = meta_prevalence(load_pain_prevalence_studies())
+    >>> 0.5 < r.pooled["estimate"] < 0.7
+    True
     """
     if ci not in ("wald", "hartung-knapp"):
         raise ParameterError(f"ci must be 'wald' or 'hartung-knapp', not {ci!r}")

@@ -318,6 +318,7 @@ def prevalence(cohort: Cohort, definition: str = "any_pain", at: Any = "baseline
 
     Parameters
     ----------
+    cohort : Cohort
     definition : str
         A name in :data:`DEFINITIONS` (any_pain, moderate_pain, bpi_moderate_or_severe,
         bpi_severe, any_pain_site, cramp, spasticity, musculoskeletal, neuropathic, pressure,
@@ -329,16 +330,42 @@ def prevalence(cohort: Cohort, definition: str = "any_pain", at: Any = "baseline
         bootstrap; stages are then the stage at each visit).
     by : str or list of str, optional
         onset_site, sex, age_band (``age_bands`` edges, years at onset), kings_stage,
-        mitos_stage, depression (HADS-D >= ``depression_cutoff``) or any baseline() column;
-        a list stratifies by the combinations of its variables (strata "bulbar, female").
+        mitos_stage, depression (HADS-D >= ``depression_cutoff``) or any categorical baseline()
+        column; a list stratifies by the combinations of its variables ("bulbar, female").
         Patients without a stratum value are in the "all" row only, counted in ``notes``.
     ci : str, optional
         wilson (default), clopper-pearson, jeffreys or cluster-bootstrap (default for visits).
+    level : float
+        Confidence level (0 < level < 1).
+    window_days : int
+        Baseline window, days either side of day 0.
+    age_bands : sequence of float
+        Edges of the age bands (years at onset; left-closed).
+    depression_cutoff : float
+        HADS-D threshold of ``by="depression"``.
     standard : DataFrame, optional
         Reference population for direct age-sex standardisation: columns age_band (as produced
         with ``age_bands``, e.g. "[60, 70)"), sex and weight. The standardised prevalence
         is sum(w_s p_s) / sum(w_s) over strata present in the cohort, with a normal CI from
         Var = sum(w_s^2 p_s (1 - p_s) / n_s) / (sum w_s)^2.
+    n_boot : int
+        Bootstrap replicates of the cluster bootstrap.
+    seed : int or None
+        Seed of the cluster bootstrap.
+
+    Returns
+    -------
+    PrevalenceResult
+        ``table``: definition, by, stratum, n (patients, or visits for at="visits"), n_patients,
+        cases, prevalence, ci_low, ci_high, method (a "standardised" row with ``standard``);
+        ``notes``; ``plot()``.
+
+    Examples
+    --------
+    >>> from alspaincohort import simulate_cohort
+    >>> r = prevalence(simulate_cohort(300, seed=1), by="sex")
+    >>> r.table["stratum"].tolist()
+    ['all', 'female', 'male']
     """
     check_cohort(cohort, min_patients=1)
     check_choice(definition, "definition", sorted(DEFINITIONS))
@@ -425,12 +452,31 @@ def pain_determinants(cohort: Cohort, definition: str = "any_pain", at: Any = "b
                       window_days: int = 30) -> RatioResult:
     """Logistic regression of a pain definition on baseline covariates (statsmodels Logit).
 
+    Parameters
+    ----------
+    cohort : Cohort
+    definition : str
+        A prevalence definition (:data:`DEFINITIONS`).
+    at : "baseline" | (first_day, last_day) | "period" | "visits"
+        Which visit gives each patient's case status (see :func:`prevalence`).
+    covariates : sequence of str
+        baseline() columns (aliases resolved; categorical ones dummy-coded).
+    window_days : int
+        Baseline window, days either side of day 0.
+
     Returns
     -------
     RatioResult
-        ``table``: term, odds_ratio, ci_low, ci_high, p_value, estimate (log odds),
-        std_error; ``notes`` counts the patients left out for missing values; ``.plot()``
-        draws the odds ratios.
+        ``table``: term, odds_ratio, ci_low, ci_high, p_value, estimate (log odds), std_error;
+        ``notes`` counts the patients left out for missing values; ``fits`` the logistic model;
+        ``.plot()`` draws the odds ratios.
+
+    Examples
+    --------
+    >>> from alspaincohort import simulate_cohort
+    >>> r = pain_determinants(simulate_cohort(300, seed=1), covariates=("hads_d", "sex"))
+    >>> r.table["term"].tolist()
+    ['C(sex)[T.male]', 'hads_d']
     """
     check_cohort(cohort, min_patients=1)
     check_choice(definition, "definition", sorted(DEFINITIONS))

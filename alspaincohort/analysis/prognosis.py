@@ -266,17 +266,47 @@ def pain_cox(cohort: Cohort, pain: str = "vas_pain", time_varying: bool = True,
              origin: str = "baseline") -> PainCoxResult:
     """Cox model of pain (per point of the 0-10 score) with baseline covariates.
 
-    ``origin`` sets the time scale: "baseline" (time since baseline), or "onset" /
-    "diagnosis" (time since symptom onset or diagnosis, each patient entering the risk set at
-    baseline: delayed entry, so risk sets compare patients at the same disease duration).
-    Patients with a missing covariate (or, with origin "onset" / "diagnosis", a missing origin
-    day) are left out and counted.
+    Parameters
+    ----------
+    cohort : Cohort
+    pain : str
+        The pain score (a visit score, default "vas_pain").
+    time_varying : bool
+        Pain as a time-varying covariate carried forward between visits (default), or baseline
+        pain.
+    covariates : sequence of str, optional
+        baseline() columns (categorical ones such as ``onset_site`` or ``sex`` are dummy-coded),
+        "bulbar" or "definite_el_escorial"; default the ENCALS-like set (``ENCALS_LIKE``), from
+        which a covariate absent for every patient (FTD in PRO-ACT) is left out with a warning and
+        named in the headline. A covariate you name yourself is never left out: when no patient
+        has it, :class:`~alspaincohort.errors.ParameterError` is raised.
+    endpoint : {"death", "composite"}
+        Death, or the first of death, tracheostomy or full-time NIV.
+    lag_days : int
+        A pain value applies only ``lag_days`` after it was measured.
+    ties : {"efron", "breslow"}
+    robust : bool
+        Robust (sandwich) standard errors clustered by patient.
+    origin : {"baseline", "onset", "diagnosis"}
+        The time scale: time since baseline (default), or since onset / diagnosis with each
+        patient entering the risk set at baseline (delayed entry). Patients with a missing
+        covariate (or origin day) are left out and counted in ``notes``.
 
-    ``covariates``: baseline() columns (categorical ones such as ``onset_site`` or ``sex`` are
-    dummy-coded), "bulbar" or "definite_el_escorial"; default the ENCALS-like set
-    (``ENCALS_LIKE``), from which a covariate absent for every patient (FTD in PRO-ACT) is left
-    out with a warning and named in ``description``. A covariate you name yourself is never
-    left out: when no patient has it, :class:`ParameterError` is raised."""
+    Returns
+    -------
+    PainCoxResult
+        ``table``: term, estimate (log HR), hazard_ratio, std_error, z, p_value, ci_low, ci_high,
+        hr_ci_low, hr_ci_high; ``model`` (:class:`~alspaincohort.stats.CoxTimeVarying`);
+        ``data`` (the (start, stop] rows); ``n_patients``, ``n_dropped_patients``;
+        ``proportional_hazards()``; ``plot()`` (hazard-ratio forest plot).
+
+    Examples
+    --------
+    >>> from alspaincohort import simulate_cohort
+    >>> r = pain_cox(simulate_cohort(300, seed=1), covariates=("age_at_onset", "bulbar"))
+    >>> r.table["term"].tolist()
+    ['pain', 'age_at_onset', 'bulbar']
+    """
     check_cohort(cohort, min_patients=1)
     check_integer(lag_days, "lag_days", 0)
     if origin not in ("baseline", "onset", "diagnosis"):
@@ -330,16 +360,35 @@ def pain_cox(cohort: Cohort, pain: str = "vas_pain", time_varying: bool = True,
 def landmark(cohort: Cohort, landmarks_months: Sequence[float] = (6, 12),
              pain: str = "vas_pain", covariates: Sequence[str] = ("age_at_onset", "bulbar"),
              endpoint: str = "death") -> RatioResult:
-    """Landmark analysis: for each landmark L (months after baseline), patients alive and
-    under follow-up at L, pain = last value measured at or before L, Cox model of survival
-    from L.
+    """Landmark analysis of pain and survival.
+
+    For each landmark L (months after baseline): the patients alive and under follow-up at L,
+    pain = the last value measured at or before L, a Cox model of survival from L.
+
+    Parameters
+    ----------
+    cohort : Cohort
+    landmarks_months : sequence of float
+        The landmarks, months after baseline.
+    pain : str
+        The pain score (a visit score).
+    covariates : sequence of str
+        baseline() columns or derived indicators ("bulbar").
+    endpoint : {"death", "composite"}
 
     Returns
     -------
     RatioResult
         ``table``: landmark_months, n_patients, events, term, hazard_ratio, hr_ci_low,
-        hr_ci_high, p_value; ``notes`` count the patients at risk left out for a missing pain
-        value or covariate at each landmark; ``fits`` the Cox models by landmark.
+        hr_ci_high, p_value; ``notes`` (patients at risk left out for a missing pain value or
+        covariate, per landmark); ``fits`` (the Cox models by landmark); ``plot()``.
+
+    Examples
+    --------
+    >>> from alspaincohort import simulate_cohort
+    >>> r = landmark(simulate_cohort(300, seed=1), (6,))
+    >>> r.table["term"].tolist()
+    ['pain', 'age_at_onset', 'bulbar']
     """
     check_cohort(cohort, min_patients=1)
     inst, item = visit_score(pain)
@@ -382,20 +431,37 @@ def landmark(cohort: Cohort, landmarks_months: Sequence[float] = (6, 12),
 def competing_risks(cohort: Cohort, by: str = "pain",
                     covariates: Sequence[str] = ("age_at_onset", "bulbar"),
                     ties: str = "efron") -> CompetingRisksResult:
-    """Death and loss of autonomy (tracheostomy or full-time NIV, whichever first) as
-    competing first events from baseline.
+    """Death and loss of autonomy (tracheostomy or full-time NIV, whichever first) as competing
+    first events from baseline.
+
+    Parameters
+    ----------
+    cohort : Cohort
+    by : str
+        Grouping of the cumulative incidence curves: "pain" (baseline VAS > 0),
+        "moderate_pain" (VAS >= 4) or a baseline() column.
+    covariates : sequence of str
+        Covariates of the Cox and Fine-Gray models besides baseline VAS pain (baseline() columns
+        or derived indicators such as "bulbar").
+    ties : {"efron", "breslow"}
 
     Returns
     -------
     CompetingRisksResult
-        ``table``: model ("cause-specific" Cox per cause with the other cause censored, or
-        "Fine-Gray" subdistribution hazards: weighted Cox on the expanded data, robust
-        standard errors clustered by patient, as ``coxph(..., weights = fgwt, cluster = id)``
-        on ``survival::finegray`` data, close to ``cmprsk::crr``), cause, term, hazard_ratio,
-        hr_ci_low, hr_ci_high, p_value (baseline VAS pain per point and ``covariates``);
-        ``cumulative_incidence``: group, cause, time (months), cif (Aalen-Johansen by ``by``
-        group); ``n_patients``: patients in the models (baseline pain, covariates and
-        time > 0); ``notes``: patients left out and why; ``fits``: the Cox models.
+        ``table``: model ("cause-specific": Cox per cause with the other cause censored;
+        "Fine-Gray": subdistribution hazards, weighted Cox on the expanded data with robust SEs
+        clustered by patient, as ``coxph(..., weights = fgwt, cluster = id)`` on
+        ``survival::finegray`` data), cause, term, hazard_ratio, hr_ci_low, hr_ci_high, p_value;
+        ``cumulative_incidence`` (group, cause, time in months, cif: Aalen-Johansen);
+        ``n_patients``; ``notes`` (patients left out and why); ``fits``; ``plot()`` (the
+        cumulative incidence curves).
+
+    Examples
+    --------
+    >>> from alspaincohort import simulate_cohort
+    >>> r = competing_risks(simulate_cohort(300, seed=1))
+    >>> sorted(r.table["model"].unique())
+    ['Fine-Gray', 'cause-specific']
     """
     check_cohort(cohort, min_patients=1)
     from ..stats.finegray import finegray_rows

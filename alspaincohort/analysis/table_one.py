@@ -193,8 +193,33 @@ def table_one(data: Cohort | pd.DataFrame, groupby: str | None = None,
               normal: Sequence[str] = (), nonnormal: Sequence[str] = ()) -> TableOne:
     """Table 1 of a cohort's baseline (or of any DataFrame).
 
-    ``groupby`` names a column; for a Cohort, "pain" groups by baseline VAS > 0 ("pain" /
-    "no pain"). Variables default to the main baseline() columns present.
+    Parameters
+    ----------
+    data : Cohort or DataFrame
+        A cohort (its baseline() table is summarised) or one row per patient.
+    groupby : str, optional
+        A column; for a Cohort, "pain" groups by baseline VAS > 0 ("pain" / "no pain").
+    continuous, categorical : sequence of str, optional
+        The variables; default the main baseline() columns present.
+    normal : sequence of str
+        Continuous variables summarised as mean (SD) and tested with t / ANOVA.
+    nonnormal : sequence of str
+        Continuous variables summarised as median [IQR] and tested with rank tests.
+
+    Returns
+    -------
+    TableOne
+        ``table``: tidy numbers (variable, level, column, n, count, percent, mean, sd, median,
+        q1, q3, summary); ``tests`` (variable, test, statistic, p_value, smd); ``display()``, the
+        formatted table with small counts suppressed (what ``print`` shows); ``to_html``,
+        ``to_latex``, ``to_csv``.
+
+    Examples
+    --------
+    >>> from alspaincohort import simulate_cohort
+    >>> t = table_one(simulate_cohort(300, seed=1), groupby="sex")
+    >>> t.groups
+    ['female', 'male']
     """
     if isinstance(data, Cohort):
         df = data.baseline()

@@ -227,13 +227,45 @@ def fit_trajectories(cohort: Cohort, measure: str = "vas_pain",
                      dropout_cuts: Sequence[float] = (6, 12)) -> TrajectoryResult:
     """Mean trajectory of ``measure`` over ``time`` (see the module docstring).
 
-    ``covariates``: baseline() columns (categorical ones dummy-coded) or the derived
-    indicators "bulbar" / "definite_el_escorial"; ``random``: "intercept" or "slope" (random
-    intercept and slope on linear time); ``spline_df``: natural cubic spline with that many
-    degrees of freedom instead of linear time; ``by``: onset_site, sex, depression
-    (HADS-D >= 8), dropout (pattern mixture), a derived indicator (0/1, e.g. "bulbar") or
-    any baseline() column, entered with its interaction with time; ``method``: "mixed" or
-    "gee".
+    Parameters
+    ----------
+    cohort : Cohort
+    measure : str
+        A visit score or an instrument of the assessments table (default "vas_pain").
+    time : {"months_since_baseline", "months_since_onset", "months_since_diagnosis", "months_before_death"}
+        The clock (default: since baseline, as every analysis).
+    covariates : sequence of str
+        baseline() columns (categorical ones dummy-coded) or the derived indicators "bulbar" /
+        "definite_el_escorial".
+    random : {"slope", "intercept"}
+        Random intercept and slope on linear time, or a random intercept (mixed model).
+    spline_df : int, optional
+        A natural cubic spline of time with that many degrees of freedom instead of linear time.
+    by : str, optional
+        onset_site, sex, depression (HADS-D >= 8), dropout (pattern mixture), a derived
+        indicator (0/1, e.g. "bulbar") or any baseline() column, entered with its interaction
+        with time.
+    method : {"mixed", "gee"}
+    cov_struct : {"exchangeable", "ar1", "independence"}
+        GEE working correlation.
+    only_with_pain : bool
+        Patients with some pain only (pain measures).
+    dropout_cuts : sequence of float
+        Months of follow-up that define the dropout patterns of ``by="dropout"``.
+
+    Returns
+    -------
+    TrajectoryResult
+        ``table``: term, estimate, std_error, z, p_value, ci_low, ci_high (fixed effects);
+        ``model``; ``data`` (the long data used); ``notes`` (the fit's warnings, e.g. a singular
+        random-effect covariance); ``population_curve()``, ``individual_curves()``, ``plot()``.
+
+    Examples
+    --------
+    >>> from alspaincohort import simulate_cohort
+    >>> r = fit_trajectories(simulate_cohort(300, seed=1))
+    >>> r.table["term"].tolist()
+    ['Intercept', 'time']
     """
     check_choice(random, "random", ("intercept", "slope"))
     check_choice(method, "method", ("mixed", "gee"))
@@ -274,21 +306,37 @@ def first_last_change(cohort: Cohort, measure: str = "vas_pain", only_with_pain:
                       ) -> FirstLastChangeResult:
     """Change from each patient's first to last visit (patients with >= 2 visits).
 
+    Parameters
+    ----------
+    cohort : Cohort
+    measure : str
+        A visit score or instrument (default "vas_pain").
+    only_with_pain : bool
+        For pain measures, only patients with some pain at any visit.
+
     Returns
     -------
     FirstLastChangeResult
-        ``patients`` (patient_id, first_day, last_day, interval_days, first, last, change) and
-        ``table``, one row: n, median_interval_days, min_interval_days, max_interval_days,
-        mean_change, ci_low, ci_high (t), t_statistic, t_p_value (paired t test),
-        wilcoxon_statistic (R's V: sum of the ranks of positive changes), wilcoxon_p_value
-        (R's ``wilcox.test(last, first, paired = TRUE)``: exact below 50 pairs without ties
-        or zeros, else normal with continuity correction).
+        ``table``, one row: measure, n, median_interval_days, min_interval_days,
+        max_interval_days, mean_change, ci_low, ci_high (95%, t), t_statistic, t_p_value (paired
+        t test), wilcoxon_statistic (R's V: sum of the ranks of positive changes),
+        wilcoxon_p_value (R's ``wilcox.test(last, first, paired = TRUE)``: exact below 50 pairs
+        without ties or zeros, else normal with continuity correction); ``patients``
+        (patient_id, first_day, last_day, first, last, interval_days, change; never printed);
+        ``notes``; ``plot()`` (histogram of the changes).
 
     Raises
     ------
     ModelDataError
         Fewer than two patients qualify, or every change is the same (the paired t test is
         undefined; R's ``t.test`` stops there too).
+
+    Examples
+    --------
+    >>> from alspaincohort import simulate_cohort
+    >>> r = first_last_change(simulate_cohort(300, seed=1))
+    >>> int(r.table["n"].iloc[0]) == len(r.patients)
+    True
     """
     check_cohort(cohort, min_patients=1)
     inst, item = visit_score(measure)

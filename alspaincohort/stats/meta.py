@@ -39,7 +39,7 @@ def effect_sizes(events: ArrayLike, n: ArrayLike, transform: str = "logit"
     x = np.asarray(events, dtype=float)
     n = np.asarray(n, dtype=float)
     if np.any(n <= 0) or np.any(x < 0) or np.any(x > n):
-        raise ValueError("need 0 <= events <= n and n > 0 for every study")
+        raise ModelDataError("need 0 <= events <= n and n > 0 for every study")
     if transform == "double_arcsine":
         y = 0.5 * (np.arcsin(np.sqrt(x / (n + 1))) + np.arcsin(np.sqrt((x + 1) / (n + 1))))
         return y, 1.0 / (4 * n + 2)
@@ -51,7 +51,7 @@ def effect_sizes(events: ArrayLike, n: ArrayLike, transform: str = "logit"
     if transform == "raw":
         p = x / n
         return p, p * (1 - p) / n
-    raise ValueError(f"transform must be one of {TRANSFORMS}, not {transform!r}")
+    raise ParameterError(f"transform must be one of {TRANSFORMS}, not {transform!r}")
 
 
 def back_transform(y: ArrayLike, transform: str, n_harmonic: float | None = None
@@ -65,7 +65,7 @@ def back_transform(y: ArrayLike, transform: str, n_harmonic: float | None = None
         return y
     if transform == "double_arcsine":
         if n_harmonic is None:
-            raise ValueError("the double arcsine back-transformation needs n_harmonic")
+            raise ParameterError("the double arcsine back-transformation needs n_harmonic")
         nh = float(n_harmonic)
         t = 2 * y
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -75,7 +75,7 @@ def back_transform(y: ArrayLike, transform: str, n_harmonic: float | None = None
         hi = 0.5 * (np.arcsin(np.sqrt(nh / (nh + 1))) + np.arcsin(1.0))
         p = np.where(y > hi, 1.0, np.where(y < lo, 0.0, p))
         return np.where(np.isnan(p), np.nan, p)
-    raise ValueError(f"transform must be one of {TRANSFORMS}, not {transform!r}")
+    raise ParameterError(f"transform must be one of {TRANSFORMS}, not {transform!r}")
 
 
 @dataclass

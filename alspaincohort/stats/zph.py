@@ -106,8 +106,28 @@ def _solve(A: np.ndarray, b: np.ndarray, term: str) -> np.ndarray:
 
 
 def cox_zph(model: CoxTimeVarying, transform: str = "km") -> ZphResult:
-    """Scaled Schoenfeld residual tests of proportional hazards for a fitted model, per term
-    and global (R ``cox.zph(fit, transform)``)."""
+    """Scaled Schoenfeld residual tests of proportional hazards (R ``cox.zph(fit, transform)``).
+
+    Parameters
+    ----------
+    model : CoxTimeVarying
+        A fitted model.
+    transform : {"km", "rank", "identity", "log"}
+        Transformation of time.
+
+    Returns
+    -------
+    ZphResult
+        ``table``: term, chisq, df, p_value (one row per term and a final ``GLOBAL`` row);
+        ``residuals`` (time, transformed_time, one column per term); ``plot(term=...)``.
+
+    Examples
+    --------
+    >>> from alspaincohort import pain_cox, simulate_cohort
+    >>> cox = pain_cox(simulate_cohort(300, seed=1), covariates=("age_at_onset",))
+    >>> cox_zph(cox.model).table["term"].tolist()
+    ['pain', 'age_at_onset', 'GLOBAL']
+    """
     state = getattr(model, "_fit_state", None)
     if state is None:
         raise ModelDataError("cox_zph: the model has not been fitted")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
+from scipy.stats import norm
 
 from .errors import ParameterError
 
@@ -232,7 +233,7 @@ def simulation_plot(replicates: Any, ax: Any = None) -> Any:
         y = len(groups) - 1 - i
         ax.plot(err, np.full(len(err), y), "|", color="0.6", alpha=0.6)
         if len(err) > 1:
-            half = 1.959963984540054 * err.std(ddof=1) / np.sqrt(len(err))
+            half = float(norm.isf(0.025)) * err.std(ddof=1) / np.sqrt(len(err))
             ax.errorbar(err.mean(), y, xerr=half, fmt="o", color="C0", capsize=3)
         labels.append(f"{est}, n = {n}")
     ax.axvline(0, color="0.5", lw=0.8, ls="--")

@@ -36,9 +36,9 @@ from scipy import stats
 from .cohort import Cohort
 from .errors import ModelWarning, ParameterError
 from .result import Result
+from .stats.base import Z95
 
 ESTIMATE_COLUMNS = ["estimand", "estimate", "std_error", "ci_low", "ci_high", "p_value", "truth"]
-Z = 1.959963984540054
 
 
 # ----------------------------------------------------------------------------------------------
@@ -116,8 +116,8 @@ ANALYSES: dict[str, Callable[[Cohort], list[dict[str, Any]]]] = {
 def _row(name: str, est: float, se: float, truth: float, notes: Sequence[str] = ()
          ) -> dict[str, Any]:
     z = est / se if se > 0 else np.nan
-    return {"estimand": name, "estimate": est, "std_error": se, "ci_low": est - Z * se,
-            "ci_high": est + Z * se, "p_value": float(2 * stats.norm.sf(abs(z))),
+    return {"estimand": name, "estimate": est, "std_error": se, "ci_low": est - Z95 * se,
+            "ci_high": est + Z95 * se, "p_value": float(2 * stats.norm.sf(abs(z))),
             "truth": truth, "notes": list(notes)}
 
 

@@ -236,3 +236,36 @@ def test_defaults_agree() -> None:
     assert default(alspaincohort.pain_cox, "origin") == "baseline"
     assert default(alspaincohort.fit_trajectories, "time") == "months_since_baseline"
     assert default(trajectory_frame, "time") == "months_since_baseline"
+
+
+@pytest.mark.parametrize("name", ["pain_cox", "landmark", "competing_risks",
+                                  "depression_adjustment", "mediation", "pain_determinants",
+                                  "fit_trajectories", "pain_depression_association",
+                                  "incremental_value"])
+def test_a_categorical_covariate_is_never_left_out(name: str,
+                                                   small_cohort: alspaincohort.Cohort) -> None:
+    """Issue 16: pain_cox(covariates=("onset_site",)) used to fit a model without it."""
+    import warnings
+
+    a = alspaincohort
+    c = small_cohort
+    call = {
+        "pain_cox": lambda: a.pain_cox(c, covariates=("onset_site",)),
+        "landmark": lambda: a.landmark(c, (6,), covariates=("onset_site",)),
+        "competing_risks": lambda: a.competing_risks(c, covariates=("onset_site",)),
+        "depression_adjustment": lambda: a.depression_adjustment(c, covariates=("onset_site",)),
+        "mediation": lambda: a.mediation(c, covariates=("onset_site",), n_boot=5),
+        "pain_determinants": lambda: a.pain_determinants(c, covariates=("onset_site",)),
+        "fit_trajectories": lambda: a.fit_trajectories(c, covariates=("onset_site",)),
+        "pain_depression_association": lambda: a.pain_depression_association(
+            c, covariates=("onset_site",)),
+        "incremental_value": lambda: a.incremental_value(c, base=("onset_site",),
+                                                         n_bootstrap=0),
+    }[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = call()
+    used = [str(t) for m in r.models.values()
+            for t in (m.params_.index if hasattr(m, "params_") else m.params.index)]
+    used += getattr(r, "covariate_terms", [])
+    assert any("onset_site" in t for t in used), used

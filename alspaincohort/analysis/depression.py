@@ -37,6 +37,7 @@ from .. import instruments as ins
 from ..cohort import Cohort
 from ..errors import ModelDataError, ParameterError
 from ..result import RatioResult, Result
+from ..stats.base import Z95
 from ..stats.bootstrap import bca_interval, jackknife_influence, percentile_interval
 from ..stats.design import build, check_rank
 from ..stats.logistic import fit_logit
@@ -44,8 +45,6 @@ from ..stats.mediation import mediation_effects
 from ..validation import check_choice, check_cohort, check_integer, check_level
 from ..variables import canonical
 from .frames import analysis_frame, complete_cases, formula_terms
-
-Z = 1.959963984540054
 
 
 @dataclass(repr=False)
@@ -298,6 +297,8 @@ class MediationResult(Result):
         rho, acme: the indirect effect under a mediator-outcome error correlation rho.
     rho_at_zero : float
         The rho at which the indirect effect vanishes (= rho_tilde).
+    covariate_terms : list of str
+        The covariate columns of both models (categorical covariates as their dummies).
     """
 
     table: pd.DataFrame
@@ -306,6 +307,7 @@ class MediationResult(Result):
     n: int
     n_dropped: int
     boot: np.ndarray = field(repr=False)
+    covariate_terms: list[str] = field(default_factory=list)
 
     def plot(self, ax: Any = None) -> Any:
         from ..plots import sensitivity_plot
@@ -411,7 +413,7 @@ def mediation(cohort: Cohort, exposure: str = "vas_pain", mediator: str = "hads_
     rho_arr = np.asarray(rho, dtype=float)
     acme = a * sy / sm_ * (rt - rho_arr * np.sqrt((1 - rt**2) / (1 - rho_arr**2)))
     sens = pd.DataFrame({"rho": rho_arr, "acme": acme})
-    return MediationResult(table, sens, rt, n, len(d0) - n, boot)
+    return MediationResult(table, sens, rt, n, len(d0) - n, boot, names)
 
 
 def _bca(boot: np.ndarray, est: float, jack: np.ndarray, level: float) -> tuple[float, float]:
@@ -507,8 +509,8 @@ def pain_depression_association(
                          "p_outcome_unexposed": unexposed,
                          "risk_ratio": exposed / unexposed if unexposed else np.nan,
                          "odds_ratio": float(odds), "or_ci_low": float(np.exp(np.log(odds)
-                                                                           - Z * se)),
-                         "or_ci_high": float(np.exp(np.log(odds) + Z * se)),
+                                                                           - Z95 * se)),
+                         "or_ci_high": float(np.exp(np.log(odds) + Z95 * se)),
                          "p_value": float(p), "adjusted_or": float(np.exp(fit.params[expo])),
                          "adj_ci_low": float(np.exp(ci[0])), "adj_ci_high": float(np.exp(ci[1]))})
     notes = [f"{len(joined) - len(d)} of {len(joined)} patient(s) with a baseline pain "

@@ -31,6 +31,7 @@ from scipy import stats
 from ..cohort import Cohort
 from ..errors import ModelDataError, ParameterError
 from ..result import Result
+from ..stats.base import Z95
 from ..stats.design import ModelWarning
 from ..stats.gee import GEE
 from ..stats.latent_class import LatentClassMixedModel
@@ -42,7 +43,6 @@ from .frames import covariate_frame, formula_terms
 
 CLOCKS = ("months_since_onset", "months_since_diagnosis", "months_since_baseline",
           "months_before_death")
-Z = 1.959963984540054
 
 
 def trajectory_frame(cohort: Cohort, measure: str = "vas_pain",
@@ -177,8 +177,8 @@ class TrajectoryResult(Result):
             se = np.sqrt(np.einsum("ij,jk,ik->i", X, cov, X))
             rows.append(pd.DataFrame({"time": grid_values,
                                       "group": lv if lv is not None else "all",
-                                      "estimate": est, "std_error": se, "ci_low": est - Z * se,
-                                      "ci_high": est + Z * se}))
+                                      "estimate": est, "std_error": se, "ci_low": est - Z95 * se,
+                                      "ci_high": est + Z95 * se}))
         return pd.concat(rows, ignore_index=True)
 
     def _cov(self) -> np.ndarray:

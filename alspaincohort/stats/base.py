@@ -67,6 +67,10 @@ def wald_table(params: pd.Series, bse: pd.Series, alpha: float) -> pd.DataFrame:
                          "ci_low": params - crit * bse, "ci_high": params + crit * bse})
 
 
+#: The 95% two-sided normal quantile, the one place it is written.
+Z95 = 1.959963984540054
+
+
 class Estimator:
     """Base of the package's models (see the module docstring for the contract).
 

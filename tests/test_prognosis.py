@@ -494,3 +494,14 @@ def test_categorical_covariates_are_dummy_coded_never_dropped() -> None:
     assert lm["term"].str.contains("onset_site").any()
     cr = competing_risks(c, covariates=("onset_site",))
     assert cr.table["term"].str.contains("onset_site").any()
+
+
+def test_landmark_refuses_landmarks_without_an_answer() -> None:
+    """A landmark past the last event names itself; a negative one is a bad parameter."""
+    c = apc.simulate_cohort(150, seed=3)
+    with pytest.raises(apc.errors.ModelDataError, match="landmark 600 months: .* no event"):
+        landmark(c, (600,))
+    with pytest.raises(apc.ParameterError, match="landmarks_months"):
+        landmark(c, (6, -1))
+    with pytest.raises(apc.ParameterError, match="landmarks_months"):
+        landmark(c, ())

@@ -394,6 +394,11 @@ def landmark(cohort: Cohort, landmarks_months: Sequence[float] = (6, 12),
     inst, item = visit_score(pain)
     s = cohort.survival(endpoint, "baseline").set_index("patient_id")
     scores = cohort.scores(inst, item)
+    marks = list(landmarks_months)
+    if not marks or not all(isinstance(L, (int, float, np.number)) and not isinstance(L, bool)
+                            and np.isfinite(L) and L >= 0 for L in marks):
+        raise ParameterError(f"landmarks_months must be finite numbers >= 0 (months after "
+                             f"baseline), not {landmarks_months!r}")
     cov = covariate_frame(cohort, covariates)
     rows: list[dict[str, Any]] = []
     notes: list[str] = []
@@ -412,6 +417,10 @@ def landmark(cohort: Cohort, landmarks_months: Sequence[float] = (6, 12),
             notes.append(f"landmark {L:g} months: {n_at_risk - len(d)} of {n_at_risk} patient(s)"
                          " at risk left out (no pain value by the landmark, or a missing "
                          "covariate)")
+        if not d["event"].any():
+            raise ModelDataError(
+                f"landmark {L:g} months: {len(d)} patient(s) at risk with pain and covariates, "
+                "no event after the landmark; choose an earlier landmark")
         fit = CoxTimeVarying().fit(d, "patient_id", "start", "stop", "event",
                                    formula=" + ".join(["pain", *formula_terms(d, covariates)]))
         fits[f"{L:g} months"] = fit

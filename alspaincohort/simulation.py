@@ -352,8 +352,12 @@ def _execute(sc: Scenario, analysis: Any, tasks: list[tuple[int, int]], seed: in
 
     def finish(rows: list[dict[str, Any]]) -> None:
         if out is not None:
-            pd.DataFrame(rows).to_parquet(_part_path(out, rows[0]["n_patients"],
-                                                     rows[0]["replicate"]), index=False)
+            # Written under a temporary name and renamed: an interrupted study never leaves a
+            # truncated part that a resume would take for a finished replicate.
+            part = _part_path(out, rows[0]["n_patients"], rows[0]["replicate"])
+            partial = part.with_name(part.name + ".partial")
+            pd.DataFrame(rows).to_parquet(partial, index=False)
+            os.replace(partial, part)
         results.append(rows)
         bar.update(1)
 

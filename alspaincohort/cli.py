@@ -4,7 +4,12 @@ Subcommands: ``simulate`` (draw a synthetic cohort and write it), ``summary`` (v
 directory and print its overview), ``validate`` (load any input kind and print its load report
 or schema breaches; exit 1 when any), ``power`` (power by sample size from simulations),
 ``report`` (the HTML report of a cohort).
-Patient identifiers are never printed: breaches are reported by table, row, column and rule.
+Patient identifiers are never printed: breaches are reported by file, line, column, rule and a
+pseudonymous reference (``p:`` and a keyed hash) of the patient.
+
+Exit codes of every subcommand: 0 success; 1 (``validate``) rows quarantined or breaches found;
+2 unusable input (a missing or unreadable file, a malformed mapping, a ``--strict`` breach, a
+bad option value).
 """
 
 from __future__ import annotations
@@ -14,14 +19,17 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 
 from .cohort import Cohort
 from .errors import AlsPainCohortError
+from .export import Pseudonymiser, write_csv
 
 app = typer.Typer(
     name="alspaincohort",
-    help="Epidemiology of pain in ALS: validate, summarise and simulate cohorts.",
+    help="Epidemiology of pain in ALS: validate, summarise and simulate cohorts. Exit codes: 0 "
+    "success; 1 rows quarantined or breaches found (validate); 2 unusable input.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -34,9 +42,15 @@ class OutputFormat(str, Enum):
     both = "both"
 
 
-def _load(path: Path) -> Cohort:
+InputPath = Annotated[Path, typer.Argument(help="A standard-tables directory, a PRO-ACT "
+                                            "directory, or data files with --mapping.")]
+MappingOption = Annotated[Path | None, typer.Option(help="YAML mapping for tabular files.")]
+
+
+def _load_or_exit(path: Path, mapping: Path | None, strict: bool = False) -> Cohort:
+    """:func:`load_any`, or the error on stderr and exit code 2 (unusable input)."""
     try:
-        return Cohort.from_parquet(path)
+        return load_any(path, mapping, strict)
     except AlsPainCohortError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None
@@ -98,9 +112,9 @@ def simulate(
 
 
 @app.command()
-def summary(path: Annotated[Path, typer.Argument(help="A standard-tables directory.")]) -> None:
+def summary(path: InputPath, mapping: MappingOption = None) -> None:
     """Validate a cohort and print its summary (no patient identifiers)."""
-    cohort = _load(path)
+    cohort = _load_or_exit(path, mapping)
     breaches = cohort.validate()
     typer.echo(f"Cohort at {path}: {cohort!r}")
     typer.echo(f"schema breaches: {len(breaches)}")
@@ -111,32 +125,32 @@ def summary(path: Annotated[Path, typer.Argument(help="A standard-tables directo
 
 @app.command()
 def validate(
-    path: Annotated[Path, typer.Argument(help="A standard-tables directory, a PRO-ACT "
-                                         "directory, or a data file/directory with --mapping.")],
-    mapping: Annotated[Path | None, typer.Option(help="YAML mapping for tabular files.")] = None,
+    path: InputPath,
+    mapping: MappingOption = None,
     strict: Annotated[bool, typer.Option(help="Stop at the first breach.")] = False,
     report: Annotated[Path | None, typer.Option(help="Write the quarantined rows to this "
                                                 "CSV (and a summary beside it).")] = None,
+    with_identifiers: Annotated[bool, typer.Option(
+        "--with-identifiers", help="Put the raw source rows and patient ids in the --report "
+        "file (by default it holds pseudonymous references only).")] = False,
     max_rows: Annotated[int, typer.Option(help="Breaches to print at most.")] = 50,
 ) -> None:
     """Load and validate a cohort; print the load report (or every schema breach).
 
-    Exit code 1 when rows were quarantined or breaches found, 2 when the input cannot be read.
+    Patients are named by pseudonymous references (p:...), never by their ids.
+    Exit codes: 0 all rows loaded and valid; 1 rows quarantined or breaches found; 2 the input
+    is unusable (missing or unreadable file, malformed mapping, --strict breach).
     """
-    try:
-        cohort = load_any(path, mapping, strict)
-    except AlsPainCohortError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from None
+    cohort = _load_or_exit(path, mapping, strict)
     if cohort.load_report is not None:
         lr = cohort.load_report
         typer.echo(str(lr))
         if report is not None:
-            lr.to_csv(report)
+            lr.to_csv(report, identifiers=with_identifiers)
             typer.echo(f"quarantined rows written to {report}")
         if len(lr.quarantine):
-            cols = ["file", "line", "column", "value", "rule"]
-            typer.echo(lr.quarantine[cols].head(max_rows).to_string(index=False))
+            cols = ["file", "line", "patient_ref", "column", "value", "rule"]
+            typer.echo(lr.safe_quarantine()[cols].head(max_rows).to_string(index=False))
         if lr.rows_quarantined:
             raise typer.Exit(1)
         return
@@ -145,7 +159,11 @@ def validate(
         typer.echo(f"{path}: valid ({cohort!r})")
         return
     typer.echo(f"{path}: {len(breaches)} breach(es)")
-    typer.echo(breaches.head(max_rows).to_string(index=False))
+    pseudonyms = Pseudonymiser()
+    ids = breaches["column"].astype(str) == "patient_id"
+    shown = breaches.assign(value=breaches["value"].astype(object).where(
+        ~ids, pd.Series(pseudonyms(breaches["value"]), index=breaches.index)))
+    typer.echo(shown.head(max_rows).to_string(index=False))
     raise typer.Exit(1)
 
 
@@ -187,8 +205,8 @@ def power(
     except AlsPainCohortError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None
-    res.study.table.to_csv(out / "summary.csv", index=False)
-    res.table.to_csv(out / "power.csv", index=False)
+    write_csv(res.study.table, out / "summary.csv")
+    write_csv(res.table, out / "power.csv")
     typer.echo(res.table.round(4).to_string(index=False))
     typer.echo(f"smallest n reaching power {target:g}: {res.smallest_n}")
 
@@ -208,20 +226,14 @@ def _overrides(items: list[str] | None) -> dict[str, object]:
 
 @app.command()
 def report(
-    path: Annotated[Path, typer.Argument(help="A standard-tables directory, a PRO-ACT "
-                                         "directory, or data files with --mapping.")],
+    path: InputPath,
     out: Annotated[Path, typer.Option("--out", help="Output directory for report.html.")],
-    mapping: Annotated[Path | None, typer.Option(help="YAML mapping for tabular files.")] =
-    None,
+    mapping: MappingOption = None,
 ) -> None:
     """Write one self-contained HTML report of a cohort (no patient identifiers)."""
     from .report import build_report
 
-    try:
-        cohort = load_any(path, mapping)
-    except AlsPainCohortError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from None
+    cohort = _load_or_exit(path, mapping)
     page, timings = build_report(cohort, out)
     for name, seconds in timings.items():
         typer.echo(f"  {name:<13} {seconds:6.1f} s")

@@ -144,7 +144,7 @@ TABLES: dict[str, tuple[ColumnSpec, ...]] = {
         ColumnSpec("day", "int32"),
         ColumnSpec("instrument", "category"),
         ColumnSpec("item", "category"),
-        ColumnSpec("value", "float32", nullable=True),
+        ColumnSpec("value", "float64", nullable=True),
         ColumnSpec(
             "derived",
             "bool",
@@ -281,8 +281,6 @@ def _cast_column(table: str, spec: ColumnSpec, col: pd.Series) -> pd.Series:
         if too_big.any():
             _raise_uncastable(table, spec, col, too_big.fillna(False))
         return numeric.astype(target)
-    if target == "float32":
-        return numeric.astype("float32")
     return numeric.astype(target)
 
 

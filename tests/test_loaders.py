@@ -341,6 +341,20 @@ def test_tabular_formats_load_like_csv(suffix: str, tmp_path: Path) -> None:
         (lambda m: m["files"][1].update(layout="diagonal"), "layout"),
         (lambda m: m["files"][2].update(day="d"), "exactly one of 'date'"),
         (lambda m: m.update(extra=1), "unknown key"),
+        # every wrong type names its key (issue 17)
+        (lambda m: m["files"][0].update(table=["patients"]), r"files\[0\]\.table"),
+        (lambda m: m["files"][0].update(codes=[1, 2]), r"files\[0\]\.codes: Input should be a valid "
+         "dictionary"),
+        (lambda m: m["files"][0]["codes"].update(sex=["male"]), r"files\[0\]\.codes\.sex"),
+        (lambda m: m["files"][1]["measures"]["vas_mm"].update(item=["mm"]),
+         r"files\[1\]\.measures\.vas_mm\.item"),
+        (lambda m: m["files"][1]["measures"]["vas_mm"].update(instrument=7),
+         r"files\[1\]\.measures\.vas_mm\.instrument"),
+        (lambda m: m.update(date_format=5), "date_format: Input should be a valid string"),
+        (lambda m: m.update(date_format="%Q"), "date_format: '%Q' is not a valid date format"),
+        (lambda m: m.update(date_format="%Y-%m"), "does not read a whole date"),
+        (lambda m: m.update(date_format="%Y-%m-%d%z"), "time zones"),
+        (lambda m: m.update(files="patients.csv"), r"files: Input should be a valid list"),
     ],
 )
 def test_mapping_errors_name_the_key(change, message: str) -> None:

@@ -31,6 +31,7 @@ from scipy import stats
 
 from ..cohort import Cohort
 from ..errors import ModelDataError, ParameterError
+from ..export import write_csv
 from ..result import Result
 from ..stats.group_tests import categorical_group_test, continuous_group_test
 
@@ -142,7 +143,7 @@ class TableOne(Result):
         return self.display(**kw).to_latex(index=False)
 
     def to_csv(self, path: str | Path, **kw: Any) -> Path:
-        self.display(**kw).to_csv(path, index=False)
+        write_csv(self.display(**kw), path)
         return Path(path)
 
     def headline(self) -> str:

@@ -7,13 +7,27 @@ not is a breach (rule ``non_numeric``) of its row. Each standard-table row built
 row carries that row's provenance (``_file``, ``_row``); when :meth:`Cohort.validate` rejects a
 standard-table row, the source row behind it is quarantined together with everything else built
 from it, and validation runs again, so a quarantined patient takes their dependent rows along
-(rule ``known_patient``). Rows read = rows loaded + rows quarantined for every file.
+(rule ``known_patient``). Rows read = rows loaded + rows quarantined for every file, and
+every loaded row reaches the cohort: a row of a standard table built from it, or (history, El
+Escorial, "No" answers) a link to its loaded patient; a loaded row that reaches nothing would
+be quarantined as ``not_carried``, a safety net the fuzz tests show never fires.
+
+Reading keeps values as they are: numbers are parsed by Arrow, which gives the double nearest
+to the text (as Python's ``float``); a UTF-8 file with a few bytes that are not UTF-8 keeps
+its encoding and quarantines those rows (``invalid_encoding``); control characters (NUL, ...)
+quarantine their rows (``control_character``); rows with a field too many or too few are
+``malformed_row`` at their true line (lines are counted as the CSV grammar reads them, so blank
+lines and quoted line breaks do not shift them); header names that collide once stripped of
+blanks refuse the file (``duplicate_column``); a workbook's other sheets are named in a note.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime
 import io
+import re
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -23,8 +37,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+from openpyxl.utils.exceptions import InvalidFileException
 
 from ..cohort import Cohort
+from ..export import Pseudonymiser
 from ..schema import TABLE_NAMES
 from .report import QUARANTINE_COLUMNS, FileReport, LoadError, LoadReport
 
@@ -34,16 +50,37 @@ DELIMITERS = ",;\t|"
 # ----------------------------------------------------------------------------------------------
 # reading
 # ----------------------------------------------------------------------------------------------
+NUMBER_PATTERN = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$|^[+-]?(?i:inf|infinity)$"
+CONTROL_CHARACTERS = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]"
+
+
 class Source:
-    """One source file, every column as text (null for empty cells)."""
+    """One source file, every column as text (null for empty cells).
+
+    ``lines`` holds the file line of each data row when it is not simply row + 2 (blank lines,
+    quoted values with line breaks, rows refused by the parser); ``problems`` holds breaches
+    found while reading (rows the parser refused, undecodable bytes, control characters) that
+    :meth:`Staging.add` records; ``raw_text`` the original text of rows the parser refused.
+    """
 
     def __init__(self, name: str, table: pa.Table, encoding: str = "utf-8",
-                 delimiter: str | None = None, line_offset: int = 2) -> None:
+                 delimiter: str | None = None, line_offset: int = 2,
+                 lines: np.ndarray | None = None) -> None:
         self.name, self.table, self.encoding, self.delimiter = name, table, encoding, delimiter
         self.n = table.num_rows
         self.line_offset = line_offset  # line of data row 0 (header = line 1)
+        self.lines = lines
         self.columns = list(table.column_names)
+        self.problems: list[tuple[np.ndarray, str, list[Any], str, str]] = []
+        self.notes: list[str] = []
+        self.raw_text: dict[int, str] = {}
+        self.id_column: str | None = None  # set by the loader that reads the ids
         self._categorical: dict[str, pd.Categorical] = {}
+
+    def line(self, rows: np.ndarray) -> np.ndarray:
+        """1-based file lines of data rows (header = line 1)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        return self.lines[rows] if self.lines is not None else rows + self.line_offset
 
     def has(self, column: str) -> bool:
         return column in self.columns
@@ -92,8 +129,14 @@ class Source:
             values = np.asarray(pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False),
                                 dtype=np.float64)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            values = pd.to_numeric(pd.Series(self.text(column), dtype=object),
-                                   errors="coerce").to_numpy(dtype=np.float64)
+            # Arrow's parser rounds correctly (the value is the double nearest to the text, as
+            # Python's float()); pandas' to_numeric does not always, so the cells that are
+            # numbers are cast by Arrow and only those
+            trimmed = pc.utf8_trim_whitespace(col)
+            number = pc.fill_null(pc.match_substring_regex(trimmed, NUMBER_PATTERN), False)
+            values = np.asarray(pc.cast(pc.if_else(number, trimmed, pa.scalar(None, pa.string())),
+                                        pa.float64()).to_numpy(zero_copy_only=False),
+                                dtype=np.float64)
         # a filled cell that gives no number ("four", or the text "nan") is a breach
         bad = np.flatnonzero(np.isnan(values) & self.present(column))
         if bad.size:
@@ -105,7 +148,26 @@ class Source:
         import json
 
         sub = self.table.take(pa.array(np.asarray(rows, dtype=np.int64))).to_pylist()
-        return [json.dumps(r, ensure_ascii=False) for r in sub]
+        return [self.raw_text.get(int(r), json.dumps(d, ensure_ascii=False))
+                for r, d in zip(rows, sub, strict=True)]
+
+    def problem(self, rows: Any, column: str, values: Any, rule: str, message: str) -> None:
+        rows = np.asarray(rows, dtype=np.int64)
+        if rows.size:
+            self.problems.append((rows, column, list(values), rule, message))
+
+    def check_cells(self) -> None:
+        """Cells holding control characters (a NUL byte, a form feed, ...) are breaches of
+        their rows (rule ``control_character``): they would otherwise load as an id or a number
+        that is not what the file shows."""
+        for column in self.columns:
+            col = self.table.column(column)
+            if not pa.types.is_string(col.type) and not pa.types.is_large_string(col.type):
+                continue
+            hit = pc.fill_null(pc.match_substring_regex(col, CONTROL_CHARACTERS), False)
+            rows = np.flatnonzero(np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool))
+            self.problem(rows, column, [repr(v) for v in self.text(column)[rows]],
+                         "control_character", "the cell holds a control character (e.g. NUL)")
 
 
 def _sniff_delimiter(sample: str) -> str:
@@ -116,6 +178,17 @@ def _sniff_delimiter(sample: str) -> str:
         counts = {d: first.count(d) for d in DELIMITERS}
         best = max(counts, key=lambda d: counts[d])
         return best if counts[best] else ","
+
+
+def _check_names(names: list[str], name: str) -> list[str]:
+    """Header names stripped of blanks and a BOM; duplicates (also after stripping) refuse the
+    file, since one column would silently overwrite the other."""
+    clean = [str(h).strip().lstrip("\ufeff").strip() for h in names]
+    if len(set(clean)) != len(clean):
+        dups = sorted({n for n in clean if clean.count(n) > 1})
+        raise LoadError(f"duplicate column name(s) {dups} (compared without surrounding blanks)",
+                        file=name, line=1, rule="duplicate_column")
+    return clean
 
 
 def read_source(path: str | Path, name: str | None = None) -> Source:
@@ -129,62 +202,184 @@ def read_source(path: str | Path, name: str | None = None) -> Source:
         raise LoadError("the file is empty", file=name, rule="empty_file")
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm", ".xls"):
-        return _from_pandas(name, pd.read_excel(path, dtype=object), "binary")
-    if suffix in (".sav", ".zsav", ".dta"):
-        import pyreadstat
+        source = _read_excel(path, name)
+    elif suffix in (".sav", ".zsav", ".dta"):
+        source = _read_stats_file(path, name, suffix)
+    else:
+        source = _read_csv(path, name)
+    source.check_cells()
+    return source
 
-        reader = pyreadstat.read_sav if suffix != ".dta" else pyreadstat.read_dta
-        frame, _ = reader(str(path))
-        return _from_pandas(name, frame, "binary")
-    head = path.open("rb").read(65536)
-    encoding = "utf-8"
+
+def decode_text(data: bytes, name: str) -> tuple[str, str, list[str]]:
+    """The file's text, its encoding and notes. UTF-8 (with or without BOM) is tried first.
+    A file that is not valid UTF-8 and holds no valid multi-byte UTF-8 sequence is Latin-1
+    (noted). A UTF-8 file with a few undecodable bytes stays UTF-8: those bytes become U+FFFD
+    and the rows holding them are quarantined (rule ``invalid_encoding``), never the whole file
+    re-read in another encoding."""
     try:
-        sample = head.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        if err.start < len(head) - 4:  # not just a character cut at the sample's end
-            encoding = "latin-1"
-        sample = head.decode("utf-8-sig" if encoding == "utf-8" else "latin-1", errors="ignore")
-    delimiter = _sniff_delimiter(sample)
-    header = next(csv.reader(io.StringIO(sample.splitlines()[0] if sample else ""),
-                             delimiter=delimiter), [])
+        return data.decode("utf-8-sig"), "utf-8", []
+    except UnicodeDecodeError:
+        pass
+    text = data.decode("utf-8-sig", errors="replace")
+    if re.search("[^\\x00-\\x7f\ufffd]", text) is None:
+        return (data.decode("latin-1"), "latin-1",
+                [f"{name}: not valid UTF-8 and no UTF-8 character in it: read as Latin-1"])
+    return text, "utf-8", []
+
+
+def _record_lines(text: str, delimiter: str) -> list[tuple[int, int, list[str]]]:
+    """(first line, number of fields, fields) of every non-blank record after the header, as
+    the CSV grammar reads them (quoted values may span lines)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    out = []
+    previous = 0
+    for i, fields in enumerate(reader):
+        first = previous + 1
+        previous = reader.line_num
+        if i == 0 or not fields:
+            continue
+        out.append((first, len(fields), fields))
+    return out
+
+
+def _read_csv(path: Path, name: str) -> Source:
+    data = path.read_bytes()
+    text, encoding, notes = decode_text(data, name)
+    text = text.lstrip("\ufeff")
+    delimiter = _sniff_delimiter(text[:65536])
+    end = text.find("\n")
+    first_line = (text if end < 0 else text[:end]).rstrip("\r")
+    header = next(csv.reader(io.StringIO(first_line), delimiter=delimiter), [])
     if not [h for h in header if h.strip()]:
         raise LoadError("no header line", file=name, line=1, rule="empty_file")
-    names = [h.strip().lstrip("\ufeff") for h in header]
-    if len(set(names)) != len(names):
-        dups = sorted({n for n in names if names.count(n) > 1})
-        raise LoadError(f"duplicate column name(s) {dups}", file=name, line=1,
-                        rule="duplicate_column")
+    names = _check_names(header, name)
+    refused: list[int] = []
+
+    def invalid(row: Any) -> str:
+        refused.append(row.number if row.number is not None else -1)
+        return "skip"
+
     convert = pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                    strings_can_be_null=True, null_values=[""],
                                    quoted_strings_can_be_null=True)
-    read = pacsv.ReadOptions(encoding="utf8" if encoding == "utf-8" else "latin1",
-                             column_names=names, skip_rows=1)
-    parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False)
+    read = pacsv.ReadOptions(column_names=names, skip_rows=1)
+    parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+                               invalid_row_handler=invalid)
+    if encoding == "utf-8" and "\ufffd" not in text:  # the bytes as they are (no BOM)
+        body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    else:
+        body = text.encode("utf-8")
     try:
-        table = pacsv.read_csv(path, read_options=read, parse_options=parse,
+        table = pacsv.read_csv(io.BytesIO(body), read_options=read, parse_options=parse,
                                convert_options=convert)
     except pa.ArrowInvalid as err:
-        if "UTF8" in str(err) or "utf8" in str(err).lower():
-            read = pacsv.ReadOptions(encoding="latin1", column_names=names, skip_rows=1)
-            table = pacsv.read_csv(path, read_options=read, parse_options=parse,
-                                   convert_options=convert)
-            encoding = "latin-1"
-        else:
-            raise LoadError(f"cannot parse the file: {err}", file=name,
-                            rule="malformed_file") from None
+        raise LoadError(f"cannot parse the file: {err}", file=name,
+                        rule="malformed_file") from None
     table = table.set_column(0, names[0], pc.utf8_trim_whitespace(table.column(0)))
-    return Source(name, table, encoding, delimiter)
+    n_lines = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
+    lines = None
+    if refused or n_lines != table.num_rows + 1:
+        table, lines, bad = _align_records(table, text, delimiter, len(names), name)
+    else:
+        bad = []
+    source = Source(name, table, encoding, delimiter, lines=lines)
+    for row, fields in bad:
+        source.raw_text[row] = delimiter.join(fields)
+        source.problem([row], "", [f"{len(fields)} fields"], "malformed_row",
+                       f"the line has {len(fields)} field(s) where the header has {len(names)}")
+    if "\ufffd" in text and encoding == "utf-8":
+        for column in names:
+            hit = pc.fill_null(pc.match_substring(table.column(column), "\ufffd"), False)
+            rows = np.flatnonzero(np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool))
+            source.problem(rows, column, source.text(column)[rows], "invalid_encoding",
+                           "bytes that are not UTF-8 in a UTF-8 file (shown as U+FFFD)")
+    source.notes = notes
+    return source
+
+
+def _align_records(table: pa.Table, text: str, delimiter: str, width: int,
+                   name: str) -> tuple[pa.Table, np.ndarray, list[tuple[int, list[str]]]]:
+    """The rows the parser read, with rows it refused (a field too many or too few) put back
+    in file order as empty rows, and the file line of every row."""
+    records = _record_lines(text, delimiter)
+    good = [r for r in records if r[1] == width]
+    if len(good) != table.num_rows:  # pragma: no cover - the two readers share the grammar
+        raise LoadError(f"internal: {len(good)} records by the csv module, {table.num_rows} "
+                        "by Arrow", file=name, rule="malformed_file")
+    lines = np.array([r[0] for r in records], dtype=np.int64)
+    is_bad = np.array([r[1] != width for r in records], dtype=bool)
+    if not is_bad.any():
+        return table, lines, []
+    empty = pa.table({c: pa.nulls(int(is_bad.sum()), pa.string()) for c in table.column_names})
+    both = pa.concat_tables([table, empty])
+    order = np.empty(len(records), dtype=np.int64)
+    order[~is_bad] = np.arange(table.num_rows)
+    order[is_bad] = table.num_rows + np.arange(int(is_bad.sum()))
+    bad = [(int(i), records[i][2]) for i in np.flatnonzero(is_bad)]
+    return both.take(pa.array(order)), lines, bad
+
+
+def _read_excel(path: Path, name: str) -> Source:
+    """The first sheet (the others are named in a note) with the first row as the header;
+    cells Excel stores as dates become ISO dates ("2015-08-20", with the time only when it is
+    not midnight)."""
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object)
+    except ImportError as err:  # a legacy .xls needs the optional xlrd package
+        raise LoadError(f"cannot read this workbook format: {err}", file=name,
+                        rule="malformed_file") from None
+    except (ValueError, OSError, KeyError, zipfile.BadZipFile, InvalidFileException) as err:
+        raise LoadError(f"not a readable Excel workbook ({type(err).__name__}: {err}); is it a "
+                        "CSV or HTML file saved with an Excel name?", file=name,
+                        rule="malformed_file") from None
+    if not sheets:
+        raise LoadError("the workbook has no sheet", file=name, rule="empty_file")
+    first, *others = list(sheets)
+    frame = sheets[first]
+    if frame.empty:
+        raise LoadError(f"sheet {first!r} is empty", file=name, line=1, rule="empty_file")
+    names = _check_names([("" if pd.isna(h) else str(h)) for h in frame.iloc[0]], name)
+    body = frame.iloc[1:].reset_index(drop=True)
+    body.columns = names
+    source = _from_pandas(name, body, "binary")
+    filled = [s for s in others if not sheets[s].dropna(how="all").empty]
+    if filled:
+        source.notes = [f"{name}: only sheet {first!r} is read; sheet(s) {filled} with data "
+                        "are not (save each table as its own file or sheet first)"]
+    return source
+
+
+def _read_stats_file(path: Path, name: str, suffix: str) -> Source:
+    import pyreadstat
+
+    reader = pyreadstat.read_sav if suffix != ".dta" else pyreadstat.read_dta
+    try:
+        frame, _ = reader(str(path))
+    except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError) as err:
+        raise LoadError(f"not a readable {'Stata' if suffix == '.dta' else 'SPSS'} file: {err}",
+                        file=name, rule="malformed_file") from None
+    frame.columns = _check_names(list(frame.columns), name)
+    return _from_pandas(name, frame, "binary")
+
+
+def _cell_text(v: Any) -> str | None:
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT:
+        return None
+    if isinstance(v, (pd.Timestamp, datetime.datetime)):
+        stamp = pd.Timestamp(v)
+        return (stamp.date().isoformat() if stamp == stamp.normalize()
+                else stamp.isoformat())
+    if isinstance(v, datetime.date):
+        return v.isoformat()
+    if isinstance(v, float):
+        return repr(v) if not v.is_integer() else str(int(v))
+    return str(v)
 
 
 def _from_pandas(name: str, frame: pd.DataFrame, encoding: str) -> Source:
-    cols = {}
-    for c in frame.columns:
-        s = frame[c]
-        text = s.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
-                     else (v.isoformat() if hasattr(v, "isoformat") else
-                           (repr(v) if isinstance(v, float) and not v.is_integer() else
-                            str(int(v)) if isinstance(v, float) else str(v))))
-        cols[str(c).strip()] = pa.array(text.to_list(), type=pa.string())
+    cols = {str(c): pa.array([_cell_text(v) for v in frame[c].to_list()], type=pa.string())
+            for c in frame.columns}
     return Source(name, pa.table(cols), encoding, None)
 
 
@@ -200,27 +395,53 @@ class Staging:
         self.bad: dict[str, np.ndarray] = {}
         self.entries: list[pd.DataFrame] = []
         self.notes: list[str] = []
+        self.links: list[tuple[Source, np.ndarray, np.ndarray, str]] = []
+        self.refused: dict[str, np.ndarray] = {}
+        self.pseudonyms = Pseudonymiser()
+
+    def link(self, source: Source, rows: Any, ids: np.ndarray, column: str) -> None:
+        """Record source rows that reach the cohort through their patient's row of the
+        patients table (a disease-history or El Escorial row merged into it, a "No" in
+        DEATHDATA or RILUZOLE that the cohort keeps as the absence of a death or a drug).
+        :func:`finalize` quarantines them (rule ``known_patient``) when that patient is not
+        loaded, and counts them as in the cohort when it is."""
+        rows = np.asarray(rows, dtype=np.int64)
+        self.links.append((source, rows, np.asarray(ids, dtype=object)[rows], column))
 
     def add(self, source: Source) -> Source:
         if source.name in self.sources:
             raise LoadError("the same file is given twice", file=source.name)
         self.sources[source.name] = source
         self.bad[source.name] = np.zeros(source.n, dtype=bool)
+        self.notes.extend(source.notes)
+        for rows, column, values, rule, message in source.problems:
+            self.breach(source, rows, column, values, rule, message)
+        # a row the parser refused holds no fields: it is reported once, as malformed_row,
+        # not again for every field it lacks
+        self.refused[source.name] = np.zeros(source.n, dtype=bool)
+        self.refused[source.name][list(source.raw_text)] = True
         return source
 
     def breach(self, source: Source, rows: Any, column: str, values: Any, rule: str,
                message: str) -> None:
         rows = np.asarray(rows, dtype=np.int64)
+        values = list(values) if not np.isscalar(values) else [values] * len(rows)
+        refused = self.refused.get(source.name)
+        if refused is not None and rows.size and refused[rows].any():
+            keep = ~refused[rows]
+            rows, values = rows[keep], [v for v, k in zip(values, keep, strict=True) if k]
         if rows.size == 0:
             return
-        values = list(values) if not np.isscalar(values) else [values] * len(rows)
         if self.strict:
-            raise LoadError(message, file=source.name, line=int(rows[0]) + source.line_offset,
-                            column=column, value=values[0], rule=rule)
+            shown = values[0]
+            if column in (source.id_column, "patient_id") and shown is not None:
+                shown = self.pseudonyms.one(shown)  # never an identifier in a message
+            raise LoadError(message, file=source.name, line=int(source.line(rows[:1])[0]),
+                            column=column, value=shown, rule=rule)
         self.bad[source.name][rows] = True
         self.entries.append(pd.DataFrame({
             "file": source.name,
-            "line": rows + source.line_offset,
+            "line": source.line(rows),
             "row": rows,
             "column": column,
             "value": [None if v is None else str(v) for v in values],
@@ -239,11 +460,35 @@ class Staging:
             files.append(FileReport(name, src.n, src.n - n_bad, n_bad))
         quarantine = (pd.concat(self.entries, ignore_index=True) if self.entries
                       else pd.DataFrame(columns=QUARANTINE_COLUMNS))
+        quarantine = self._with_references(quarantine)
         report = LoadReport(files, quarantine.sort_values(["file", "row", "rule"],
                                                          kind="stable", ignore_index=True),
                             list(self.notes))
         report.check_invariant()
         return report
+
+
+    def _with_references(self, quarantine: pd.DataFrame) -> pd.DataFrame:
+        """Add ``patient_ref`` (the keyed hash of the row's patient id) and ``identifying``
+        (the ``value`` is a patient id) to the quarantine."""
+        ref: list[str | None] = [None] * len(quarantine)
+        identifying = np.zeros(len(quarantine), dtype=bool)
+        if len(quarantine):
+            files = quarantine["file"].to_numpy()
+            rows = quarantine["row"].to_numpy().astype(np.int64)
+            columns = quarantine["column"].to_numpy()
+            for name, src in self.sources.items():
+                sel = np.flatnonzero(files == name)
+                if not sel.size:
+                    continue
+                identifying[sel] = np.isin(columns[sel].astype(str),
+                                           [str(src.id_column), "patient_id"])
+                if src.id_column is None or not src.has(src.id_column):
+                    continue
+                ids = src.text(src.id_column)[rows[sel]]
+                for i, v in zip(sel, self.pseudonyms(ids), strict=True):
+                    ref[i] = v
+        return quarantine.assign(patient_ref=ref, identifying=identifying)
 
 
 INT32_MAX = 2**31 - 1
@@ -290,7 +535,7 @@ def finalize(staging: Staging, tables: dict[str, list[pd.DataFrame]],
         frames = {k: _drop_bad(staging, v) for k, v in frames.items()}
         cohort = Cohort(**frames)
         breaches = cohort.validate()
-        if breaches.empty:
+        if breaches.empty and not _unlinked(staging, cohort):
             break
         for table, group in breaches.groupby("table", sort=True):
             df = cohort.tables[table]
@@ -304,12 +549,49 @@ def finalize(staging: Staging, tables: dict[str, list[pd.DataFrame]],
         frames = cohort.tables
     else:  # pragma: no cover - validation converges in a few rounds
         raise LoadError("internal: quarantine did not converge")
+    _check_lineage(staging, cohort)
     final = _patients_as_categories(
         {k: v.drop(columns=["_file", "_row", "_col"], errors="ignore")
          for k, v in cohort.tables.items()})
     out = Cohort(**final, metadata=metadata)
     out.load_report = staging.report()
     return out
+
+
+def _unlinked(staging: Staging, cohort: Cohort) -> bool:
+    """Quarantine linked rows whose patient is not loaded; True when any was."""
+    loaded = pd.Index(cohort.patients["patient_id"].astype(str).to_numpy(), dtype=object)
+    found = False
+    for source, rows, ids, column in staging.links:
+        live = ~staging.bad[source.name][rows]
+        missing = live & pd.notna(ids) & ~pd.Index(ids, dtype=object).isin(loaded)
+        if missing.any():
+            staging.breach(source, rows[missing], column, ids[missing], "known_patient",
+                           _RULE_MESSAGES["known_patient"])
+            found = True
+    return found
+
+
+def _check_lineage(staging: Staging, cohort: Cohort) -> None:
+    """Every loaded source row must reach the cohort: a row of a standard table built from it,
+    or a link to a loaded patient. A loaded row that reaches nothing is quarantined (rule
+    ``not_carried``), so that no row is counted as loaded and then missing."""
+    reached = {name: np.zeros(src.n, dtype=bool) for name, src in staging.sources.items()}
+    for df in cohort.tables.values():
+        if df is None or df.empty or "_file" not in df.columns:
+            continue
+        files = df["_file"].astype("category")
+        codes = files.cat.codes.to_numpy()
+        rows = df["_row"].to_numpy()
+        for code, name in enumerate(files.cat.categories):
+            reached[str(name)][rows[codes == code]] = True
+    for source, rows, _ids, _column in staging.links:
+        reached[source.name][rows] = True
+    for name, src in staging.sources.items():
+        lost = np.flatnonzero(~reached[name] & ~staging.bad[name])
+        if lost.size:
+            staging.breach(src, lost, "", [None] * lost.size, "not_carried",
+                           "the row holds nothing the standard tables keep")
 
 
 def _patients_as_categories(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:

@@ -21,6 +21,13 @@ Conventions and rules beyond the schema's (each breach quarantines its source ro
 - FVC: the best of the trials (percent of predicted and litres).
 - DEATHDATA: "Yes" without Death_Days is ``missing_death_day``; a death day with "No" is
   ``inconsistent_death``.
+- ALSFRS rows with items 1-9 only take the version the file's columns name when they name
+  one; otherwise they are ``unknown_alsfrs_version``.
+- Site_of_Onset one-hot columns must be 1, 0 or empty (``allowed_values``); marks naming
+  another site than the text or another mark are ``conflicting_values``.
+- ALSHISTORY, ELESCORIAL, and the "No" rows of DEATHDATA and RILUZOLE reach the cohort through
+  their patient: for a subject not loaded from DEMOGRAPHICS they are ``known_patient``.
+- Age without Onset_Delta leaves age_at_onset empty, counted in a note of the load report.
 - A row with nothing to load (no item, no value) is an ``empty_record``; a day that is not a
   whole number is ``non_integer_day``, one beyond the int32 range ``in_range``; a filled cell
   that is not a number (including the text "nan") is ``non_numeric``; a missing subject_id or
@@ -128,6 +135,7 @@ class _Builder:
 
     def ids(self, src: Source, column: str = "subject_id") -> np.ndarray:
         src.require([column])
+        src.id_column = column
         ids = src.text(column)
         local = src.categorical(column)
         pos = self.id_dtype.categories.get_indexer(local.categories)
@@ -240,18 +248,30 @@ def _history(b: _Builder, src: Source | None, sites: dict[str, str]) -> pd.DataF
             else np.full(src.n, np.nan))
     for name, v in (("Onset_Delta", onset), ("Diagnosis_Delta", diag)):
         check_days(st, src, v, name)
+    st.link(src, np.arange(src.n), ids, "subject_id")
     text = np.full(src.n, None, dtype=object)
     if src.has("Site_of_Onset"):
         text = src.normalised("Site_of_Onset")
-    for col, label in ONE_HOT_SITE.items():
-        if src.has(col):
-            flag = src.numeric(col, st)
-            fill = (flag == 1) & pd.isna(text)
-            text[fill] = label
     site = np.array([sites.get(t) if t is not None else None for t in text], dtype=object)
     unknown = np.flatnonzero(pd.notna(text) & pd.isna(site))
     st.breach(src, unknown, "Site_of_Onset", text[unknown], "allowed_values",
               f"unknown Site_of_Onset; known: {sorted(sites)}")
+    # one-hot columns: 1 marks the site, 0 or empty does not; a row whose marks (or marks and
+    # text) name different onset sites is a conflict, never silently resolved
+    for col, label in ONE_HOT_SITE.items():
+        if not src.has(col):
+            continue
+        flag = src.numeric(col, st)
+        odd = np.flatnonzero(~np.isnan(flag) & (flag != 0) & (flag != 1))
+        st.breach(src, odd, col, flag[odd], "allowed_values", f"{col} must be 1, 0 or empty")
+        marked = flag == 1
+        clash = np.flatnonzero(marked & pd.notna(site) & (site != sites[label]))
+        st.breach(src, clash, col, flag[clash], "conflicting_values",
+                  f"{col} marks onset site '{sites[label]}' but the row already names another "
+                  "(in Site_of_Onset or another Site_of_Onset___ column)")
+        fill = marked & pd.isna(text)
+        text[fill] = label
+        site[fill] = sites[label]
     for label, target in sorted(sites.items()):
         n = int(((text == label) & st.ok(src)).sum())
         if n and label == "onset: other":
@@ -311,6 +331,10 @@ def _patients(b: _Builder, src: Source, history: pd.DataFrame, ee_src: Source | 
         dob = src.numeric("Date_of_Birth", st)
         age = np.where(np.isnan(age), -dob / 365.25, age)
     onset = pd.Series(ids).map(history.get("onset_day", pd.Series(dtype=float))).to_numpy(float)
+    no_onset = int((~np.isnan(age) & np.isnan(onset) & st.ok(src) & pd.notna(ids)).sum())
+    if no_onset:
+        st.notes.append(f"{src.name}: {no_onset} patient(s) with an age at trial entry but no "
+                        "Onset_Delta: age_at_onset left empty (it is Age + Onset_Delta / 365.25)")
     frame = pd.DataFrame({
         "patient_id": b.cat_ids[src.name],
         "sex": sex,
@@ -338,6 +362,7 @@ def _el_escorial(b: _Builder, src: Source | None) -> pd.Series:
     bad = np.flatnonzero(pd.notna(raw) & pd.isna(mapped))
     st.breach(src, bad, "el_escorial", raw[bad], "allowed_values",
               f"unknown El Escorial category; known: {sorted(EL_ESCORIAL_MAP)}")
+    st.link(src, np.arange(src.n), ids, "subject_id")
     df = pd.DataFrame({"id": ids, "v": mapped, "row": np.arange(src.n)})
     df = df[st.ok(src) & pd.notna(ids) & pd.notna(mapped)]
     nuniq = df.groupby("id")["v"].transform("nunique")
@@ -362,6 +387,15 @@ def _alsfrs(b: _Builder, src: Source) -> None:
     r_items = np.column_stack([items[i] for i in ALSFRS_R_ITEMS[10:]])
     is_r = ~np.isnan(r_items).all(axis=1) | ~np.isnan(given_r)
     is_old = ~np.isnan(q10) | ~np.isnan(given_old)
+    # items 1-9 alone do not tell the version: the file's columns decide when they name one
+    # version only; otherwise the row is quarantined
+    r_cols = any(src.has(c) for c in [*list(ITEM_COLUMNS)[10:], "ALSFRS_R_Total"])
+    old_cols = src.has("Q10_Respiratory") or src.has("ALSFRS_Total")
+    neither = ~is_r & ~is_old
+    if r_cols and not old_cols:
+        is_r = is_r | neither
+    elif old_cols and not r_cols:
+        is_old = is_old | neither
     both = np.flatnonzero(is_r & is_old)
     st.breach(src, both, "Q10_Respiratory", q10[both], "ambiguous_alsfrs_version",
               "the row has both ALSFRS (Q10) and ALSFRS-R (R1-R3) respiratory data")
@@ -373,6 +407,10 @@ def _alsfrs(b: _Builder, src: Source) -> None:
                              & np.isnan(q10) & np.isnan(given_r) & np.isnan(given_old))
     st.breach(src, nothing, "ALSFRS_Delta", day[nothing], "empty_record",
               "the row has no item and no total")
+    unknown = np.setdiff1d(np.flatnonzero(~is_r & ~is_old), nothing)
+    st.breach(src, unknown, "ALSFRS_Delta", day[unknown], "unknown_alsfrs_version",
+              "items 1-9 only: without Q10 or R1-R3 (or a total) the row does not say whether "
+              "it is the ALSFRS or the ALSFRS-R")
     # derived totals where the items are complete and in range
     item5 = np.where(np.isnan(items[ALSFRS_R_ITEMS[4]]), items[ALSFRS_R_ITEMS[5]],
                      items[ALSFRS_R_ITEMS[4]])
@@ -445,6 +483,7 @@ def _deaths(b: _Builder, src: Source) -> None:
     st.breach(src, incons, "Death_Days", day[incons], "inconsistent_death",
               "a death day is given but Subject_Died is not Yes")
     rows = np.flatnonzero(st.ok(src) & pd.notna(ids) & (died == "yes") & ~np.isnan(day))
+    st.link(src, np.flatnonzero(died != "yes"), ids, "subject_id")  # alive: no death event
     b.put("events", pd.DataFrame({"patient_id": b.cat_ids[src.name][rows], "day": day[rows],
                                   "event": "death",
                                   **provenance(src, rows)}))
@@ -471,6 +510,7 @@ def _riluzole(b: _Builder, src: Source) -> None:
     start = (b.day(src, "Riluzole_use_Delta", required=False) if src.has("Riluzole_use_Delta")
              else np.full(src.n, np.nan))
     rows = np.flatnonzero(st.ok(src) & pd.notna(ids) & (used == "yes"))
+    st.link(src, np.flatnonzero(used != "yes"), ids, "subject_id")  # no riluzole: no row
     n = src.n
     b.put("medications", _med_frame(b.cat_ids[src.name], rows,
                                     np.full(n, "riluzole", dtype=object), start,

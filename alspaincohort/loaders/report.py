@@ -10,8 +10,11 @@ from typing import Any
 import pandas as pd
 
 from ..errors import AlsPainCohortError
+from ..export import write_csv
 
-QUARANTINE_COLUMNS = ["file", "line", "row", "column", "value", "rule", "message", "raw"]
+QUARANTINE_COLUMNS = ["file", "line", "row", "column", "value", "rule", "message", "raw",
+                      "patient_ref", "identifying"]
+SAFE_COLUMNS = ["file", "line", "row", "patient_ref", "column", "value", "rule", "message"]
 
 
 class LoadError(AlsPainCohortError, ValueError):
@@ -59,7 +62,11 @@ class LoadReport:
     quarantine : DataFrame
         One row per breach: file, line (1-based line in the file, header = 1; for Excel/SPSS/
         Stata the data row + 1), row (0-based data row), column, value, rule, message, raw (the
-        source row as JSON). A row that breaks several rules appears once per rule.
+        source row as JSON), patient_ref (a keyed one-way hash of the row's patient id, the
+        same for every row of one patient within this report), identifying (the value is a
+        patient id). A row that breaks several rules appears once per rule. It holds
+        identifiers (``raw``, and ``value`` where ``identifying``): print or export
+        :meth:`safe_quarantine` instead, as every output of the package does.
     notes : list of str
         Documented mappings applied (e.g. how many "Onset: Other" became respiratory).
     """
@@ -101,12 +108,39 @@ class LoadReport:
                     f"{f.rows_quarantined} quarantined"
                 )
 
-    def to_csv(self, path: str | Path) -> Path:
+    def safe_quarantine(self) -> pd.DataFrame:
+        """The quarantine without identifiers: no ``raw`` row, and a patient id in ``value``
+        replaced by its ``patient_ref``.
+
+        Returns
+        -------
+        DataFrame
+            Columns file, line, row, patient_ref, column, value, rule, message.
+        """
+        q = self.quarantine
+        if q.empty:
+            return pd.DataFrame(columns=SAFE_COLUMNS)
+        value = q["value"].where(~q["identifying"].astype(bool), q["patient_ref"])
+        return q.assign(value=value)[SAFE_COLUMNS]
+
+    def to_csv(self, path: str | Path, identifiers: bool = False) -> Path:
         """Write the quarantined rows to ``path`` and the per-file summary beside it
-        (``<stem>_summary.csv``)."""
+        (``<stem>_summary.csv``), both safe to open in a spreadsheet (no formula runs).
+
+        Parameters
+        ----------
+        path : str or Path
+        identifiers : bool
+            False (default): :meth:`safe_quarantine`, no identifier. True: every column of
+            ``quarantine``, raw source rows and patient ids included (to fix the source).
+
+        Returns
+        -------
+        Path
+        """
         path = Path(path)
-        self.quarantine.to_csv(path, index=False)
-        self.summary().to_csv(path.with_name(f"{path.stem}_summary.csv"), index=False)
+        write_csv(self.quarantine if identifiers else self.safe_quarantine(), path)
+        write_csv(self.summary(), path.with_name(f"{path.stem}_summary.csv"))
         return path
 
     def __str__(self) -> str:

@@ -41,25 +41,31 @@ path) says, per file, which standard table it fills and how::
 Item rows of an instrument (ALSFRS-R, HADS, BPI, ...) are scored by
 :mod:`alspaincohort.instruments` into derived rows. Calendar dates become days relative to each
 patient's baseline date. Breaches quarantine their source rows exactly as in
-:func:`alspaincohort.load_proact`; extra rules here: ``invalid_date``, ``missing_baseline``,
-``unknown_code``.
+:func:`alspaincohort.load_proact`; extra rules here: ``invalid_date`` (not a date in the
+mapping's ``date_format``, or not ISO 8601 without one; a time zone is refused),
+``partial_date`` (a year or year-month only), ``missing_baseline``, ``unknown_code``, and, in
+wide assessment files, ``instrument_range`` and ``both_item5`` before any score is derived.
+Workbook cells stored as dates are read as dates whatever ``date_format`` says.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, NoReturn
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .. import instruments as ins
 from ..cohort import Cohort
 from ..drugs import classify
 from ..schema import INSTRUMENTS, TABLES
-from .common import Source, Staging, check_days, finalize, provenance, read_source
+from .common import Source, Staging, check_days, decode_text, finalize, provenance, read_source
 from .report import LoadError
 
 TABLE_KEYS = {
@@ -69,6 +75,9 @@ TABLE_KEYS = {
     "medications": {"path", "table", "columns", "codes", "dates", "days"},
     "pain_sites": {"path", "table", "date", "day", "columns", "codes"},
 }
+# a whole ISO 8601 date, optionally with a time of day, never a time zone
+ISO_DATE = r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?"
+PARTIAL_DATE = r"\d{4}(?:-\d{1,2})?"
 DAY_COLUMNS = {"patients": ("onset_day", "diagnosis_day", "pain_onset_day"),
                "medications": ("start_day", "stop_day")}
 
@@ -77,45 +86,128 @@ class MappingError(LoadError):
     """The mapping file is malformed; the message names the key path."""
 
 
-def _fail(where: str, message: str, mapping_name: str) -> None:
+def _fail(where: str, message: str, mapping_name: str) -> NoReturn:
     raise MappingError(f"mapping {where}: {message}", file=mapping_name, rule="invalid_mapping")
 
 
+# The mapping's shape (types, required keys, no unknown keys) is checked by pydantic models, so
+# that every wrong type gets one message naming its key path; the rules between keys (a column
+# of the right table, a known instrument item, a day-precision date format) follow by hand.
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class _Measure(_Strict):
+    instrument: str
+    item: str
+
+
+Code = str | int | float | bool
+
+
+class _FileEntry(_Strict):
+    path: str
+    table: Literal["patients", "assessments", "events", "medications", "pain_sites"]
+    columns: dict[str, str] = Field(default_factory=dict)
+    codes: dict[str, dict[Code, str]] = Field(default_factory=dict)
+    dates: dict[str, str] = Field(default_factory=dict)
+    days: dict[str, str] = Field(default_factory=dict)
+    baseline_date: str | None = None
+    layout: Literal["wide", "long"] | None = None
+    date: str | None = None
+    day: str | None = None
+    measures: dict[str, _Measure] | None = None
+
+
+class _Mapping(_Strict):
+    id_column: str
+    date_format: str | None = None
+    files: list[_FileEntry] = Field(min_length=1)
+
+
+class _AliasRefused(yaml.YAMLError):
+    pass
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """Safe YAML without anchors and aliases: a mapping never needs them, and nested aliases
+    expand exponentially (the "billion laughs")."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _AliasRefused(f"YAML aliases (*{event.anchor}) are not accepted in a "
+                                f"mapping, line {event.start_mark.line + 1}")
+        return super().compose_node(parent, index)
+
+
+def _key_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def check_date_format(fmt: Any, name: str = "<dict>") -> None:
+    """A strptime format that reads a whole calendar date (year, month and day) and no time
+    zone; :class:`MappingError` otherwise."""
+    import datetime as dt
+
+    if not isinstance(fmt, str):
+        _fail("date_format", f"must be a text such as '%d/%m/%Y', not {fmt!r}", name)
+    if "%z" in fmt or "%Z" in fmt:
+        _fail("date_format", "time zones are not accepted; give local calendar dates", name)
+    probe = dt.datetime(2001, 2, 3)
+    try:
+        back = dt.datetime.strptime(probe.strftime(fmt), fmt)
+    except ValueError as err:
+        _fail("date_format", f"{fmt!r} is not a valid date format: {err}", name)
+    if back.date() != probe.date():
+        _fail("date_format", f"{fmt!r} does not read a whole date (year, month and day)", name)
+
+
 def read_mapping(mapping: str | Path | dict[str, Any]) -> dict[str, Any]:
-    """Load (YAML, safe) and validate a mapping; raise :class:`MappingError` naming the key."""
+    """Load (YAML, safe, no aliases) and validate a mapping; raise :class:`MappingError`
+    naming the key path of the first problem."""
     name = "<dict>"
     if not isinstance(mapping, dict):
         path = Path(mapping)
         name = path.name
         if not path.exists():
             raise MappingError("mapping file not found", file=name, rule="missing_file")
+        text, _encoding, _notes = decode_text(path.read_bytes(), name)
         try:
-            mapping = yaml.safe_load(path.read_text(encoding="utf-8"))
+            mapping = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader
+        except _AliasRefused as err:
+            raise MappingError(str(err), file=name, rule="invalid_mapping") from None
         except yaml.YAMLError as err:
             raise MappingError(f"not valid YAML: {err}", file=name,
                                rule="invalid_mapping") from None
     if not isinstance(mapping, dict):
         _fail("(top level)", "must be a mapping with 'id_column' and 'files'", name)
-    assert isinstance(mapping, dict)
-    for key in mapping:
-        if key not in ("id_column", "date_format", "files"):
-            _fail(key, "unknown key; valid: id_column, date_format, files", name)
-    if not isinstance(mapping.get("id_column"), str):
-        _fail("id_column", "required, the name of the patient identifier column", name)
-    files = mapping.get("files")
-    if not isinstance(files, list) or not files:
-        _fail("files", "required, a non-empty list of file entries", name)
-    assert isinstance(files, list)
+    try:
+        _Mapping.model_validate(mapping)
+    except ValidationError as err:
+        first = err.errors()[0]
+        loc = tuple(first["loc"])
+        # pydantic names the union member tried last; the key path is what the user needs
+        loc = tuple(p for p in loc if not (isinstance(p, str) and p in (
+            "str", "int", "float", "bool", "function-after[...]")))
+        message = first["msg"]
+        if first["type"] == "extra_forbidden":
+            message = "unknown key"
+        elif first["type"] == "missing":
+            message = "required key missing"
+        value = first.get("input")
+        shown = "" if first["type"] == "missing" else f" (got {value!r:.60})"
+        raise MappingError(f"mapping {_key_path(loc)}: {message}{shown}", file=name,
+                           rule="invalid_mapping") from None
+    if mapping.get("date_format") is not None:
+        check_date_format(mapping["date_format"], name)
     tables_seen = set()
-    for i, entry in enumerate(files):
+    for i, entry in enumerate(mapping["files"]):
         where = f"files[{i}]"
-        if not isinstance(entry, dict):
-            _fail(where, "must be a mapping", name)
-        if not isinstance(entry.get("path"), str):
-            _fail(f"{where}.path", "required, the file name", name)
-        table = entry.get("table")
-        if table not in TABLE_KEYS:
-            _fail(f"{where}.table", f"{table!r} is not one of {sorted(TABLE_KEYS)}", name)
+        table = entry["table"]
         tables_seen.add(table)
         unknown = set(entry) - TABLE_KEYS[table]
         if unknown:
@@ -123,10 +215,7 @@ def read_mapping(mapping: str | Path | dict[str, Any]) -> dict[str, Any]:
                   f"{sorted(TABLE_KEYS[table])}", name)
         standard = {c.name for c in TABLES[table]}
         for key in ("columns", "codes", "dates", "days"):
-            block = entry.get(key, {})
-            if not isinstance(block, dict):
-                _fail(f"{where}.{key}", "must be a mapping", name)
-            for col in block:
+            for col in entry.get(key, {}):
                 ok = col in standard or (table == "assessments" and key == "columns"
                                          and col in ("instrument", "item", "value"))
                 if not ok:
@@ -136,18 +225,13 @@ def read_mapping(mapping: str | Path | dict[str, Any]) -> dict[str, Any]:
                 _fail(f"{where}.dates.{col}", f"not a day column of {table}; day columns: "
                       f"{DAY_COLUMNS.get(table, ())}", name)
         if table == "assessments":
-            layout = entry.get("layout", "wide")
-            if layout not in ("wide", "long"):
-                _fail(f"{where}.layout", "must be 'wide' or 'long'", name)
+            layout = entry.get("layout") or "wide"
             if layout == "wide":
                 measures = entry.get("measures")
-                if not isinstance(measures, dict) or not measures:
+                if not measures:
                     _fail(f"{where}.measures", "required for a wide file: column -> "
                           "{instrument, item}", name)
                 for col, spec in measures.items():
-                    if not isinstance(spec, dict) or set(spec) != {"instrument", "item"}:
-                        _fail(f"{where}.measures.{col}", "must be {instrument: ..., item: ...}",
-                              name)
                     inst = spec["instrument"]
                     if inst not in INSTRUMENTS:
                         _fail(f"{where}.measures.{col}.instrument",
@@ -207,6 +291,7 @@ class _Tabular:
     def ids(self, src: Source) -> np.ndarray:
         col = self.spec["id_column"]
         src.require([col])
+        src.id_column = col
         ids = src.text(col)
         miss = np.flatnonzero(pd.isna(ids))
         self.st.breach(src, miss, col, [None] * len(miss), "not_null", "the patient id is missing")
@@ -232,12 +317,28 @@ class _Tabular:
     def dates(self, src: Source, column: str) -> np.ndarray:
         """Column of calendar dates as datetime64 (NaT when empty); bad dates are breaches."""
         src.require([column])
-        raw = pd.Series(src.text(column), dtype=object)
+        raw = pd.Series(src.text(column), dtype=object).str.strip()
         fmt = self.spec.get("date_format")
-        parsed = pd.to_datetime(raw, format=fmt if fmt else "ISO8601", errors="coerce")
-        bad = np.flatnonzero(parsed.isna().to_numpy() & raw.notna().to_numpy())
+        iso = _matches(raw, ISO_DATE)
+        parsed = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+        # ISO dates; with a date_format, only cells a workbook stored as dates (they reach us
+        # in ISO form) are ISO, the others must follow the format
+        use_iso = iso if not fmt else iso & (src.encoding == "binary")
+        if use_iso.any():
+            parsed[use_iso] = pd.to_datetime(raw[use_iso], format="ISO8601", errors="coerce")
+        rest = raw.notna().to_numpy() & ~use_iso
+        if fmt and rest.any():
+            parsed[rest] = pd.to_datetime(raw[rest], format=fmt, errors="coerce")
+        filled = raw.notna().to_numpy()
+        partial = filled & ~use_iso & _matches(raw, PARTIAL_DATE)
+        if not fmt:
+            rows = np.flatnonzero(partial)
+            self.st.breach(src, rows, column, raw.to_numpy()[rows], "partial_date",
+                           "a year or a year and month only: a whole date is needed")
+        bad = np.flatnonzero(parsed.isna().to_numpy() & filled & ~(partial & (not fmt)))
         self.st.breach(src, bad, column, raw.to_numpy()[bad], "invalid_date",
-                       f"not a date{' in format ' + fmt if fmt else ' (ISO 8601 expected)'}")
+                       "not a date " + (f"in format {fmt}" if fmt else
+                                        "(ISO 8601 YYYY-MM-DD expected, no time zone)"))
         return parsed.to_numpy()
 
     def to_days(self, src: Source, ids: np.ndarray, when: np.ndarray,
@@ -333,6 +434,7 @@ class _Tabular:
         nothing = np.flatnonzero(np.isnan(np.column_stack(list(values.values()))).all(axis=1))
         self.st.breach(src, nothing, list(measures)[0], [None] * len(nothing), "empty_record",
                        "no value in the row")
+        self._check_items(src, measures, values)
         rows = np.flatnonzero(self.st.ok(src) & pd.notna(ids) & ~np.isnan(day))
         pieces = []
         for col, m in measures.items():
@@ -345,6 +447,26 @@ class _Tabular:
         long = pd.concat(pieces, ignore_index=True)
         self.put("assessments", long)
         self.put("assessments", _derived(long, src))
+
+    def _check_items(self, src: Source, measures: dict[str, dict[str, str]],
+                     values: dict[str, np.ndarray]) -> None:
+        """Quarantine the rows whose items the instruments cannot score: a value outside its
+        item's range (rule ``instrument_range``), ALSFRS-R item 5 given as both 5a and 5b
+        (rule ``both_item5``). The scoring of the remaining rows then cannot fail."""
+        for col, m in measures.items():
+            lo, hi = INSTRUMENTS[m["instrument"]].ranges()[m["item"]]
+            v = values[col]
+            with np.errstate(invalid="ignore"):
+                out = np.flatnonzero((v < lo) | (v > hi))
+            self.st.breach(src, out, col, v[out], "instrument_range",
+                           f"{m['instrument']} {m['item']} must lie in [{lo:g}, {hi:g}]")
+        by_item = {(m["instrument"], m["item"]): col for col, m in measures.items()}
+        a = by_item.get(("alsfrs_r", ins.Q5A))
+        b = by_item.get(("alsfrs_r", ins.Q5B))
+        if a is not None and b is not None:
+            both = np.flatnonzero(~np.isnan(values[a]) & ~np.isnan(values[b]))
+            self.st.breach(src, both, b, values[b][both], "both_item5",
+                           "item 5 is answered as 5a or 5b, not both")
 
     def events(self, src: Source, entry: dict[str, Any]) -> None:
         ids = self.ids(src)
@@ -390,6 +512,13 @@ class _Tabular:
         frame.update(provenance(src, np.arange(src.n)))
         df = pd.DataFrame(frame)
         self.put("medications", df[self.st.ok(src) & pd.notna(ids) & pd.notna(drug)])
+
+
+def _matches(raw: pd.Series, pattern: str) -> np.ndarray:
+    """Cells matching ``pattern`` in full (False for empty cells)."""
+    hit = pc.match_substring_regex(pa.array(raw.to_numpy(), type=pa.string()),
+                                   f"^(?:{pattern})$")
+    return np.asarray(pc.fill_null(hit, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _derived(long: pd.DataFrame, src: Source) -> pd.DataFrame:

@@ -543,7 +543,8 @@ def _visit_values(grid: dict[str, np.ndarray], disease: dict[str, np.ndarray],
                   rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Value matrix (m, columns of _VISIT_COLUMNS) and keep mask for the kept visits."""
     m = len(p_items)
-    values = np.zeros((m, len(_VISIT_COLUMNS)), dtype=np.float32)
+    # float64, the schema's type: a float32 VAS of 7.2 would read back as 7.199999809
+    values = np.zeros((m, len(_VISIT_COLUMNS)), dtype=np.float64)
     keep = np.ones((m, len(_VISIT_COLUMNS)), dtype=bool)
     items = grid["items"][p_items, k_items]
     gastro = disease["t_gastro"][p_items] <= grid["t_onset"][p_items, k_items]

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ..cohort import Cohort
+from ..export import write_csv
 from ..schema import ALSFRS_R_ITEMS
 
 NOT_CARRIED: tuple[str, ...] = (
@@ -110,7 +111,7 @@ def _wide(cohort: Cohort, pairs: dict[tuple[str, str], str], day_col: str) -> pd
 
 
 def _write(df: pd.DataFrame, path: Path) -> None:
-    df.to_csv(path, index=False, lineterminator="\n")
+    write_csv(df, path, lineterminator="\n")
 
 
 def to_proact(cohort: Cohort, directory: str | Path) -> Path:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..cohort import Cohort
+from ..export import write_csv
 from ..schema import ALSFRS_R_ITEMS
 
 SEX_CODES = {"male": 1, "female": 2}
@@ -43,7 +44,7 @@ def to_redcap(cohort: Cohort, directory: str | Path, seed: int = 0) -> Path:
         when = pid.map(base) + pd.to_timedelta(day.astype(float), unit="D")
         return when.dt.strftime("%Y-%m-%d")
 
-    pd.DataFrame({
+    write_csv(pd.DataFrame({
         "record_id": ids,
         "gender": p.sex.astype(str).map(SEX_CODES),
         "age_onset": p.age_at_onset,
@@ -52,7 +53,7 @@ def to_redcap(cohort: Cohort, directory: str | Path, seed: int = 0) -> Path:
         "enrol_date": date(ids, pd.Series(0, index=p.index)),
         "onset_date": date(ids, p.onset_day),
         "diagnosis_date": date(ids, p.diagnosis_day),
-    }).to_csv(out / "patients.csv", index=False, lineterminator="\n")
+    }), out / "patients.csv", lineterminator="\n")
     a = cohort.assessments.assign(patient_id=cohort.assessments.patient_id.astype(str))
     pairs = {("vas_pain", "total"): "vas_mm", ("hads", "a"): "hads_a", ("hads", "d"): "hads_d",
              ("fvc", "percent_predicted"): "fvc_pct"}
@@ -68,17 +69,17 @@ def to_redcap(cohort: Cohort, directory: str | Path, seed: int = 0) -> Path:
     wide = wide.drop(columns="day").rename(columns={"patient_id": "record_id"})
     ordered = ["record_id", "visit_date", "vas_mm", *ITEM_COLUMNS.values(), "hads_a", "hads_d",
                "fvc_pct"]
-    wide.reindex(columns=ordered).to_csv(out / "visits.csv", index=False, lineterminator="\n",
-                                         float_format="%.6g")
+    write_csv(wide.reindex(columns=ordered), out / "visits.csv", lineterminator="\n",
+              float_format="%.6g")
     ev = cohort.events[cohort.events.event.isin(list(EVENT_CODES))]
     evid = ev.patient_id.astype(str)
-    pd.DataFrame({"record_id": evid, "event_date": date(evid, ev.day),
-                  "event_type": ev.event.astype(str).map(EVENT_CODES)}).to_csv(
-        out / "events.csv", index=False, lineterminator="\n")
+    write_csv(pd.DataFrame({"record_id": evid, "event_date": date(evid, ev.day),
+                            "event_type": ev.event.astype(str).map(EVENT_CODES)}),
+              out / "events.csv", lineterminator="\n")
     m = cohort.medications
     mid = m.patient_id.astype(str)
-    pd.DataFrame({"record_id": mid, "drug_name": m.drug.astype(str).str.capitalize(),
-                  "start_date": date(mid, m.start_day.astype(float)),
-                  "dose_mg": m.dose_mg_per_day}).to_csv(out / "medications.csv", index=False,
-                                                        lineterminator="\n")
+    write_csv(pd.DataFrame({"record_id": mid, "drug_name": m.drug.astype(str).str.capitalize(),
+                            "start_date": date(mid, m.start_day.astype(float)),
+                            "dose_mg": m.dose_mg_per_day}),
+              out / "medications.csv", lineterminator="\n")
     return out

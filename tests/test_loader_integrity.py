@@ -216,6 +216,19 @@ def test_rows_cut_short_or_too_long_are_reported_not_fatal(small_dir: Path,
     assert fvc.rows_read == len(lines) - 1 and fvc.rows_quarantined == 2
 
 
+def test_an_unclosed_quote_is_named_never_swallows_the_file(small_dir: Path,
+                                                             tmp_path: Path) -> None:
+    d = copy(small_dir, tmp_path / "q")
+    f = d / "PROACT_CONMEDS.csv"
+    lines = f.read_text().rstrip("\n").split("\n")
+    f.write_text("\n".join([*lines[:5], lines[5].replace(",", ',"', 1), *lines[6:]]) + "\n")
+    with pytest.raises(LoadError, match="never closed") as err:
+        load(d)
+    assert err.value.line == 6 and err.value.rule == "malformed_file"
+    f.write_text("\n".join([*lines[:-1], lines[-1].rsplit(",", 1)[0] + ',"4']))
+    assert rules(load(d), "PROACT_CONMEDS.csv") == {len(lines): {"malformed_row"}}
+
+
 # --- load_tabular ---------------------------------------------------------------------------------
 def test_tabular_out_of_range_cells_quarantine_their_rows(tmp_path: Path) -> None:
     d = copy(REDCAP, tmp_path / "r")
@@ -374,8 +387,11 @@ def _corrupt(d: Path, rng: np.random.Generator) -> None:
             r = int(rng.integers(1, max(len(lines) - 1, 2)))
             if kind < 0.87:
                 lines.insert(r, b"")                      # a blank line
-            elif kind < 0.94:
+            elif kind < 0.9:
                 lines[r] = lines[r].rsplit(b",", 1)[0]    # a field too few
+            elif kind < 0.94:
+                cut = int(rng.integers(len(lines[r]) + 1))
+                lines[r] = lines[r][:cut] + b'"' + lines[r][cut:]  # a stray quote
             else:
                 lines[r] = lines[r] + b",1"               # a field too many
             f.write_bytes(b"\n".join(lines))
@@ -431,7 +447,8 @@ def test_fuzz_every_loaded_row_and_value_reaches_the_cohort(small_dir: Path,
         try:
             c = load(d)
         except LoadError as err:  # a documented, named refusal of the whole input
-            assert err.rule in {"missing_column", "duplicate_column", "empty_file"}, err
+            assert err.rule in {"missing_column", "duplicate_column", "empty_file",
+                                "malformed_file"}, err
             continue
         n_cases += 1
         rep = c.load_report

@@ -355,6 +355,11 @@ def test_tabular_formats_load_like_csv(suffix: str, tmp_path: Path) -> None:
         (lambda m: m.update(date_format="%Y-%m"), "does not read a whole date"),
         (lambda m: m.update(date_format="%Y-%m-%d%z"), "time zones"),
         (lambda m: m.update(files="patients.csv"), r"files: Input should be a valid list"),
+        (lambda m: m["files"][0]["codes"]["sex"].update({1: 2}), r"codes\.sex\.1: Input should "
+         "be a valid string"),
+        (lambda m: m["files"][0]["codes"].update(sex={(1, 2): "x"}),
+         r"codes\.sex\.\(1, 2\): a code must be text or a number"),
+        (lambda m: m["files"][0]["columns"].update(str=5), r"files\[0\]\.columns\.str:"),
     ],
 )
 def test_mapping_errors_name_the_key(change, message: str) -> None:

@@ -52,6 +52,8 @@ DELIMITERS = ",;\t|"
 # ----------------------------------------------------------------------------------------------
 NUMBER_PATTERN = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$|^[+-]?(?i:inf|infinity)$"
 CONTROL_CHARACTERS = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]"
+_CONTROL_BYTES = bytes([*range(0, 9), 11, 12, *range(14, 32), 127])
+_OTHER_BYTES = bytes(b for b in range(256) if b not in _CONTROL_BYTES)
 
 
 class Source:
@@ -75,6 +77,7 @@ class Source:
         self.notes: list[str] = []
         self.raw_text: dict[int, str] = {}
         self.id_column: str | None = None  # set by the loader that reads the ids
+        self.control_characters = False  # the file's bytes hold one (set by the CSV reader)
         self._categorical: dict[str, pd.Categorical] = {}
 
     def line(self, rows: np.ndarray) -> np.ndarray:
@@ -207,7 +210,8 @@ def read_source(path: str | Path, name: str | None = None) -> Source:
         source = _read_stats_file(path, name, suffix)
     else:
         source = _read_csv(path, name)
-    source.check_cells()
+    if source.encoding == "binary" or source.control_characters:
+        source.check_cells()  # cell by cell only where a control character may be
     return source
 
 
@@ -277,17 +281,22 @@ def _read_csv(path: Path, name: str) -> Source:
         raise LoadError(f"cannot parse the file: {err}", file=name,
                         rule="malformed_file") from None
     table = table.set_column(0, names[0], pc.utf8_trim_whitespace(table.column(0)))
-    n_lines = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
     lines = None
-    if refused or n_lines != table.num_rows + 1:
+    if refused or _lines_shifted(body, table.num_rows):
         table, lines, bad = _align_records(table, text, delimiter, len(names), name)
     else:
         bad = []
     source = Source(name, table, encoding, delimiter, lines=lines)
+    # one pass over the bytes, deleting all but control characters (a regex over every cell of
+    # every column took 3.5 s of a 4.3 s read of the 100,000-patient export, a regex over the
+    # bytes 0.8 s, this 0.1 s)
+    source.control_characters = len(body.translate(None, _OTHER_BYTES)) > 0
     for row, fields in bad:
         source.raw_text[row] = delimiter.join(fields)
         source.problem([row], "", [f"{len(fields)} fields"], "malformed_row",
                        f"the line has {len(fields)} field(s) where the header has {len(names)}")
+    if b'"' in body and source.n:
+        _check_last_record(source, text, name)
     if "\ufffd" in text and encoding == "utf-8":
         for column in names:
             hit = pc.fill_null(pc.match_substring(table.column(column), "\ufffd"), False)
@@ -296,6 +305,42 @@ def _read_csv(path: Path, name: str) -> Source:
                            "bytes that are not UTF-8 in a UTF-8 file (shown as U+FFFD)")
     source.notes = notes
     return source
+
+
+def _check_last_record(source: Source, text: str, name: str) -> None:
+    """A quote opened and never closed runs to the end of the file. On the last line alone it
+    is a cut-off row (``malformed_row``); over several lines the rest of the file would read as
+    one cell, so the file is refused, naming the line where the quote opens."""
+    last = source.n - 1
+    first = int(source.line(np.array([last]))[0])
+    body = text.rstrip("\r\n")
+    if source.lines is None:  # one line per row: the last record is the last line
+        tail = body[body.rfind("\n") + 1:]
+    else:
+        tail = "".join(body.splitlines(keepends=True)[first - 1:])
+    try:
+        list(csv.reader(io.StringIO(tail, newline=""), delimiter=source.delimiter or ",",
+                        strict=True))
+    except csv.Error as err:
+        if "unexpected end of data" not in str(err):
+            return  # other strictness (a quote inside a field) reads as the parser read it
+        if "\n" in tail:
+            raise LoadError("a quoted value opened on this line is never closed: the rest of "
+                            "the file would read as one cell", file=name, line=first,
+                            rule="malformed_file") from None
+        if last in source.raw_text:  # already refused for its field count
+            return
+        source.raw_text[last] = tail
+        source.problem([last], "", ["unclosed quote"], "malformed_row",
+                       "the last line ends inside a quoted value (cut off?)")
+
+
+def _lines_shifted(body: bytes, n_rows: int) -> bool:
+    """Whether data row i may not be on line i + 2 (a blank line, a quoted line break): the
+    file has more lines than header + rows. (Counting line breaks, 0.10 s for the 100 MB of the
+    100,000-patient export, beats searching for blank lines, 0.28 s.)"""
+    n_lines = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
+    return n_lines != n_rows + 1
 
 
 def _align_records(table: pa.Table, text: str, delimiter: str, width: int,

@@ -143,8 +143,11 @@ class _NoAliasLoader(yaml.SafeLoader):
 
 def _key_path(loc: tuple[Any, ...]) -> str:
     out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    for i, part in enumerate(loc):  # only 'files' is a list: other integers are dict keys
+        if isinstance(part, int) and i > 0 and loc[i - 1] == "files":
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
     return out or "(top level)"
 
 
@@ -190,10 +193,10 @@ def read_mapping(mapping: str | Path | dict[str, Any]) -> dict[str, Any]:
     except ValidationError as err:
         first = err.errors()[0]
         loc = tuple(first["loc"])
-        # pydantic names the union member tried last; the key path is what the user needs
-        loc = tuple(p for p in loc if not (isinstance(p, str) and p in (
-            "str", "int", "float", "bool", "function-after[...]")))
         message = first["msg"]
+        if "[key]" in loc:  # a dict key of the wrong type; pydantic then names union members
+            loc = loc[:loc.index("[key]")]
+            message = "a code must be text or a number"
         if first["type"] == "extra_forbidden":
             message = "unknown key"
         elif first["type"] == "missing":

@@ -618,13 +618,28 @@ class Cohort:
     # ------------------------------------------------------------------------------------------
     # summary
     # ------------------------------------------------------------------------------------------
-    def summary(self) -> pd.DataFrame:
+    def summary(self, k: int = 5) -> pd.DataFrame:
         """A one-column overview: sizes, demographics, follow-up and events (no identifiers).
+
+        Parameters
+        ----------
+        k : int
+            Small-cell suppression (:mod:`alspaincohort.disclosure`): a count of 1 to k - 1
+            patients behind a percentage or count is shown as "suppressed", and so is any
+            count that would give it back (e.g. the last onset site, from the others).
 
         Returns
         -------
         DataFrame indexed by ``measure`` with a ``value`` column (strings for display).
+
+        Examples
+        --------
+        >>> from alspaincohort import simulate_cohort
+        >>> simulate_cohort(50, seed=1).summary().loc["patients", "value"]
+        '50'
         """
+        from .disclosure import SUPPRESSED, DisclosureControl
+
         b = self.baseline()
         surv = self.survival("death", "baseline")
         a = self.assessments
@@ -637,26 +652,59 @@ class Cohort:
             ("medication rows", f"{len(self.medications):,}"),
             ("event rows", f"{len(self.events):,}"),
         ]
-        if self.n_patients:
-            rows += [
-                ("male, %", f"{100 * (b['sex'] == 'male').mean():.1f}"),
-                ("age at onset, mean (SD)",
-                 f"{b['age_at_onset'].mean():.1f} ({b['age_at_onset'].std():.1f})"),
-            ]
-            for site, share in b["onset_site"].value_counts(normalize=True).items():
-                rows.append((f"onset site {site}, %", f"{100 * share:.1f}"))
-            rows += [
-                ("diagnostic delay, months, median",
-                 _fmt(b["diagnostic_delay_months"].median())),
-                ("ALSFRS-R at baseline, mean", _fmt(b["alsfrs_r"].mean())),
-                ("pain at baseline (VAS > 0), %",
-                 _fmt(100 * (b["vas_pain"].dropna() > 0).mean())),
-                ("HADS-D at baseline, mean", _fmt(b["hads_d"].mean())),
-                ("follow-up from baseline, months, median", _fmt(surv["time_months"].median())),
-                ("deaths", f"{int(surv['event'].sum()):,}"),
-            ]
-            for kind, n in self.events["event"].value_counts().items():
-                rows.append((f"events: {kind}", f"{n:,}"))
+        if not self.n_patients:
+            return pd.DataFrame(rows, columns=["measure", "value"]).set_index("measure")
+        dc = DisclosureControl(k)
+        pid = b["patient_id"].astype(str)
+
+        def cell(row: str, mask: Any, ids: pd.Series = pid) -> None:
+            dc.add("summary", row, "n", ids[np.asarray(mask, dtype=bool)])
+
+        cell("patients", np.ones(len(b)))
+        sex = b["sex"].astype(object)
+        cell("male", sex == "male")
+        cell("not male", sex.notna() & (sex != "male"))
+        sites = b["onset_site"].value_counts(normalize=True)
+        for site in sites.index:
+            cell(f"onset {site}", b["onset_site"] == site)
+        vas = b["vas_pain"]
+        cell("pain", vas > 0)
+        cell("no pain", vas == 0)
+        spid = surv["patient_id"].astype(str)
+        cell("deaths", surv["event"] == 1, spid)
+        cell("alive", surv["event"] != 1, spid)
+        ev = self.events.reset_index(drop=True)
+        kinds = ev["event"].value_counts()
+        rows_ = pd.Series([("event", i) for i in range(len(ev))])  # event rows, not patients
+        dc.add("summary", "event rows", "n", rows_)
+        for kind in kinds.index:
+            cell(f"events: {kind}", ev["event"] == kind, rows_)
+        hidden = {r for r, _ in dc.suppress().hidden_in("summary")}
+
+        def show(row: str, text: str) -> str:
+            return SUPPRESSED if row in hidden else text
+
+        rows += [
+            ("male, %", show("male", f"{100 * (sex == 'male').mean():.1f}")
+             if "not male" not in hidden else SUPPRESSED),
+            ("age at onset, mean (SD)",
+             f"{b['age_at_onset'].mean():.1f} ({b['age_at_onset'].std():.1f})"),
+        ]
+        for site, share in sites.items():
+            rows.append((f"onset site {site}, %", show(f"onset {site}", f"{100 * share:.1f}")))
+        rows += [
+            ("diagnostic delay, months, median",
+             _fmt(b["diagnostic_delay_months"].median())),
+            ("ALSFRS-R at baseline, mean", _fmt(b["alsfrs_r"].mean())),
+            ("pain at baseline (VAS > 0), %",
+             SUPPRESSED if {"pain", "no pain"} & hidden else
+             _fmt(100 * (vas.dropna() > 0).mean())),
+            ("HADS-D at baseline, mean", _fmt(b["hads_d"].mean())),
+            ("follow-up from baseline, months, median", _fmt(surv["time_months"].median())),
+            ("deaths", show("deaths", f"{int(surv['event'].sum()):,}")),
+        ]
+        for kind, n in kinds.items():
+            rows.append((f"events: {kind}", show(f"events: {kind}", f"{n:,}")))
         return pd.DataFrame(rows, columns=["measure", "value"]).set_index("measure")
 
 

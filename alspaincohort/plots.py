@@ -128,7 +128,9 @@ def forest_plot(result: Any, ax: Any = None, reference: tuple[float, float, floa
 
 @styled
 def prevalence_plot(table: Any, ax: Any = None, title: str | None = None) -> Any:
-    """Prevalence with CIs by stratum (a table of :func:`alspaincohort.prevalence`)."""
+    """Prevalence with CIs by stratum (a table of :func:`alspaincohort.prevalence`); strata
+    whose numbers are suppressed (NaN, :meth:`PrevalenceResult.suppressed`) are left out."""
+    table = table[np.isfinite(table["prevalence"].to_numpy(float))]  # suppressed strata
     ax = _axes(ax, (6, 0.45 * len(table) + 1.6))
     y = np.arange(len(table))[::-1]
     est = table["prevalence"].to_numpy(float)
@@ -136,8 +138,8 @@ def prevalence_plot(table: Any, ax: Any = None, title: str | None = None) -> Any
     hi = table["ci_high"].to_numpy(float)
     ax.errorbar(est, y, xerr=[est - lo, hi - est], fmt="o", color="C0", capsize=3)
     ax.set_yticks(y)
-    ax.set_yticklabels([f"{s} (n={n})" for s, n in zip(table["stratum"], table["n"],
-                                                        strict=True)])
+    ax.set_yticklabels([f"{s} (n={int(n)})" for s, n in zip(table["stratum"], table["n"],
+                                                             strict=True)])
     ax.set_xlim(0, 1)
     ax.set_xlabel(f"Prevalence ({table['definition'].iloc[0]}), {table['method'].iloc[0]} CI")
     if title:
@@ -326,7 +328,8 @@ def km_plot(result: Any, ax: Any = None, at_risk: bool = True, ci: bool = True,
     censor_marks : bool
         "+" at each censoring time.
     risk_times : sequence of float, optional
-        Times of the at-risk table (default: the x ticks).
+        Times of the at-risk table (default: the x ticks). Numbers the result hides
+        (``hidden_at_risk``, set by small-cell suppression) show as "*".
     xlim : (float, float), optional
 
     Returns
@@ -335,7 +338,6 @@ def km_plot(result: Any, ax: Any = None, at_risk: bool = True, ci: bool = True,
         The axes of the curves (the at-risk table is a second axes below it).
     """
     ax = _axes(ax, (7, 5))
-    data = result.data
     for i, (g, c) in enumerate(result.curves.groupby("group", sort=True)):
         colour = f"C{i}"
         ax.step(c["time"], c["survival"], where="post", color=colour, label=str(g))
@@ -362,28 +364,26 @@ def km_plot(result: Any, ax: Any = None, at_risk: bool = True, ci: bool = True,
         ax.set_xlim(left=0)
     ax.legend(title=None, frameon=False)
     if at_risk:
-        _at_risk_table(ax, data, risk_times)
+        _at_risk_table(ax, result, risk_times)
     return ax
 
 
-def _at_risk_table(ax: Any, data: Any, risk_times: Any) -> Any:
+def _at_risk_table(ax: Any, result: Any, risk_times: Any) -> Any:
     from mpl_toolkits.axes_grid1 import make_axes_locatable
 
     ticks = np.asarray(risk_times if risk_times is not None else ax.get_xticks(), dtype=float)
     lo, hi = ax.get_xlim()
     ticks = ticks[(ticks >= lo) & (ticks <= hi)]
-    groups = sorted(data["group"].unique(), key=str)
+    counts = result.at_risk(ticks)
+    groups = sorted(counts["group"].unique(), key=str)
     table = make_axes_locatable(ax).append_axes("bottom", size=0.25 * len(groups) + 0.3,
                                                 pad=0.6, sharex=ax)
-    delayed = bool((data["entry"] != 0).any())
+    hidden = result.hidden_at_risk
     for i, g in enumerate(groups):
-        d = data[data["group"] == g]
-        entry, time = d["entry"].to_numpy(), d["time"].to_numpy()
-        # without delayed entry everyone is at risk from time 0 (R's n.risk at 0)
-        n = [int(((time >= x) & ((entry < x) | (not delayed))).sum()) for x in ticks]
         y = len(groups) - 1 - i
-        for x, v in zip(ticks, n, strict=True):
-            table.text(x, y, str(v), ha="center", va="center", fontsize=8, color=f"C{i}")
+        for r in counts[counts["group"] == g].itertuples():
+            text = "*" if (str(g), r.time) in hidden else str(r.n_risk)
+            table.text(r.time, y, text, ha="center", va="center", fontsize=8, color=f"C{i}")
     table.set_ylim(-0.5, len(groups) - 0.5)
     table.set_yticks(range(len(groups)))
     table.set_yticklabels([str(g) for g in reversed(groups)], fontsize=8)
@@ -391,7 +391,8 @@ def _at_risk_table(ax: Any, data: Any, risk_times: Any) -> Any:
     table.tick_params(axis="y", length=0)
     for side in ("top", "right", "bottom", "left"):
         table.spines[side].set_visible(False)
-    table.set_title("Number at risk", fontsize=8, loc="left")
+    table.set_title("Number at risk" + (" (* suppressed: small count)" if hidden else ""),
+                    fontsize=8, loc="left")
     return table
 
 

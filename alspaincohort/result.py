@@ -12,7 +12,10 @@ A :class:`Result` has
 - ``to_frame()``: a copy of ``table``;
 - ``plot(ax=None)``: the result's figure on ``ax`` (a new figure when omitted), returning the
   Axes; the package's style is applied as a context, the user's matplotlib settings are never
-  changed.
+  changed;
+- ``count_cells(name)`` / ``suppressed(suppression, name)``: the counts of patients it shows,
+  and itself with small cells hidden, so that an output suppresses every table together
+  (:mod:`alspaincohort.disclosure`).
 
 Analyses subclass it (as dataclasses with ``repr=False``) and say what is special through
 :meth:`Result.headline`, :meth:`Result.sections` (further tables to show) and
@@ -66,6 +69,19 @@ class Result:
     def to_frame(self) -> pd.DataFrame:
         """A copy of ``table``."""
         return self.table.copy()
+
+    # ------------------------------------------------------------------------------------------
+    def count_cells(self, name: str) -> list[Any]:
+        """The counts of patients (or visits) this result shows, as
+        :class:`~alspaincohort.disclosure.CountCell` of table ``name``, for small-cell
+        suppression across an output (:mod:`alspaincohort.disclosure`); none by default
+        (estimates only)."""
+        return []
+
+    def suppressed(self, suppression: Any, name: str) -> Result:
+        """This result as an output shows it once ``suppression`` (decided over every table of
+        the output) is applied to its cells of table ``name``; itself when it shows no counts."""
+        return self
 
     def plot(self, ax: Any = None) -> Any:
         """The result's figure (subclasses draw it); returns the Axes."""

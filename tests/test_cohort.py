@@ -254,6 +254,25 @@ def test_summary_has_no_identifiers(cohort: Cohort) -> None:
     assert "patients" in text
 
 
+def test_summary_suppresses_small_counts() -> None:
+    """Issue 17: counts of 1-4 patients behind the summary's lines are hidden, and the event
+    kinds cannot be recovered from the event-row total."""
+    import alspaincohort as apc
+
+    c = apc.simulate_cohort(40, seed=5)
+    s = c.summary()["value"]
+    kinds = c.events["event"].value_counts()
+    small = [k for k, n in kinds.items() if 0 < n < 5]
+    assert small, kinds
+    for kind in small:
+        assert s[f"events: {kind}"] == "suppressed"
+    shown = [int(s[f"events: {k}"].replace(",", "")) for k in kinds.index
+             if s[f"events: {k}"] != "suppressed"]
+    hidden = [k for k in kinds.index if s[f"events: {k}"] == "suppressed"]
+    assert len(hidden) != 1 or int(s["event rows"].replace(",", "")) - sum(shown) >= 5
+    assert c.summary(k=1)["value"].ne("suppressed").all()
+
+
 def test_cohort_does_not_keep_the_callers_frame() -> None:
     """Issue 16: changing the frame given to Cohort afterwards leaves the cohort unchanged."""
     import alspaincohort as apc

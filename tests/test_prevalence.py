@@ -32,7 +32,7 @@ from alspaincohort.analysis.prevalence import (
     proportion_ci,
     register_definition,
 )
-from alspaincohort.analysis.table_one import _suppressed, smd_categorical, table_one
+from alspaincohort.analysis.table_one import smd_categorical, table_one
 from alspaincohort.datasets import load_pain_prevalence_studies, manifest
 from alspaincohort.stats import meta
 
@@ -268,51 +268,67 @@ def test_table_one_on_cohort_suppresses_small_counts(cohort: apc.Cohort) -> None
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.lists(st.integers(0, 30), min_size=2, max_size=3), min_size=2, max_size=5),
-       st.integers(2, 10))
-def test_suppression_never_leaks_a_small_count(cells: list[list[int]], k: int) -> None:
-    """Hidden cells are not determined by the totals shown (row totals = overall column,
-    column totals = group sizes): no small hidden count is a linear function of shown data."""
+       st.integers(2, 10), st.integers(0, 3))
+def test_suppression_never_leaks_a_small_count(cells: list[list[int]], k: int,
+                                               missing: int) -> None:
+    """Table 1 of one variable by group: every count 1..k-1 is hidden, and no hidden count is
+    a linear function of what is shown (group sizes, overall column, levels, missing row),
+    checked by solving that system independently of the suppression code."""
     width = min(len(r) for r in cells)
     m = np.array([r[:width] for r in cells])  # levels x groups
+    m = m[m.sum(axis=1) > 0]
+    if m.shape[0] == 0:
+        return
     levels, groups = m.shape
-    rows = []
-    for i in range(levels):
-        for j in range(groups):
-            rows.append({"variable": "v", "level": f"L{i}", "column": f"g{j}", "count": m[i, j]})
-        rows.append({"variable": "v", "level": f"L{i}", "column": "overall",
-                     "count": m[i].sum()})
-    hidden = _suppressed(pd.DataFrame(rows), k)
-    hidden_levels = {int(level[1:]) for _, level in hidden}
-    for i in range(levels):
-        if any(0 < c < k for c in list(m[i]) + [m[i].sum()]):
-            assert i in hidden_levels
-    # unknowns: hidden cells (levels x (groups + overall)); equations: column sums (shown n)
-    # and overall = sum of groups for each hidden level
-    unknowns = [(i, j) for i in sorted(hidden_levels) for j in range(groups + 1)]
+    values = [f"L{i}" for i in range(levels) for j in range(groups) for _ in range(m[i, j])]
+    labels = [f"g{j}" for i in range(levels) for j in range(groups) for _ in range(m[i, j])]
+    values += [None] * missing
+    labels += ["g0"] * missing
+    df = pd.DataFrame({"v": values, "g": labels})
+    shown = table_one(df, groupby="g", continuous=[], categorical=["v"]).display(k=k)
+    cols = ["overall", *sorted(set(labels))]
+    grid = {(str(r.level) or str(r.variable), c): getattr(r, c) if c != "overall" else r.overall
+            for r in shown.itertuples() for c in cols if (r.level or r.variable == "n")}
+    truth = {}
+    for c in cols:
+        sel = df if c == "overall" else df[df.g == c]
+        truth[("n", c)] = len(sel)
+        truth[("missing", c)] = int(sel.v.isna().sum())
+        for i in range(levels):
+            truth[(f"L{i}", c)] = int((sel.v == f"L{i}").sum())
+    for key, cell in grid.items():  # shown cells are true, small ones are hidden
+        if cell == "suppressed":
+            continue
+        assert int(str(cell).split()[0]) == truth[key], (key, cell)
+        assert not 0 < truth[key] < k, (key, cell, k)
+    unknowns = sorted(key for key, cell in grid.items() if cell == "suppressed")
     if not unknowns:
         return
+    for col in {c for _, c in unknowns}:  # count / percent would give the denominator
+        assert not any("(" in str(cell) for (r, c), cell in grid.items() if c == col), shown
     index = {u: p for p, u in enumerate(unknowns)}
+    rows_ = [f"L{i}" for i in range(levels)] + ["missing"]
     eqs = []
-    for j in range(groups + 1):  # column totals are shown
+    for c in cols:  # levels + missing = n in every column
+        eqs.append(([(r, c) for r in rows_], [("n", c)]))
+    for r in [*rows_, "n"]:  # overall = sum of the groups
+        eqs.append(([(r, "overall")], [(r, g) for g in cols[1:]]))
+    A = []
+    for plus, minus in eqs:
         e = np.zeros(len(unknowns))
-        for i in hidden_levels:
-            e[index[(i, j)]] = 1
-        eqs.append(e)
-    for i in hidden_levels:  # overall = sum of the groups
-        e = np.zeros(len(unknowns))
-        e[index[(i, groups)]] = 1
-        for j in range(groups):
-            e[index[(i, j)]] = -1
-        eqs.append(e)
-    A = np.array(eqs)
+        for key in plus:
+            if key in index:
+                e[index[key]] += 1
+        for key in minus:
+            if key in index:
+                e[index[key]] -= 1
+        A.append(e)
+    A = np.array(A)
     rank = np.linalg.matrix_rank(A)
-    for (i, j), p in index.items():
-        value = m[i, j] if j < groups else m[i].sum()
-        if 0 < value < k:
-            unit = np.zeros(len(unknowns))
-            unit[p] = 1
-            determined = np.linalg.matrix_rank(np.vstack([A, unit])) == rank
-            assert not determined, (m, k, (i, j))
+    for key, p in index.items():
+        unit = np.zeros(len(unknowns))
+        unit[p] = 1
+        assert np.linalg.matrix_rank(np.vstack([A, unit])) > rank, (m, k, key)
 
 
 # --- meta-analysis vs metafor --------------------------------------------------------------------

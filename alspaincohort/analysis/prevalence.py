@@ -11,7 +11,7 @@ x = n, as in Brown, Cai & DasGupta 2001). When patients contribute several visit
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -21,6 +21,7 @@ from scipy import stats
 
 from .. import instruments as ins
 from ..cohort import Cohort
+from ..disclosure import CountCell, Suppression
 from ..drugs import PAIN_CLASSES
 from ..errors import ModelDataError, ParameterError
 from ..result import RatioResult, Result
@@ -290,12 +291,59 @@ class PrevalenceResult(Result):
         population is given (its n and cases are the crude totals).
     definition : str
     at : str or tuple
+    notes : list of str
+    rows : DataFrame or None
+        The case rows counted (patient_id, day, case, stratum), kept in memory for
+        :meth:`count_cells`; never shown or exported.
     """
 
     table: pd.DataFrame
     definition: str
     at: Any
     notes: list[str] = field(default_factory=list)
+    rows: pd.DataFrame | None = None
+
+    def count_cells(self, name: str) -> list[CountCell]:
+        """n, cases and n - cases of every stratum (and n_patients for visits) as
+        :class:`~alspaincohort.disclosure.CountCell`; units are patients, or visits for
+        ``at="visits"``."""
+        if self.rows is None:
+            return []
+        visits = isinstance(self.at, str) and self.at == "visits"
+        r = self.rows
+        unit = (pd.Series(list(zip(["visit"] * len(r), r["patient_id"].astype(str), r["day"],
+                                   strict=True)), index=r.index) if visits else
+                pd.Series([("patient", str(p)) for p in r["patient_id"]], index=r.index))
+        patient = pd.Series([("patient", str(p)) for p in r["patient_id"]], index=r.index)
+        cells = []
+        for stratum in self.table.loc[self.table["stratum"] != "standardised", "stratum"]:
+            g = r if stratum == "all" else r[r["stratum"] == stratum]
+            case = g["case"].to_numpy() == 1
+            cells += [CountCell(name, str(stratum), "n", frozenset(unit[g.index])),
+                      CountCell(name, str(stratum), "cases", frozenset(unit[g.index[case]])),
+                      CountCell(name, str(stratum), "n - cases",
+                                frozenset(unit[g.index[~case]]))]
+            if visits:
+                cells.append(CountCell(name, str(stratum), "n_patients",
+                                       frozenset(patient[g.index])))
+        return cells
+
+    def suppressed(self, suppression: Suppression, name: str) -> PrevalenceResult:
+        """A copy whose strata with a hidden count show no numbers (n, n_patients, cases,
+        prevalence and CI are NaN), with a note; the standardised row goes with "all"."""
+        rows = {r for r, _ in suppression.hidden_in(name)}
+        if not rows:
+            return self
+        t = self.table.copy()
+        hide = t["stratum"].astype(str).isin(rows)
+        if "all" in rows:
+            hide |= t["stratum"] == "standardised"
+        numbers = ["n", "n_patients", "cases", "prevalence", "ci_low", "ci_high"]
+        t[numbers] = t[numbers].astype(float)
+        t.loc[hide, numbers] = np.nan
+        shown = ", ".join(map(str, t.loc[hide, "stratum"]))
+        return replace(self, table=t, notes=[*self.notes, f"{shown}: {suppression.note()}"],
+                       rows=None)
 
     def headline(self) -> str:
         return (f"Prevalence of {self.definition} ({DEFINITIONS[self.definition].description}) "
@@ -412,7 +460,7 @@ def prevalence(cohort: Cohort, definition: str = "any_pain", at: Any = "baseline
     if standard is not None:
         table = pd.concat([table, _standardised(cohort, rows, standard, age_bands, definition,
                                                 level)], ignore_index=True)
-    return PrevalenceResult(table, definition, at, notes)
+    return PrevalenceResult(table, definition, at, notes, rows)
 
 
 def _standardised(cohort: Cohort, rows: pd.DataFrame, standard: pd.DataFrame,

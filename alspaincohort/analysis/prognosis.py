@@ -27,13 +27,14 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..cohort import Cohort
+from ..disclosure import CountCell, Suppression
 from ..errors import ModelDataError, ModelWarning, ParameterError
 from ..result import RatioResult, Result
 from ..schema import DAYS_PER_MONTH
@@ -47,8 +48,10 @@ ENCALS_LIKE = ("age_at_onset", "bulbar", "diagnostic_delay_months", "progression
                "fvc_percent", "ftd", "definite_el_escorial")
 
 
-def _group_labels(cohort: Cohort, by: str) -> pd.Series:
+def _group_labels(cohort: Cohort, by: str | None) -> pd.Series:
     b = cohort.baseline().set_index("patient_id")
+    if by is None:
+        return pd.Series("all", index=b.index)
     if by == "pain":
         lab = pd.Series(np.where(b["vas_pain"] > 0, "pain", "no pain"), index=b.index)
         return lab.where(b["vas_pain"].notna())
@@ -83,6 +86,8 @@ class KaplanMeierResult(Result):
         rows used (for the at-risk table of the figure).
     notes : list of str
         Patients left out and why (missing group, no follow-up after entry).
+    hidden_at_risk : frozenset of (group, time)
+        Numbers at risk the figure shows as "*" (set by :meth:`suppressed`).
     """
 
     table: pd.DataFrame
@@ -93,6 +98,61 @@ class KaplanMeierResult(Result):
     origin: str
     conf_type: str
     notes: list[str]
+    hidden_at_risk: frozenset[tuple[str, float]] = frozenset()
+
+    def risk_times(self) -> np.ndarray:
+        """Times (months) of the numbers-at-risk table of an output: every 6 months up to 3
+        years of follow-up, every 12 up to 10 years, every 24 beyond."""
+        top = float(self.data["time"].max()) if len(self.data) else 0.0
+        step = 6.0 if top <= 36 else 12.0 if top <= 120 else 24.0
+        return np.arange(0.0, top + 1e-9, step)
+
+    def at_risk(self, times: Sequence[float] | None = None) -> pd.DataFrame:
+        """Numbers at risk by group (entry < t <= exit as the curves; without delayed entry
+        everyone is at risk at 0): group, time, n_risk."""
+        grid = self.risk_times() if times is None else np.asarray(times, dtype=float)
+        delayed = bool((self.data["entry"] != 0).any())
+        out = []
+        for g, d in self.data.groupby("group", sort=True):
+            entry, time = d["entry"].to_numpy(), d["time"].to_numpy()
+            for x in grid:
+                out.append({"group": g, "time": float(x),
+                            "n_risk": int(((time >= x) & ((entry < x) | (not delayed))).sum())})
+        return pd.DataFrame(out, columns=["group", "time", "n_risk"])
+
+    def count_cells(self, name: str) -> list[CountCell]:
+        """Patients, events and censored patients by group, and the numbers at risk at
+        :meth:`risk_times`, as :class:`~alspaincohort.disclosure.CountCell`."""
+        d = self.data
+        unit = pd.Series([("patient", str(p)) for p in d["patient_id"]], index=d.index)
+        delayed = bool((d["entry"] != 0).any())
+        cells = []
+        for g, sub in d.groupby("group", sort=True):
+            ev = sub["event"].to_numpy() == 1
+            cells += [CountCell(name, str(g), "n", frozenset(unit[sub.index])),
+                      CountCell(name, str(g), "events", frozenset(unit[sub.index[ev]])),
+                      CountCell(name, str(g), "censored", frozenset(unit[sub.index[~ev]]))]
+            for x in self.risk_times():
+                at = (sub["time"] >= x) & ((sub["entry"] < x) | (not delayed))
+                cells.append(CountCell(name, f"at risk: {g}", f"{x:g}",
+                                       frozenset(unit[sub.index[at.to_numpy()]])))
+        return cells
+
+    def suppressed(self, suppression: Suppression, name: str) -> KaplanMeierResult:
+        """A copy whose hidden counts show as NaN in ``table`` (n, events) and as "*" in the
+        numbers at risk of the figure, with a note."""
+        hidden = suppression.hidden_in(name)
+        if not hidden:
+            return self
+        t = self.table.copy()
+        t[["n", "events"]] = t[["n", "events"]].astype(float)
+        for row, column in hidden:
+            if column in ("n", "events", "censored"):
+                t.loc[t["group"].astype(str) == row, ["n", "events"]] = np.nan
+        risk = frozenset((row.removeprefix("at risk: "), float(column))
+                         for row, column in hidden if row.startswith("at risk: "))
+        return replace(self, table=t, hidden_at_risk=risk,
+                       notes=[*self.notes, suppression.note()])
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """The curves with CI bands, censor marks and a numbers-at-risk table
@@ -107,12 +167,14 @@ class KaplanMeierResult(Result):
         test = ("" if self.test is None else
                 f"; log-rank {self.test['statistic']:.2f} on {self.test['df']} df, "
                 f"{format_p(self.test['p_value'])}")
+        counts = ("patients and events suppressed" if self.table[["n", "events"]].isna().any(
+            axis=None) else f"{int(self.table['n'].sum())} patients, "
+            f"{int(self.table['events'].sum())} events")
         return (f"Kaplan-Meier survival ({self.endpoint}, time since {self.origin}, months): "
-                f"{int(self.table['n'].sum())} patients, {int(self.table['events'].sum())} "
-                f"events{test}")
+                f"{counts}{test}")
 
 
-def kaplan_meier(cohort: Cohort, by: str = "pain", endpoint: str = "death",
+def kaplan_meier(cohort: Cohort, by: str | None = "pain", endpoint: str = "death",
                  origin: str = "baseline", strata: str | None = None,
                  conf_type: str = "log-log", alpha: float = 0.05) -> KaplanMeierResult:
     """Kaplan-Meier by group, median survival with CI and the log-rank test.
@@ -120,8 +182,9 @@ def kaplan_meier(cohort: Cohort, by: str = "pain", endpoint: str = "death",
     Parameters
     ----------
     cohort : Cohort
-    by : str
-        "pain" (baseline VAS > 0), "moderate_pain" (VAS >= 4) or a ``baseline()`` column.
+    by : str or None
+        "pain" (baseline VAS > 0), "moderate_pain" (VAS >= 4), a ``baseline()`` column, or
+        None for one curve of every patient (group "all"; no log-rank test).
     endpoint : {"death", "composite"}
     origin : {"baseline", "onset", "diagnosis"}
         Time origin. From onset or diagnosis, patients are at risk only from their baseline
@@ -191,15 +254,15 @@ def kaplan_meier(cohort: Cohort, by: str = "pain", endpoint: str = "death",
                               "n_event": [0], "n_censor": [0], "survival": [1.0],
                               "std_err": [0.0], "ci_low": [1.0], "ci_high": [1.0]})
         curves.append(pd.concat([start, tab], ignore_index=True).assign(group=g))
-    test: dict[str, Any] | None
-    try:
-        test = logrank_test(s["time_months"], s["event"], s["group"],
-                            entry if delayed else None,
-                            None if strata is None else s["stratum"])
-        test["stratified_by"] = strata
-    except ModelDataError as err:
-        test = None
-        notes.append(f"no log-rank test: {err}")
+    test: dict[str, Any] | None = None
+    if by is not None:  # one curve: nothing to compare
+        try:
+            test = logrank_test(s["time_months"], s["event"], s["group"],
+                                entry if delayed else None,
+                                None if strata is None else s["stratum"])
+            test["stratified_by"] = strata
+        except ModelDataError as err:
+            notes.append(f"no log-rank test: {err}")
     curves_df = pd.concat(curves, ignore_index=True)
     curves_df = curves_df[["group", *[c for c in curves_df.columns if c != "group"]]]
     data = pd.DataFrame({"patient_id": s.index.to_numpy(), "group": s["group"].to_numpy(),

@@ -10,18 +10,21 @@ Rules (each labelled in the output):
   or Fisher's exact test for a 2 x 2 table with an expected count below 5.
 - Standardised mean differences for two groups: |m1 - m2| / sqrt((s1^2 + s2^2) / 2), and for
   categorical variables the multi-level SMD of Yang & Dalton (2012).
-- Small-cell suppression in exports (``k``, default 5): a count between 1 and k - 1 hides its
-  whole row (every group and the overall column, zeros included), and when a variable would
-  then have exactly one hidden row, the smallest other row (a zero row or the missing row if it
-  is the smallest) is hidden too, so no hidden count can be recovered by subtraction from the
-  totals shown (tested by solving the linear system of the shown totals). A variable with a
-  single level cannot be protected this way; its counts equal the group sizes.
+- Small-cell suppression (``k``, default 5) by :mod:`alspaincohort.disclosure`, the one
+  mechanism every output of the package uses: a count of 1 to k - 1 is hidden, and so is every
+  count that would let a reader solve a hidden one from the numbers shown (group sizes, the
+  overall column, the other levels, the missing row). Every hidden cell reads "suppressed",
+  whatever the reason, and a column of a variable with a hidden cell shows counts without
+  percentages (a count and its percentage give the denominator, and with it the hidden cell).
+  A continuous summary of fewer than k values is suppressed too; one of no values reads
+  "no values". In a report, the cells of
+  Table 1 are suppressed together with those of the other tables (``display(suppression=)``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +33,7 @@ import pandas as pd
 from scipy import stats
 
 from ..cohort import Cohort
+from ..disclosure import SUPPRESSED, CountCell, DisclosureControl, Suppression
 from ..errors import ModelDataError, ParameterError
 from ..export import write_csv
 from ..result import Result
@@ -37,6 +41,7 @@ from ..stats.group_tests import categorical_group_test, continuous_group_test
 
 DEFAULT_CONTINUOUS = ("age_at_onset", "diagnostic_delay_months", "disease_duration_months",
                       "alsfrs_r", "progression_rate", "fvc_percent", "vas_pain", "hads_d")
+TABLE = "table_one"
 DEFAULT_CATEGORICAL = ("sex", "onset_site", "el_escorial", "kings_stage", "mitos_stage")
 
 
@@ -75,64 +80,116 @@ class TableOne(Result):
     tests : DataFrame
         variable, test, statistic, p_value, smd (two groups only).
     groups : list of str
+    group_sizes : dict
+        Patients per column ("overall" and each group).
+    members : dict
+        (row, column) -> the units (``("patient", id)`` or ``("row", index)``) each shown count
+        counts, for :mod:`alspaincohort.disclosure` (never shown).
     """
 
     table: pd.DataFrame
     tests: pd.DataFrame
     groups: list[str]
     group_sizes: dict[str, int]
+    members: dict[tuple[str, str], frozenset[Any]] = field(default_factory=dict)
+    disclosure: Suppression | None = None
+    cell_table: str = TABLE
 
-    def display(self, suppress: bool = True, k: int = 5, decimals: int = 1) -> pd.DataFrame:
+    def count_cells(self, name: str = TABLE) -> list[CountCell]:
+        """Every count the formatted table shows, as :class:`~alspaincohort.disclosure.CountCell`
+        (rows as :meth:`display` names them: "n", "<variable>: <level>")."""
+        return [CountCell(name, row, column, units)
+                for (row, column), units in self.members.items()]
+
+    def suppress(self, k: int = 5) -> Suppression:
+        """Small-cell suppression of this table alone (:mod:`alspaincohort.disclosure`)."""
+        dc = DisclosureControl(k)
+        for c in self.count_cells():
+            dc.add(c.table, c.row, c.column, c.units)
+        return dc.suppress()
+
+    def suppressed(self, suppression: Suppression, name: str = TABLE) -> TableOne:
+        """This table showing the cells ``suppression`` (decided with the other tables of an
+        output) leaves; its table name there is ``name``."""
+        return replace(self, disclosure=suppression, cell_table=name)
+
+    def display(self, suppress: bool = True, k: int = 5, decimals: int = 1,
+                suppression: Suppression | None = None) -> pd.DataFrame:
         """The formatted table: one row per variable (and level), one column per group plus
-        overall, SMD, p and test; counts below ``k`` suppressed when ``suppress``."""
-        t = self.table.copy()
-        hidden = _suppressed(t, k) if suppress else set()
+        overall, SMD, p and test.
+
+        Parameters
+        ----------
+        suppress : bool
+            Hide small counts (module docstring); ``False`` shows every count.
+        k : int
+            Counts of 1 to k - 1 are small.
+        decimals : int
+            Decimals of summaries and percentages.
+        suppression : Suppression, optional
+            The cells to hide, decided with the other tables of an output
+            (:mod:`alspaincohort.disclosure`); default: the one given to :meth:`suppressed`,
+            else this table alone with ``k``.
+
+        Returns
+        -------
+        DataFrame
+            variable, level, overall, one column per group, smd, p, test.
+        """
+        if suppress and suppression is None:
+            suppression = self.disclosure or self.suppress(k)
+        hidden = (suppression.hidden_in(self.cell_table) if suppress and suppression is not None
+                  else set())
+        small = suppression.k if suppress and suppression is not None else 0
+        t = self.table
         cols = ["overall", *self.groups]
+        tests = self.tests.set_index("variable")
         rows = []
         for var, g in t.groupby("variable", sort=False):
-            test = self.tests.set_index("variable").loc[var] if var in set(
-                self.tests.variable) else None
+            test = tests.loc[var] if var in tests.index else None
+            stats_cells = {"smd": _fmt(test["smd"] if test is not None else np.nan, 3),
+                           "p": _p(test), "test": test["test"] if test is not None else ""}
             summary = g["summary"].iloc[0]
             if summary == "n (%)":
                 rows.append({"variable": var, "level": "", **dict.fromkeys(cols, ""),
-                             "smd": _fmt(test["smd"] if test is not None else np.nan, 3),
-                             "p": _p(test), "test": test["test"] if test is not None else ""})
+                             **stats_cells})
+                no_pct = {c for r, c in hidden if r.startswith(f"{var}: ")}
                 for level, gl in g.groupby("level", sort=False):
                     cells = {}
                     for _, r in gl.iterrows():
-                        if (var, level) in hidden:
-                            cells[r["column"]] = f"<{k}" if 0 < r["count"] < k else "suppressed"
+                        if (f"{var}: {level}", r["column"]) in hidden:
+                            cells[r["column"]] = SUPPRESSED
+                        elif level == "missing" or r["column"] in no_pct:
+                            cells[r["column"]] = str(int(r["count"]))
                         else:
-                            pct = "" if level == "missing" else \
-                                f" ({r['percent']:.{decimals}f})"
-                            cells[r["column"]] = f"{int(r['count'])}{pct}"
+                            cells[r["column"]] = (f"{int(r['count'])} "
+                                                  f"({r['percent']:.{decimals}f})")
                     rows.append({"variable": "", "level": str(level), **cells, "smd": "",
                                  "p": "", "test": ""})
             else:
                 cells = {}
                 for _, r in g[g["level"] == ""].iterrows():
-                    if summary == "mean (SD)":
+                    if r["n"] == 0:
+                        cells[r["column"]] = "no values"
+                    elif 0 < r["n"] < small:
+                        cells[r["column"]] = SUPPRESSED
+                    elif summary == "mean (SD)":
                         cells[r["column"]] = (f"{r['mean']:.{decimals}f} "
                                               f"({r['sd']:.{decimals}f})")
                     else:
                         cells[r["column"]] = (f"{r['median']:.{decimals}f} "
                                               f"[{r['q1']:.{decimals}f}, {r['q3']:.{decimals}f}]")
                 rows.append({"variable": f"{var}, {summary}", "level": "", **cells,
-                             "smd": _fmt(test["smd"] if test is not None else np.nan, 3),
-                             "p": _p(test), "test": test["test"] if test is not None else ""})
+                             **stats_cells})
                 miss = g[g["level"] == "missing"]
                 if len(miss) and miss["count"].sum() > 0:
-                    mcells = {}
-                    for _, r in miss.iterrows():
-                        if (var, "missing") in hidden:
-                            mcells[r["column"]] = f"<{k}" if 0 < r["count"] < k else "suppressed"
-                        else:
-                            mcells[r["column"]] = str(int(r["count"]))
+                    mcells = {r["column"]: SUPPRESSED if (f"{var}: missing", r["column"])
+                              in hidden else str(int(r["count"])) for _, r in miss.iterrows()}
                     rows.append({"variable": "", "level": "missing", **mcells, "smd": "",
                                  "p": "", "test": ""})
-        head = {"variable": "n", "level": "", "overall": str(self.group_sizes["overall"]),
-                **{g: str(self.group_sizes[g]) for g in self.groups}, "smd": "", "p": "",
-                "test": ""}
+        head = {"variable": "n", "level": "",
+                **{c: SUPPRESSED if ("n", c) in hidden else str(self.group_sizes[c])
+                   for c in cols}, "smd": "", "p": "", "test": ""}
         return pd.DataFrame([head, *rows], columns=["variable", "level", *cols, "smd", "p",
                                                     "test"])
 
@@ -147,8 +204,8 @@ class TableOne(Result):
         return Path(path)
 
     def headline(self) -> str:
-        sizes = ", ".join(f"{g} n = {n}" for g, n in self.group_sizes.items())
-        return f"Table 1: {sizes}" if sizes else "Table 1"
+        # the sizes are in the table's "n" row, where they can be suppressed
+        return f"Table 1 by {', '.join(self.groups)}" if self.groups else "Table 1"
 
     def sections(self) -> list[tuple[str, pd.DataFrame]]:
         return [("", self.display())]
@@ -169,23 +226,6 @@ def _p(test: Any) -> str:
         return ""
     p = test["p_value"]
     return "<0.001" if p < 0.001 else f"{p:.3f}"
-
-
-def _suppressed(t: pd.DataFrame, k: int) -> set[tuple[str, Any]]:
-    """(variable, level) rows hidden: rows with a count in 1..k-1 anywhere, plus the smallest
-    other row of any variable left with a single hidden row."""
-    hidden: set[tuple[str, Any]] = set()
-    counted = t[t["count"].notna()]
-    for var, g in counted.groupby("variable", sort=False):
-        small = g[(g["count"] > 0) & (g["count"] < k)]
-        rows = set(small["level"])
-        if len(rows) == 1:  # hide a complement too, a zero row if it is the smallest
-            totals = g.groupby("level", sort=False)["count"].sum().drop(list(rows),
-                                                                      errors="ignore")
-            if len(totals):
-                rows.add(totals.idxmin())
-        hidden |= {(var, r) for r in rows}
-    return hidden
 
 
 def table_one(data: Cohort | pd.DataFrame, groupby: str | None = None,
@@ -249,6 +289,11 @@ def table_one(data: Cohort | pd.DataFrame, groupby: str | None = None,
     else:
         groups, labels = [], pd.Series("overall", index=df.index)
     columns = [("overall", df)] + [(g, df[labels == g]) for g in groups]
+    unit = (pd.Series([("patient", str(p)) for p in df["patient_id"]], index=df.index)
+            if "patient_id" in df.columns else
+            pd.Series([("row", i) for i in df.index], index=df.index))
+    members: dict[tuple[str, str], frozenset[Any]] = {
+        ("n", name): frozenset(unit.loc[sub.index]) for name, sub in columns}
     rows, tests = [], []
     for var in cont:
         x = pd.to_numeric(df[var], errors="coerce").astype(float)
@@ -263,6 +308,9 @@ def table_one(data: Cohort | pd.DataFrame, groupby: str | None = None,
             rows.append({"variable": var, "level": "missing", "column": name, "n": len(sub),
                          "count": int(sub[var].isna().sum()), "percent": np.nan,
                          "summary": summary})
+            if df[var].isna().any():  # the missing row is shown
+                members[(f"{var}: missing", name)] = frozenset(unit.loc[sub.index[
+                    sub[var].isna().to_numpy()]])
         if groups:
             samples = [pd.to_numeric(df.loc[labels == g, var], errors="coerce").dropna()
                        .to_numpy(float) for g in groups]
@@ -277,6 +325,8 @@ def table_one(data: Cohort | pd.DataFrame, groupby: str | None = None,
             sv = values.loc[sub.index]
             n = int(sv.notna().sum())
             for level in levels:
+                members[(f"{var}: {level}", name)] = frozenset(unit.loc[sv.index[
+                    (sv == level).to_numpy()]])
                 c = int((sv == level).sum())
                 rows.append({"variable": var, "level": level, "column": name, "n": n,
                              "count": c, "percent": 100 * c / n if n else np.nan,
@@ -284,12 +334,15 @@ def table_one(data: Cohort | pd.DataFrame, groupby: str | None = None,
             rows.append({"variable": var, "level": "missing", "column": name, "n": len(sv),
                          "count": int(sv.isna().sum()), "percent": np.nan,
                          "summary": "n (%)"})
+            members[(f"{var}: missing", name)] = frozenset(unit.loc[sv.index[
+                sv.isna().to_numpy()]])
         if groups:
             tab = pd.crosstab(values, labels).reindex(index=levels, columns=groups, fill_value=0)
             tests.append(_categorical_test(var, tab))
     sizes = {"overall": len(df), **{g: int((labels == g).sum()) for g in groups}}
     return TableOne(pd.DataFrame(rows), pd.DataFrame(
-        tests, columns=["variable", "test", "statistic", "p_value", "smd"]), groups, sizes)
+        tests, columns=["variable", "test", "statistic", "p_value", "smd"]), groups, sizes,
+        members)
 
 
 def _is_normal(x: np.ndarray, var: str, normal: Sequence[str], nonnormal: Sequence[str]) -> bool:

@@ -65,11 +65,18 @@ def normalise_name(name: str | None) -> str | None:
 
 
 def classify(names: np.ndarray, atc: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(ATC code, drug class) for each drug name / ATC code; unknown -> (given ATC, "other")."""
-    norm = [normalise_name(n) for n in names]
-    codes = np.array([DRUGS.get(n, (None, None))[0] if n else None for n in norm], dtype=object)
-    classes = np.array([DRUGS.get(n, (None, "other"))[1] if n else "other" for n in norm],
+    """(ATC code, drug class) for each drug name / ATC code; unknown -> (given ATC, "other").
+
+    Each distinct name is normalised once (a register repeats a few hundred names over
+    millions of rows)."""
+    inverse, unique = pd.factorize(pd.Series(np.asarray(names, dtype=object)),
+                                   use_na_sentinel=True)
+    norm = [normalise_name(n) for n in unique]
+    u_codes = np.array([DRUGS.get(n, (None, None))[0] if n else None for n in norm] + [None],
                        dtype=object)
+    u_classes = np.array([DRUGS.get(n, (None, "other"))[1] if n else "other" for n in norm]
+                         + ["other"], dtype=object)
+    codes, classes = u_codes[inverse], u_classes[inverse]  # -1 (missing) -> the last entry
     if atc is not None:
         atc = np.asarray(atc, dtype=object)
         given = pd.notna(atc)

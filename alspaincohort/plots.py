@@ -313,7 +313,8 @@ def power_curve_plot(result: Any, ax: Any = None) -> Any:
 
 @styled
 def km_plot(result: Any, ax: Any = None, at_risk: bool = True, ci: bool = True,
-            censor_marks: bool = True, risk_times: Any = None, xlim: Any = None) -> Any:
+            censor_marks: bool = True, risk_times: Any = None, xlim: Any = None,
+            cumulative_events: bool = False) -> Any:
     """Kaplan-Meier curves by group (a ``kaplan_meier()`` result).
 
     Parameters
@@ -329,8 +330,10 @@ def km_plot(result: Any, ax: Any = None, at_risk: bool = True, ci: bool = True,
         "+" at each censoring time.
     risk_times : sequence of float, optional
         Times of the at-risk table (default: the x ticks). Numbers the result hides
-        (``hidden_at_risk``, set by small-cell suppression) show as "*".
+        (``hidden_counts``, set by small-cell suppression) show as "*".
     xlim : (float, float), optional
+    cumulative_events : bool
+        Rows of cumulative events (at or before each time) under the numbers at risk.
 
     Returns
     -------
@@ -356,7 +359,8 @@ def km_plot(result: Any, ax: Any = None, at_risk: bool = True, ci: bool = True,
         title += f": {label} {format_p(t['p_value'])}"
     ax.set_title(title, fontsize=10)
     ax.set_xlabel(f"months since {result.origin}")
-    ax.set_ylabel("survival probability")
+    level = round(100 * (1 - getattr(result, "alpha", 0.05)))
+    ax.set_ylabel("survival probability" + (f" ({level}% CI, {result.conf_type})" if ci else ""))
     ax.set_ylim(0, 1.02)
     if xlim is not None:
         ax.set_xlim(*xlim)
@@ -364,11 +368,11 @@ def km_plot(result: Any, ax: Any = None, at_risk: bool = True, ci: bool = True,
         ax.set_xlim(left=0)
     ax.legend(title=None, frameon=False)
     if at_risk:
-        _at_risk_table(ax, result, risk_times)
+        _at_risk_table(ax, result, risk_times, cumulative_events)
     return ax
 
 
-def _at_risk_table(ax: Any, result: Any, risk_times: Any) -> Any:
+def _at_risk_table(ax: Any, result: Any, risk_times: Any, events: bool) -> Any:
     from mpl_toolkits.axes_grid1 import make_axes_locatable
 
     ticks = np.asarray(risk_times if risk_times is not None else ax.get_xticks(), dtype=float)
@@ -376,23 +380,28 @@ def _at_risk_table(ax: Any, result: Any, risk_times: Any) -> Any:
     ticks = ticks[(ticks >= lo) & (ticks <= hi)]
     counts = result.at_risk(ticks)
     groups = sorted(counts["group"].unique(), key=str)
-    table = make_axes_locatable(ax).append_axes("bottom", size=0.25 * len(groups) + 0.3,
+    kinds = [("at risk", "n_risk")] + ([("events", "cumulative_events")] if events else [])
+    rows = [(kind, col, g) for kind, col in kinds for g in groups]
+    table = make_axes_locatable(ax).append_axes("bottom", size=0.25 * len(rows) + 0.3,
                                                 pad=0.6, sharex=ax)
-    hidden = result.hidden_at_risk
-    for i, g in enumerate(groups):
-        y = len(groups) - 1 - i
+    hidden = result.hidden_counts
+    for i, (kind, col, g) in enumerate(rows):
+        y = len(rows) - 1 - i
+        colour = f"C{groups.index(g)}"
         for r in counts[counts["group"] == g].itertuples():
-            text = "*" if (str(g), r.time) in hidden else str(r.n_risk)
-            table.text(r.time, y, text, ha="center", va="center", fontsize=8, color=f"C{i}")
-    table.set_ylim(-0.5, len(groups) - 0.5)
-    table.set_yticks(range(len(groups)))
-    table.set_yticklabels([str(g) for g in reversed(groups)], fontsize=8)
+            text = "*" if (kind, str(g), r.time) in hidden else str(getattr(r, col))
+            table.text(r.time, y, text, ha="center", va="center", fontsize=8, color=colour)
+    table.set_ylim(-0.5, len(rows) - 0.5)
+    table.set_yticks(range(len(rows)))
+    table.set_yticklabels([str(g) if not events else f"{g}: {'events' if kind == 'events' else 'at risk'}"
+                           for kind, _, g in reversed(rows)], fontsize=8)
     table.tick_params(axis="x", labelbottom=False, length=0)
     table.tick_params(axis="y", length=0)
     for side in ("top", "right", "bottom", "left"):
         table.spines[side].set_visible(False)
-    table.set_title("Number at risk" + (" (* suppressed: small count)" if hidden else ""),
-                    fontsize=8, loc="left")
+    title = "Number at risk" + (" and cumulative events" if events else "")
+    table.set_title(title + (" (* suppressed: small count)" if hidden else ""), fontsize=8,
+                    loc="left")
     return table
 
 

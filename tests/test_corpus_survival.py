@@ -5,7 +5,9 @@ Chain: ``tests/results/prognosis/corpus/make_survival.py`` draws the datasets (1
 no / some / all delayed entry, continuous or heavily tied times, 0 to all events, 1-4 groups,
 1-3 strata); ``survival.R`` (survival 3.5.3) writes ``km.csv.gz`` (every ``survfit`` row, conf
 types "log" and "log-log") and ``summary.csv.gz`` (``quantile.survfit`` medians with CIs; the
-log-rank statistic, df, observed and expected events, unstratified and stratified). The
+log-rank statistic, df, observed and expected events, unstratified and stratified);
+``survival_at.R`` writes ``survival_at.csv.gz`` (``summary(survfit, times =)`` at 0, three
+percentiles and the end of follow-up). The
 delayed-entry log-rank reference is the definition on (entry, time] risk sets, itself checked in
 the R script against ``survdiff`` (no delayed entry) and ``coxph(ties = "exact")``'s score test
 (small datasets); both checks are stored and compared here too. CI needs no R.
@@ -20,13 +22,19 @@ import pandas as pd
 import pytest
 
 from alspaincohort.errors import ModelDataError
-from alspaincohort.stats.survival import kaplan_meier_table, logrank_test, survival_quantile
+from alspaincohort.stats.survival import (
+    kaplan_meier_table,
+    logrank_test,
+    survival_at,
+    survival_quantile,
+)
 
 CORPUS = Path(__file__).parent / "results" / "prognosis" / "corpus"
 DATA = pd.read_csv(CORPUS / "survival_data.csv.gz")
 SPEC = pd.read_csv(CORPUS / "survival_spec.csv")
 KM = pd.read_csv(CORPUS / "km.csv.gz")
 SUMMARY = pd.read_csv(CORPUS / "summary.csv.gz")
+AT = pd.read_csv(CORPUS / "survival_at.csv.gz")  # summary(survfit, times = ...): survival_at.R
 COLUMNS = [("time", "time"), ("n_risk", "n_risk"), ("n_event", "n_event"),
            ("n_censor", "n_censor"), ("survival", "surv"), ("std_err", "std_err"),
            ("ci_low", "lower"), ("ci_high", "upper")]
@@ -63,6 +71,11 @@ def test_kaplan_meier_and_logrank_agree_with_survival(k: int, agree) -> None:
         for a, b in COLUMNS:
             agree("Kaplan-Meier (survfit)", f"{a} ({conf_type} CI)", ours[a], ref[b],
                   dataset=k, rtol=1e-10, atol=1e-12)
+        at = AT[(AT["dataset"] == k) & (AT["conf_type"] == conf_type)]
+        mine = survival_at(ours, at["time"])
+        for a, b in (("survival", "surv"), ("ci_low", "lower"), ("ci_high", "upper")):
+            agree("Kaplan-Meier (survfit)", f"{a} at chosen times ({conf_type} CI)", mine[a],
+                  at[b], dataset=k, rtol=1e-10, atol=1e-12)
         q = survival_quantile(ours, 0.5)
         rq = _summary(k, f"median_{conf_type}")
         agree("Kaplan-Meier (survfit)", f"median and CI ({conf_type})",

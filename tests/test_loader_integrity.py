@@ -367,9 +367,9 @@ FILES = ["PROACT_ALSFRS.csv", "PROACT_DEMOGRAPHICS.csv", "PROACT_ALSHISTORY.csv"
          "PROACT_CONMEDS.csv", "pain_questionnaire.csv", "pain_sites.csv"]
 
 
-def _corrupt(d: Path, rng: np.random.Generator) -> None:
+def _corrupt(d: Path, rng: np.random.Generator, files: list[str] = FILES) -> None:
     for _ in range(int(rng.integers(1, 7))):
-        name = FILES[int(rng.integers(len(FILES)))]
+        name = files[int(rng.integers(len(files)))]
         f = d / name
         kind = rng.random()
         if kind < 0.8:
@@ -437,15 +437,19 @@ def _expected_cells(d: Path, c: apc.Cohort) -> tuple[pd.DataFrame, pd.DataFrame]
             loaded.sort_values(key, ignore_index=True))
 
 
-def test_fuzz_every_loaded_row_and_value_reaches_the_cohort(small_dir: Path,
-                                                            tmp_path: Path) -> None:
-    rng = np.random.default_rng(20261122)
-    n_cases = n_edits_quarantined = 0
-    for case in range(160):
-        d = copy(small_dir, tmp_path / "fuzz")
-        _corrupt(d, rng)
+def _fuzz(fresh, files: list[str], load_fn, cells_fn, cases: int, seed: int
+          ) -> tuple[int, int]:
+    """Corrupt a fresh copy ``cases`` times and check each load: a named refusal of the whole
+    input, or rows read = loaded + quarantined per file, no loaded row missing from the cohort,
+    a valid cohort, and every loaded value equal to float() of its cell. Returns (loads
+    checked, rows quarantined)."""
+    rng = np.random.default_rng(seed)
+    n_cases = quarantined = 0
+    for case in range(cases):
+        d = fresh()
+        _corrupt(d, rng, files)
         try:
-            c = load(d)
+            c = load_fn(d)
         except LoadError as err:  # a documented, named refusal of the whole input
             assert err.rule in {"missing_column", "duplicate_column", "empty_file",
                                 "malformed_file"}, err
@@ -456,8 +460,65 @@ def test_fuzz_every_loaded_row_and_value_reaches_the_cohort(small_dir: Path,
             assert f.rows_read == f.rows_loaded + f.rows_quarantined
         assert "not_carried" not in set(rep.quarantine.rule), rep.quarantine
         assert c.validate().empty
-        expected, loaded = _expected_cells(d, c)
+        expected, loaded = cells_fn(d, c)
         pd.testing.assert_frame_equal(expected, loaded, check_dtype=False, check_exact=True,
                                       obj=f"case {case}")
-        n_edits_quarantined += rep.rows_quarantined
-    assert n_cases >= 100 and n_edits_quarantined > 0
+        quarantined += rep.rows_quarantined
+    return n_cases, quarantined
+
+
+def test_fuzz_every_loaded_row_and_value_reaches_the_cohort(small_dir: Path,
+                                                            tmp_path: Path) -> None:
+    n_cases, quarantined = _fuzz(lambda: copy(small_dir, tmp_path / "fuzz"), FILES, load,
+                                 _expected_cells, 160, 20261122)
+    assert n_cases >= 100 and quarantined > 0
+
+
+# --- the fuzz of load_tabular (the REDCap example and its mapping) ----------------------------
+TABULAR = ["patients.csv", "visits.csv", "events.csv", "medications.csv"]
+MEASURES = {col: (m["instrument"], m["item"]) for col, m in
+            read_mapping(REDCAP / "mapping.yaml")["files"][1]["measures"].items()}
+
+
+def _tabular_cells(d: Path, c: apc.Cohort) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(expected, loaded): one row per loaded measure cell of visits.csv."""
+    q = c.load_report.quarantine
+    src = apc.loaders.common.read_source(d / "visits.csv")
+    bad = set(q[q.file == "visits.csv"].row.astype(int))
+    ids = src.text("record_id")
+    out = []
+    for col, (inst, item) in MEASURES.items():
+        if not src.has(col):
+            continue
+        cells = src.text(col)
+        for r in range(src.n):
+            if r not in bad and cells[r] is not None:
+                out.append((ids[r].strip(), inst, item, float(cells[r])))
+    key = ["patient_id", "instrument", "item", "value"]
+    expected = pd.DataFrame(out, columns=key)
+    a = c.assessments[~c.assessments.derived]
+    loaded = pd.DataFrame({"patient_id": a.patient_id.astype(str),
+                           "instrument": a.instrument.astype(str), "item": a.item.astype(str),
+                           "value": a.value})
+    return (expected.sort_values(key, ignore_index=True),
+            loaded.sort_values(key, ignore_index=True))
+
+
+def test_fuzz_load_tabular_every_loaded_row_and_value_reaches_the_cohort(
+        tmp_path: Path) -> None:
+    """The tabular loader under the same corruptions as the PRO-ACT fuzz: rows read = loaded +
+    quarantined per file, no loaded row missing from the cohort, a valid cohort, and every
+    loaded measure equal to float() of its cell."""
+    def fresh() -> Path:
+        d = tmp_path / "fuzz"
+        shutil.rmtree(d, ignore_errors=True)
+        d.mkdir()
+        for name in TABULAR:
+            shutil.copy(REDCAP / name, d / name)
+        return d
+
+    n_cases, quarantined = _fuzz(
+        fresh, TABULAR, lambda d: apc.load_tabular([d / n for n in TABULAR],
+                                                   REDCAP / "mapping.yaml"),
+        _tabular_cells, 300, 20261123)
+    assert n_cases >= 200 and quarantined > 0

@@ -96,3 +96,49 @@ def test_km_plot_elements(cohort: apc.Cohort) -> None:
                    key=lambda t: -t.get_position()[1])
     assert [int(t.get_text()) for t in first] == km.table.sort_values("group")["n"].tolist()
     plt.close(fig)
+
+
+def test_km_options_and_survival_at_times(cohort: apc.Cohort) -> None:
+    """Issue 18: CI bands off, the CI type on the axis, cumulative-event rows equal to
+    at_risk(), survival at 12 and 24 months with CIs in .table (as survival_at on each curve),
+    the formatted table with the median in months and "NR" when not reached."""
+    import numpy as np
+
+    from alspaincohort.analysis.prognosis import kaplan_meier
+    from alspaincohort.stats.survival import kaplan_meier_table, survival_at
+
+    km = kaplan_meier(cohort, times=(6, 12, 24))
+    for g, d in km.data.groupby("group"):
+        ref = survival_at(kaplan_meier_table(d["time"], d["event"]), [6, 12, 24])
+        row = km.table.set_index("group").loc[g]
+        np.testing.assert_array_equal([row[f"survival_{t}m"] for t in (6, 12, 24)],
+                                      ref["survival"])
+        np.testing.assert_array_equal([row[f"survival_{t}m_ci_low"] for t in (6, 12, 24)],
+                                      ref["ci_low"])
+    fig, ax = plt.subplots()
+    km.plot(ax=ax, ci=False, risk_times=[0, 12, 24], cumulative_events=True)
+    assert len(ax.collections) == 0 and "(95% CI" not in ax.get_ylabel()
+    table_ax = [a for a in fig.axes if a is not ax][0]
+    shown = {(t.get_position()[1], t.get_position()[0]): int(t.get_text())
+             for t in table_ax.texts}
+    counts = km.at_risk([0, 12, 24])
+    groups = sorted(counts["group"].unique())
+    rows = [("n_risk", g) for g in groups] + [("cumulative_events", g) for g in groups]
+    for i, (col, g) in enumerate(rows):
+        y = len(rows) - 1 - i
+        for r in counts[counts["group"] == g].itertuples():
+            assert shown[(y, r.time)] == getattr(r, col)
+    assert counts.loc[counts.time == 0, "cumulative_events"].eq(0).all()
+    plt.close(fig)
+    fig, ax = plt.subplots()
+    kaplan_meier(cohort, conf_type="log").plot(ax=ax)
+    assert "95% CI, log" in ax.get_ylabel()
+    plt.close(fig)
+    f = km.formatted()
+    assert list(f.columns[:4]) == ["group", "patients", "events", "median, months (95% CI)"]
+    assert "survival at 24 months, % (95% CI)" in f.columns
+    never = kaplan_meier(apc.simulate_cohort(60, seed=2), times=(1,))
+    never.table.loc[:, ["median", "median_ci_high"]] = np.nan
+    assert never.formatted()["median, months (95% CI)"].str.contains("NR").all()
+    with pytest.raises(apc.errors.ParameterError, match="times"):
+        kaplan_meier(cohort, times=("12",))

@@ -34,6 +34,7 @@ from alspaincohort.analysis.prevalence import (
 )
 from alspaincohort.analysis.table_one import smd_categorical, table_one
 from alspaincohort.datasets import load_pain_prevalence_studies, manifest
+from alspaincohort.errors import ParameterError
 from alspaincohort.stats import meta
 
 matplotlib.use("Agg")
@@ -241,19 +242,92 @@ def test_table_one_by_hand(small: pd.DataFrame) -> None:
     assert smd_categorical(p1, p2) == pytest.approx(binary)
 
 
-def test_table_one_normality_rule_and_exports(tmp_path: Path) -> None:
+def test_table_one_style_is_fixed_and_chosen(tmp_path: Path) -> None:
+    """Issue 18: median [IQR] by default whatever the data (no normality test switching it),
+    mean (SD) when asked; the test follows the summary."""
     rng = np.random.default_rng(3)
     d = pd.DataFrame({"g": rng.choice(["u", "v", "w"], 300), "normal": rng.normal(50, 10, 300),
                       "skewed": rng.exponential(2.0, 300)})
     t = table_one(d, groupby="g", continuous=["normal", "skewed"], categorical=[])
     tests = t.tests.set_index("variable")
+    assert set(tests["test"]) == {"Kruskal-Wallis"}
+    shown = t.display()
+    assert {"normal, median [IQR]", "skewed, median [IQR]"} <= set(shown.variable)
+    t = table_one(d, groupby="g", continuous=["normal", "skewed"], categorical=[],
+                  style="mean (SD)", nonnormal=["skewed"])
+    tests = t.tests.set_index("variable")
     assert tests.loc["normal", "test"] == "one-way ANOVA"
     assert tests.loc["skewed", "test"] == "Kruskal-Wallis"
+    assert {"normal, mean (SD)", "skewed, median [IQR]"} <= set(t.display().variable)
+    for n in (500, 2000):  # the style of a cohort's Table 1 does not change with its size
+        assert "Age at onset, years, median [IQR]" in set(
+            table_one(apc.simulate_cohort(n, seed=1)).display().variable)
+    with pytest.raises(ParameterError, match="style"):
+        table_one(d, style="mean")
+
+
+def test_table_one_labels_levels_groups_and_exclusions() -> None:
+    """Labels with units; empty levels as 0 (0.0); the grouping variable is not a row; patients
+    without a group are counted in a footnote (suppressed when small)."""
+    c = apc.simulate_cohort(200, seed=8)
+    b = c.baseline()
+    b.loc[b.index[:7], "sex"] = None
+    t = table_one(b, groupby="sex", labels={"diagnostic_delay_months": "Delay to diagnosis, mo"})
     shown = t.display()
-    assert "normal, mean (SD)" in set(shown.variable) and "skewed, median [IQR]" in set(
-        shown.variable)
-    assert "<table" in t.to_html() and "tabular" in t.to_latex()
-    assert pd.read_csv(t.to_csv(tmp_path / "t1.csv")).shape[0] == len(shown)
+    assert "Delay to diagnosis, mo, median [IQR]" in set(shown.variable)
+    assert "Site of onset" in set(shown.variable) and "Sex" not in set(shown.variable)
+    raw = t.display(raw_names=True)
+    assert "sex" not in set(raw.variable)
+    el = raw.index[raw.variable == "el_escorial"][0]
+    suspected = raw.loc[el:].query("level == 'suspected'").iloc[0]
+    assert suspected["overall"] == "0 (0.0)"
+    assert t.group_sizes["overall"] == 193
+    assert "Not in the table: 7 patient(s) without a value of Sex." in t.footnotes()
+    b = c.baseline()
+    b.loc[b.index[:3], "sex"] = None
+    small = table_one(b, groupby="sex")
+    assert any("a small number of patients (count suppressed)" in n for n in small.footnotes())
+    assert "Not in the table: 3 patient(s) without a value of Sex." in small.footnotes(
+        suppress=False)
+
+
+def test_table_one_refuses_text_in_a_continuous_column() -> None:
+    d = pd.DataFrame({"x": [1.0, "2.5", 3.0], "g": ["a", "b", "a"]})
+    with pytest.raises(ParameterError, match=r"'x': row 1 holds '2.5'"):
+        table_one(d, continuous=["x"], categorical=[])
+    with pytest.raises(ParameterError, match="must hold numbers"):
+        table_one(pd.DataFrame({"x": ["a", "b"]}).astype("string"), continuous=["x"],
+                  categorical=[])
+
+
+def test_table_one_exports(tmp_path: Path) -> None:
+    """HTML, LaTeX (escaped: underscores and % compile), Word and CSV carry the same cells and
+    the footnotes; print shows the formatted table."""
+    import docx
+
+    t = table_one(apc.simulate_cohort(120, seed=2), groupby="pain",
+                  labels={"alsfrs_r": "ALSFRS_R & total, 100%"})
+    shown = t.display()
+    tex = t.to_latex()
+    body = tex[tex.index("\\midrule"):tex.index("\\bottomrule")]
+    assert "ALSFRS\\_R \\& total, 100\\%" in body
+    for line in body.splitlines()[1:]:  # every row: ncol - 1 separators, no bare specials
+        bare = re.sub(r"\\[_%&#$]", "", line)
+        assert bare.count("&") == len(shown.columns) - 1, line
+        assert not re.search(r"[_%#$]", bare), line
+    assert "\\footnotesize Median [IQR]" in tex and "\\caption{Baseline characteristics}" in tex
+    html_ = t.to_html()
+    assert "<table" in html_ and "Median [IQR]; n (%)" in html_
+    doc = docx.Document(str(t.to_docx(tmp_path / "t1.docx")))
+    cells = [[c.text for c in r.cells] for r in doc.tables[0].rows]
+    assert cells[0] == list(shown.columns)
+    assert cells[1:] == shown.astype(str).values.tolist()
+    assert any(p.text.startswith("Median [IQR]") for p in doc.paragraphs)
+    back = pd.read_csv(t.to_csv(tmp_path / "t1.csv"), dtype=str, keep_default_na=False)
+    assert back.iloc[:len(shown)].values.tolist() == shown.astype(str).values.tolist()
+    assert back.iloc[len(shown)]["variable"].startswith("Median [IQR]")
+    text = str(t)
+    assert "Age at onset, years, median [IQR]" in text and "note: Median [IQR]" in text
 
 
 def test_table_one_on_cohort_suppresses_small_counts(cohort: apc.Cohort) -> None:

@@ -101,7 +101,14 @@ def test_report_suppression_solves_across_tables(n: int, seed: int, tmp_path: Pa
             table = f"{name}.{i}"
             shown = part.result.suppressed(suppression, table)
             if isinstance(shown, TableOne):
-                d = shown.display()
+                d = shown.display(raw_names=True)
+                key = (table, "excluded", "overall")
+                notes = " ".join(shown.footnotes())
+                if key in suppression.hidden:
+                    assert "count suppressed" in notes
+                elif count[key]:
+                    assert f"{count[key]} patient(s) without" in notes
+                checked += 1
                 for _, r in d.iterrows():
                     var = r["variable"] if r["level"] == "" else None
                     for col in ["overall", *shown.groups]:
@@ -143,11 +150,12 @@ def test_report_suppression_solves_across_tables(n: int, seed: int, tmp_path: Pa
                         checked += 1
                 risk = shown.at_risk(shown.risk_times())
                 for _, r in risk.iterrows():
-                    key = (table, f"at risk: {r['group']}", f"{r['time']:g}")
-                    assert r["n_risk"] == count[key]
-                    assert ((str(r["group"]), r["time"]) in shown.hidden_at_risk) == (
-                        key in suppression.hidden)
-                    checked += 1
+                    for kind, col in (("at risk", "n_risk"), ("events", "cumulative_events")):
+                        key = (table, f"{kind}: {r['group']}", f"{r['time']:g}")
+                        assert r[col] == count[key]
+                        assert ((kind, str(r["group"]), r["time"]) in shown.hidden_counts) == (
+                            key in suppression.hidden)
+                        checked += 1
     assert checked >= len(cells) - sum(c.table.startswith("prevalence") and c.column in (
         "n - cases", "n_patients") for c in cells) - sum(
         c.column == "censored" for c in cells)

@@ -26,7 +26,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from ..cohort import Cohort
-from ..disclosure import CountCell, Suppression
+from ..disclosure import SUPPRESSED, CountCell, Suppression
 from ..errors import ModelDataError, ModelWarning, ParameterError
 from ..result import RatioResult, Result
 from ..schema import DAYS_PER_MONTH
@@ -86,8 +86,9 @@ class KaplanMeierResult(Result):
         rows used (for the at-risk table of the figure).
     notes : list of str
         Patients left out and why (missing group, no follow-up after entry).
-    hidden_at_risk : frozenset of (group, time)
-        Numbers at risk the figure shows as "*" (set by :meth:`suppressed`).
+    hidden_counts : frozenset of (kind, group, time)
+        Numbers under the figure ("at risk" or "events") shown as "*" (set by
+        :meth:`suppressed`).
     """
 
     table: pd.DataFrame
@@ -98,7 +99,8 @@ class KaplanMeierResult(Result):
     origin: str
     conf_type: str
     notes: list[str]
-    hidden_at_risk: frozenset[tuple[str, float]] = frozenset()
+    hidden_counts: frozenset[tuple[str, str, float]] = frozenset()
+    alpha: float = 0.05
 
     def risk_times(self) -> np.ndarray:
         """Times (months) of the numbers-at-risk table of an output: every 6 months up to 3
@@ -107,40 +109,55 @@ class KaplanMeierResult(Result):
         step = 6.0 if top <= 36 else 12.0 if top <= 120 else 24.0
         return np.arange(0.0, top + 1e-9, step)
 
-    def at_risk(self, times: Sequence[float] | None = None) -> pd.DataFrame:
-        """Numbers at risk by group (entry < t <= exit as the curves; without delayed entry
-        everyone is at risk at 0): group, time, n_risk."""
+    def _risk_members(self, times: Sequence[float] | None) -> Iterator[tuple[str, Any, float,
+                                                                             pd.Index]]:
+        """(kind, group, time, rows of ``data``): "at risk" (entry < t <= exit, as the curves;
+        without delayed entry everyone is at risk at 0) and "events" (events at or before t)."""
         grid = self.risk_times() if times is None else np.asarray(times, dtype=float)
         delayed = bool((self.data["entry"] != 0).any())
-        out = []
         for g, d in self.data.groupby("group", sort=True):
             entry, time = d["entry"].to_numpy(), d["time"].to_numpy()
+            event = d["event"].to_numpy() == 1
             for x in grid:
-                out.append({"group": g, "time": float(x),
-                            "n_risk": int(((time >= x) & ((entry < x) | (not delayed))).sum())})
-        return pd.DataFrame(out, columns=["group", "time", "n_risk"])
+                yield "at risk", g, float(x), d.index[(time >= x) & ((entry < x) | (not delayed))]
+                yield "events", g, float(x), d.index[event & (time <= x)]
+
+    def at_risk(self, times: Sequence[float] | None = None) -> pd.DataFrame:
+        """The numbers under the figure by group and time (default :meth:`risk_times`).
+
+        Returns
+        -------
+        DataFrame
+            group, time, n_risk (entry < t <= exit, as the curves; without delayed entry
+            everyone is at risk at 0, so n_risk at 0 is the group's n), cumulative_events
+            (events at or before t).
+        """
+        counts: dict[tuple[Any, float], dict[str, Any]] = {}
+        for kind, g, x, rows in self._risk_members(times):
+            row = counts.setdefault((g, x), {"group": g, "time": x})
+            row["n_risk" if kind == "at risk" else "cumulative_events"] = len(rows)
+        return pd.DataFrame(list(counts.values()),
+                            columns=["group", "time", "n_risk", "cumulative_events"])
 
     def count_cells(self, name: str) -> list[CountCell]:
-        """Patients, events and censored patients by group, and the numbers at risk at
-        :meth:`risk_times`, as :class:`~alspaincohort.disclosure.CountCell`."""
+        """Patients, events and censored patients by group, and the numbers at risk and
+        cumulative events at :meth:`risk_times`, as
+        :class:`~alspaincohort.disclosure.CountCell`."""
         d = self.data
         unit = pd.Series([("patient", str(p)) for p in d["patient_id"]], index=d.index)
-        delayed = bool((d["entry"] != 0).any())
         cells = []
         for g, sub in d.groupby("group", sort=True):
             ev = sub["event"].to_numpy() == 1
             cells += [CountCell(name, str(g), "n", frozenset(unit[sub.index])),
                       CountCell(name, str(g), "events", frozenset(unit[sub.index[ev]])),
                       CountCell(name, str(g), "censored", frozenset(unit[sub.index[~ev]]))]
-            for x in self.risk_times():
-                at = (sub["time"] >= x) & ((sub["entry"] < x) | (not delayed))
-                cells.append(CountCell(name, f"at risk: {g}", f"{x:g}",
-                                       frozenset(unit[sub.index[at.to_numpy()]])))
+        for kind, g, x, rows in self._risk_members(None):
+            cells.append(CountCell(name, f"{kind}: {g}", f"{x:g}", frozenset(unit[rows])))
         return cells
 
     def suppressed(self, suppression: Suppression, name: str) -> KaplanMeierResult:
-        """A copy whose hidden counts show as NaN in ``table`` (n, events) and as "*" in the
-        numbers at risk of the figure, with a note."""
+        """A copy whose hidden counts show as NaN in ``table`` (n, events) and as "*" under the
+        figure (numbers at risk, cumulative events), with a note."""
         hidden = suppression.hidden_in(name)
         if not hidden:
             return self
@@ -149,9 +166,9 @@ class KaplanMeierResult(Result):
         for row, column in hidden:
             if column in ("n", "events", "censored"):
                 t.loc[t["group"].astype(str) == row, ["n", "events"]] = np.nan
-        risk = frozenset((row.removeprefix("at risk: "), float(column))
-                         for row, column in hidden if row.startswith("at risk: "))
-        return replace(self, table=t, hidden_at_risk=risk,
+        under = frozenset((row.split(": ", 1)[0], row.split(": ", 1)[1], float(column))
+                          for row, column in hidden if row.startswith(("at risk: ", "events: ")))
+        return replace(self, table=t, hidden_counts=under,
                        notes=[*self.notes, suppression.note()])
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
@@ -160,6 +177,47 @@ class KaplanMeierResult(Result):
         from ..plots import km_plot
 
         return km_plot(self, ax=ax, **kwargs)
+
+    def formatted(self, decimals: int = 1) -> pd.DataFrame:
+        """The table as a paper prints it: group, patients, events, median survival in months
+        with its CI ("NR": not reached), survival at each reported time in % with its CI;
+        suppressed counts read "suppressed".
+
+        Returns
+        -------
+        DataFrame
+            group, patients, events, "median, months (95% CI)", then "survival at t months,
+            % (95% CI)" for each t.
+        """
+        level = round(100 * (1 - self.alpha))
+
+        def months(x: float) -> str:
+            return "NR" if x != x else f"{x:.{decimals}f}"
+
+        def count(x: float) -> str:
+            return SUPPRESSED if x != x else f"{int(x):,}"
+
+        out = pd.DataFrame({"group": self.table["group"].astype(str),
+                            "patients": self.table["n"].map(count),
+                            "events": self.table["events"].map(count)})
+        out[f"median, months ({level}% CI)"] = [
+            f"{months(m)} ({months(lo)} to {months(hi)})" for m, lo, hi in zip(
+                self.table["median"], self.table["median_ci_low"], self.table["median_ci_high"],
+                strict=True)]
+        for col in self.table.columns:
+            if col.startswith("survival_") and col.endswith("m"):
+                t = col.removeprefix("survival_").removesuffix("m")
+                out[f"survival at {t} months, % ({level}% CI)"] = [
+                    "beyond follow-up" if v != v else
+                    f"{100 * v:.{decimals}f} ({100 * lo:.{decimals}f} to {100 * hi:.{decimals}f})"
+                    for v, lo, hi in zip(self.table[col], self.table[f"{col}_ci_low"],
+                                         self.table[f"{col}_ci_high"], strict=True)]
+        return out
+
+    def sections(self) -> list[tuple[str, pd.DataFrame]]:
+        scale = ("log scale, R survfit's default" if self.conf_type == "log" else
+                 f"{self.conf_type} scale; R survfit's default is log")
+        return [(f"Pointwise CIs on the {scale}.", self.formatted())]
 
     def headline(self) -> str:
         from ..plots import format_p
@@ -176,7 +234,8 @@ class KaplanMeierResult(Result):
 
 def kaplan_meier(cohort: Cohort, by: str | None = "pain", endpoint: str = "death",
                  origin: str = "baseline", strata: str | None = None,
-                 conf_type: str = "log-log", alpha: float = 0.05) -> KaplanMeierResult:
+                 conf_type: str = "log-log", alpha: float = 0.05,
+                 times: Sequence[float] = (12, 24)) -> KaplanMeierResult:
     """Kaplan-Meier by group, median survival with CI and the log-rank test.
 
     Parameters
@@ -197,10 +256,15 @@ def kaplan_meier(cohort: Cohort, by: str | None = "pain", endpoint: str = "death
         Pointwise CI (log-log by default; R's default is "log").
     alpha : float
         1 - confidence level.
+    times : sequence of float
+        Months at which survival and its CI are reported in ``table`` (default 12 and 24).
 
     Returns
     -------
     KaplanMeierResult
+        ``table``: group, n, events, median, median_ci_low, median_ci_high, and for each
+        time t of ``times`` survival_{t}m, survival_{t}m_ci_low, survival_{t}m_ci_high (NaN
+        beyond the group's follow-up); ``curves``; ``test``; ``plot()``.
 
     Examples
     --------
@@ -210,7 +274,13 @@ def kaplan_meier(cohort: Cohort, by: str | None = "pain", endpoint: str = "death
     ['group', 'n', 'events', 'median', 'median_ci_low', 'median_ci_high']
     """
     check_cohort(cohort, min_patients=1)
-    from ..stats.survival import kaplan_meier_table, logrank_test, survival_quantile
+    from ..stats.survival import kaplan_meier_table, logrank_test, survival_at, survival_quantile
+
+    if isinstance(times, (str, bytes)) or not all(
+            isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool)
+            and np.isfinite(x) and x >= 0 for x in times):
+        raise ParameterError(f"times must be a sequence of months >= 0, not {times!r}")
+    when = np.asarray(times, dtype=float).ravel()
 
     s = cohort.survival(endpoint, origin).set_index("patient_id")
     s["group"] = _group_labels(cohort, by)
@@ -246,9 +316,13 @@ def kaplan_meier(cohort: Cohort, by: str | None = "pain", endpoint: str = "death
                                  entry.loc[d.index] if delayed else None,
                                  conf_type=conf_type, alpha=alpha)
         q = survival_quantile(tab, 0.5)
-        rows.append({"group": g, "n": len(d), "events": int(d["event"].sum()),
-                     "median": q["estimate"], "median_ci_low": q["ci_low"],
-                     "median_ci_high": q["ci_high"]})
+        row = {"group": g, "n": len(d), "events": int(d["event"].sum()),
+               "median": q["estimate"], "median_ci_low": q["ci_low"],
+               "median_ci_high": q["ci_high"]}
+        for t, r in zip(when, survival_at(tab, when).itertuples(), strict=True):
+            row |= {f"survival_{t:g}m": r.survival, f"survival_{t:g}m_ci_low": r.ci_low,
+                    f"survival_{t:g}m_ci_high": r.ci_high}
+        rows.append(row)
         start = pd.DataFrame({"time": [0.0], "n_risk": [int((entry.loc[d.index] < 0).sum()
                                                              if delayed else len(d))],
                               "n_event": [0], "n_censor": [0], "survival": [1.0],
@@ -270,7 +344,7 @@ def kaplan_meier(cohort: Cohort, by: str | None = "pain", endpoint: str = "death
                          "time": s["time_months"].to_numpy(dtype=float),
                          "event": s["event"].to_numpy(dtype=int)})
     return KaplanMeierResult(pd.DataFrame(rows), curves_df, test, data, endpoint, origin,
-                             conf_type, notes)
+                             conf_type, notes, alpha=alpha)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -2,12 +2,19 @@
 
 Rules (each labelled in the output):
 
-- Continuous variables: mean (SD) when a Shapiro-Wilk test on all non-missing values does not
-  reject normality at 0.05 (on at most 5,000 values, the first 5,000 of a fixed permutation),
-  otherwise median [IQR]; ``normal=`` / ``nonnormal=`` override. Tests: Welch's t (2 groups) or
-  one-way ANOVA for normal variables, Mann-Whitney U or Kruskal-Wallis otherwise.
-- Categorical variables: n (%) of non-missing; chi-square test without continuity correction,
-  or Fisher's exact test for a 2 x 2 table with an expected count below 5.
+- Continuous variables: median [IQR] by default, as gtsummary (``style="mean (SD)"`` for all,
+  ``normal=`` / ``nonnormal=`` per variable); the summary never depends on a normality test, so
+  a table does not change style as the cohort grows. Tests: Welch's t (2 groups) or one-way
+  ANOVA for variables summarised as mean (SD), Mann-Whitney U or Kruskal-Wallis otherwise.
+  A continuous variable must hold numbers (a text cell is an error, never coerced).
+- Categorical variables: n (%) of non-missing, every level of a categorical column (and King's
+  stages 1-4, MiToS stages 0-4) shown even when empty, as 0 (0.0); chi-square test without
+  continuity correction, or Fisher's exact test for a 2 x 2 table with an expected count
+  below 5. The grouping variable is not a row of its own table; patients without a group are
+  left out and counted in a footnote.
+- Labels: words with units for the standard variables (:data:`LABELS`), ``labels=`` for any.
+- Exports: :meth:`TableOne.to_html`, ``to_latex`` (every cell escaped, so underscores compile),
+  ``to_docx`` (Word, through python-docx), ``to_csv`` (formula-safe); each carries the footnotes.
 - Standardised mean differences for two groups: |m1 - m2| / sqrt((s1^2 + s2^2) / 2), and for
   categorical variables the multi-level SMD of Yang & Dalton (2012).
 - Small-cell suppression (``k``, default 5) by :mod:`alspaincohort.disclosure`, the one
@@ -23,6 +30,7 @@ Rules (each labelled in the output):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -30,7 +38,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..cohort import Cohort
 from ..disclosure import SUPPRESSED, CountCell, DisclosureControl, Suppression
@@ -43,6 +50,32 @@ DEFAULT_CONTINUOUS = ("age_at_onset", "diagnostic_delay_months", "disease_durati
                       "alsfrs_r", "progression_rate", "fvc_percent", "vas_pain", "hads_d")
 TABLE = "table_one"
 DEFAULT_CATEGORICAL = ("sex", "onset_site", "el_escorial", "kings_stage", "mitos_stage")
+STYLES = ("median [IQR]", "mean (SD)")
+LABELS = {
+    "age_at_onset": "Age at onset, years",
+    "age_at_baseline": "Age at baseline, years",
+    "diagnostic_delay_months": "Diagnostic delay, months",
+    "disease_duration_months": "Disease duration at baseline, months",
+    "alsfrs_r": "ALSFRS-R total (0-48)",
+    "progression_rate": "Progression rate, ALSFRS-R points per month",
+    "fvc_percent": "FVC, % predicted",
+    "vas_pain": "Pain intensity, VAS (0-10)",
+    "bpi_severity": "BPI pain severity (0-10)",
+    "hads_d": "HADS depression (0-21)",
+    "hads_a": "HADS anxiety (0-21)",
+    "adi12": "ADI-12 (12-48)",
+    "alsaq40": "ALSAQ-40 index (0-100)",
+    "sex": "Sex",
+    "onset_site": "Site of onset",
+    "el_escorial": "El Escorial category",
+    "kings_stage": "King's stage",
+    "mitos_stage": "MiToS stage",
+    "ftd": "Frontotemporal dementia",
+    "c9orf72": "C9orf72 expansion",
+    "pain": "Pain at baseline (VAS > 0)",
+}
+LEVEL_LABELS = {"el_escorial": {"probable_lab_supported": "probable, laboratory-supported"}}
+KNOWN_LEVELS = {"kings_stage": ["1", "2", "3", "4"], "mitos_stage": ["0", "1", "2", "3", "4"]}
 
 
 def smd_continuous(a: np.ndarray, b: np.ndarray) -> float:
@@ -85,6 +118,10 @@ class TableOne(Result):
     members : dict
         (row, column) -> the units (``("patient", id)`` or ``("row", index)``) each shown count
         counts, for :mod:`alspaincohort.disclosure` (never shown).
+    labels : dict
+        Variable -> the label shown.
+    groupby : str or None
+        The grouping variable.
     """
 
     table: pd.DataFrame
@@ -94,6 +131,8 @@ class TableOne(Result):
     members: dict[tuple[str, str], frozenset[Any]] = field(default_factory=dict)
     disclosure: Suppression | None = None
     cell_table: str = TABLE
+    labels: dict[str, str] = field(default_factory=dict)
+    groupby: str | None = None
 
     def count_cells(self, name: str = TABLE) -> list[CountCell]:
         """Every count the formatted table shows, as :class:`~alspaincohort.disclosure.CountCell`
@@ -113,8 +152,33 @@ class TableOne(Result):
         output) leaves; its table name there is ``name``."""
         return replace(self, disclosure=suppression, cell_table=name)
 
+    def _suppression(self, suppress: bool, k: int, suppression: Suppression | None
+                     ) -> Suppression | None:
+        if not suppress:
+            return None
+        return suppression or self.disclosure or self.suppress(k)
+
+    def footnotes(self, suppress: bool = True, k: int = 5,
+                  suppression: Suppression | None = None) -> list[str]:
+        """What the table's reader must know: summaries, excluded patients, suppression."""
+        sup = self._suppression(suppress, k, suppression)
+        hidden = sup.hidden_in(self.cell_table) if sup is not None else set()
+        styles = sorted(set(self.table["summary"]) - {"n (%)"})
+        text = "; ".join([*styles, "n (%) of patients with a value"]) + "."
+        notes = [text[0].upper() + text[1:]]
+        excluded = self.members.get(("excluded", "overall"), frozenset())
+        if excluded:
+            what = self.labels.get(str(self.groupby), str(self.groupby))
+            count = ("a small number of patients (count suppressed)"
+                     if ("excluded", "overall") in hidden else f"{len(excluded)} patient(s)")
+            notes.append(f"Not in the table: {count} without a value of {what}.")
+        if hidden:
+            notes.append(sup.note() if sup is not None else "")
+        return notes
+
     def display(self, suppress: bool = True, k: int = 5, decimals: int = 1,
-                suppression: Suppression | None = None) -> pd.DataFrame:
+                suppression: Suppression | None = None, raw_names: bool = False
+                ) -> pd.DataFrame:
         """The formatted table: one row per variable (and level), one column per group plus
         overall, SMD, p and test.
 
@@ -130,17 +194,24 @@ class TableOne(Result):
             The cells to hide, decided with the other tables of an output
             (:mod:`alspaincohort.disclosure`); default: the one given to :meth:`suppressed`,
             else this table alone with ``k``.
+        raw_names : bool
+            Variable and level names as in the data instead of their labels.
 
         Returns
         -------
         DataFrame
             variable, level, overall, one column per group, smd, p, test.
         """
-        if suppress and suppression is None:
-            suppression = self.disclosure or self.suppress(k)
-        hidden = (suppression.hidden_in(self.cell_table) if suppress and suppression is not None
-                  else set())
-        small = suppression.k if suppress and suppression is not None else 0
+        suppression = self._suppression(suppress, k, suppression)
+        hidden = suppression.hidden_in(self.cell_table) if suppression is not None else set()
+        small = suppression.k if suppression is not None else 0
+
+        def name(var: str) -> str:
+            return var if raw_names else self.labels.get(var, var)
+
+        def level_name(var: str, level: str) -> str:
+            return level if raw_names else LEVEL_LABELS.get(var, {}).get(level, level)
+
         t = self.table
         cols = ["overall", *self.groups]
         tests = self.tests.set_index("variable")
@@ -151,7 +222,7 @@ class TableOne(Result):
                            "p": _p(test), "test": test["test"] if test is not None else ""}
             summary = g["summary"].iloc[0]
             if summary == "n (%)":
-                rows.append({"variable": var, "level": "", **dict.fromkeys(cols, ""),
+                rows.append({"variable": name(var), "level": "", **dict.fromkeys(cols, ""),
                              **stats_cells})
                 no_pct = {c for r, c in hidden if r.startswith(f"{var}: ")}
                 for level, gl in g.groupby("level", sort=False):
@@ -164,8 +235,8 @@ class TableOne(Result):
                         else:
                             cells[r["column"]] = (f"{int(r['count'])} "
                                                   f"({r['percent']:.{decimals}f})")
-                    rows.append({"variable": "", "level": str(level), **cells, "smd": "",
-                                 "p": "", "test": ""})
+                    rows.append({"variable": "", "level": level_name(var, str(level)), **cells,
+                                 "smd": "", "p": "", "test": ""})
             else:
                 cells = {}
                 for _, r in g[g["level"] == ""].iterrows():
@@ -179,7 +250,7 @@ class TableOne(Result):
                     else:
                         cells[r["column"]] = (f"{r['median']:.{decimals}f} "
                                               f"[{r['q1']:.{decimals}f}, {r['q3']:.{decimals}f}]")
-                rows.append({"variable": f"{var}, {summary}", "level": "", **cells,
+                rows.append({"variable": f"{name(var)}, {summary}", "level": "", **cells,
                              **stats_cells})
                 miss = g[g["level"] == "missing"]
                 if len(miss) and miss["count"].sum() > 0:
@@ -193,28 +264,93 @@ class TableOne(Result):
         return pd.DataFrame([head, *rows], columns=["variable", "level", *cols, "smd", "p",
                                                     "test"])
 
-    def to_html(self, **kw: Any) -> str:
-        return self.display(**kw).to_html(index=False)
+    def to_html(self, caption: str = "Table 1. Baseline characteristics", **kw: Any) -> str:
+        """The formatted table as an HTML fragment with its caption and footnotes (``kw`` as
+        :meth:`display`)."""
+        import html as html_
 
-    def to_latex(self, **kw: Any) -> str:
-        return self.display(**kw).to_latex(index=False)
+        notes = "".join(f"<p><small>{html_.escape(n)}</small></p>" for n in self.footnotes(
+            **_suppression_kw(kw)))
+        body = self.display(**kw).to_html(index=False, escape=True, border=0)
+        return f"<p><b>{html_.escape(caption)}</b></p>{body}{notes}"
+
+    def to_latex(self, caption: str = "Baseline characteristics", label: str = "tab:table1",
+                 **kw: Any) -> str:
+        """The formatted table as a LaTeX ``table`` (booktabs rules; every name and cell
+        escaped, so ``diagnostic_delay_months`` or "n (%)" compile), footnotes below it."""
+        d = self.display(**kw)
+        d.columns = [str(c) for c in d.columns]
+        notes = " ".join(_latex_escape(n) for n in self.footnotes(**_suppression_kw(kw)))
+        styler = d.style.hide(axis="index").format(escape="latex").format_index(
+            escape="latex", axis=1)
+        tex = styler.to_latex(caption=_latex_escape(caption), label=label, hrules=True,
+                              position="htbp", position_float="centering", environment="table")
+        return tex.replace("\\end{table}", f"\\par\\footnotesize {notes}\n\\end{{table}}")
+
+    def to_docx(self, path: str | Path, caption: str = "Table 1. Baseline characteristics",
+                **kw: Any) -> Path:
+        """Write the formatted table to a Word document (python-docx): caption, table with a
+        header row, footnotes."""
+        from docx import Document
+        from docx.shared import Pt
+
+        d = self.display(**kw)
+        doc = Document()
+        doc.add_paragraph().add_run(caption).bold = True
+        table = doc.add_table(rows=1, cols=len(d.columns))
+        table.style = "Table Grid"
+        for cell, text in zip(table.rows[0].cells, d.columns, strict=True):
+            cell.text = str(text)
+        for row in d.itertuples(index=False):
+            for cell, text in zip(table.add_row().cells, row, strict=True):
+                cell.text = str(text)
+        for note in self.footnotes(**_suppression_kw(kw)):
+            doc.add_paragraph().add_run(note).font.size = Pt(8)
+        path = Path(path)
+        doc.save(str(path))
+        return path
 
     def to_csv(self, path: str | Path, **kw: Any) -> Path:
-        write_csv(self.display(**kw), path)
+        """The formatted table as a formula-safe CSV (footnotes as the last rows)."""
+        d = self.display(**kw)
+        notes = pd.DataFrame({"variable": self.footnotes(**_suppression_kw(kw))})
+        write_csv(pd.concat([d, notes], ignore_index=True).fillna(""), path)
         return Path(path)
 
     def headline(self) -> str:
         # the sizes are in the table's "n" row, where they can be suppressed
-        return f"Table 1 by {', '.join(self.groups)}" if self.groups else "Table 1"
+        if self.groupby is None:
+            return "Table 1: baseline characteristics"
+        return (f"Table 1: baseline characteristics by "
+                f"{self.labels.get(self.groupby, self.groupby)}")
 
     def sections(self) -> list[tuple[str, pd.DataFrame]]:
         return [("", self.display())]
+
+    @property
+    def notes(self) -> list[str]:
+        """The footnotes (what ``print`` shows under the table)."""
+        return self.footnotes()
 
     def plot(self, ax: Any = None) -> Any:
         """The formatted table as a figure (:func:`alspaincohort.plots.table_figure`)."""
         from ..plots import table_figure
 
         return table_figure(self.display(), ax=ax)
+
+
+def _suppression_kw(kw: dict[str, Any]) -> dict[str, Any]:
+    return {key: kw[key] for key in ("suppress", "k", "suppression") if key in kw}
+
+
+_LATEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+          "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
+          "^": r"\textasciicircum{}"}
+
+
+def _latex_escape(text: str) -> str:
+    """LaTeX's special characters escaped in one pass (so an inserted brace is not escaped)."""
+    return re.sub(r"[\\&%$#_{}~^]", lambda m: _LATEX[m.group(0)], str(text))
 
 
 def _fmt(x: float, d: int) -> str:
@@ -231,7 +367,8 @@ def _p(test: Any) -> str:
 def table_one(data: Cohort | pd.DataFrame, groupby: str | None = None,
               continuous: Sequence[str] | None = None,
               categorical: Sequence[str] | None = None,
-              normal: Sequence[str] = (), nonnormal: Sequence[str] = ()) -> TableOne:
+              normal: Sequence[str] = (), nonnormal: Sequence[str] = (),
+              style: str = "median [IQR]", labels: dict[str, str] | None = None) -> TableOne:
     """Table 1 of a cohort's baseline (or of any DataFrame).
 
     Parameters
@@ -240,20 +377,27 @@ def table_one(data: Cohort | pd.DataFrame, groupby: str | None = None,
         A cohort (its baseline() table is summarised) or one row per patient.
     groupby : str, optional
         A column; for a Cohort, "pain" groups by baseline VAS > 0 ("pain" / "no pain").
+        Patients without a value are left out and counted in a footnote.
     continuous, categorical : sequence of str, optional
-        The variables; default the main baseline() columns present.
+        The variables; default the main baseline() columns present (the grouping variable is
+        never one of them).
     normal : sequence of str
         Continuous variables summarised as mean (SD) and tested with t / ANOVA.
     nonnormal : sequence of str
         Continuous variables summarised as median [IQR] and tested with rank tests.
+    style : {"median [IQR]", "mean (SD)"}
+        The summary of every other continuous variable (default median [IQR], as gtsummary).
+    labels : dict, optional
+        Variable -> label (words with units), over the built-in :data:`LABELS`.
 
     Returns
     -------
     TableOne
         ``table``: tidy numbers (variable, level, column, n, count, percent, mean, sd, median,
         q1, q3, summary); ``tests`` (variable, test, statistic, p_value, smd); ``display()``, the
-        formatted table with small counts suppressed (what ``print`` shows); ``to_html``,
-        ``to_latex``, ``to_csv``.
+        formatted table with small counts suppressed (what ``print`` shows: variable, level,
+        overall, one column per group, smd, p, test); ``footnotes()``; ``to_html``,
+        ``to_latex``, ``to_docx``, ``to_csv``.
 
     Examples
     --------
@@ -261,6 +405,8 @@ def table_one(data: Cohort | pd.DataFrame, groupby: str | None = None,
     >>> t = table_one(simulate_cohort(300, seed=1), groupby="sex")
     >>> t.groups
     ['female', 'male']
+    >>> t.display().loc[1, "variable"]
+    'Age at onset, years, median [IQR]'
     """
     if isinstance(data, Cohort):
         df = data.baseline()
@@ -270,37 +416,45 @@ def table_one(data: Cohort | pd.DataFrame, groupby: str | None = None,
         raise ParameterError(f"data must be a Cohort or a DataFrame, not {type(data).__name__}")
     if len(df) == 0:
         raise ModelDataError("table_one: the data have no rows (no patients)")
+    if style not in STYLES:
+        raise ParameterError(f"style must be one of {STYLES}, not {style!r}")
+    if labels is not None and not (isinstance(labels, dict) and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in labels.items())):
+        raise ParameterError("labels must map variable names (str) to labels (str)")
     if groupby == "pain" and "pain" not in df.columns:
-        labels = pd.Series(np.where(df["vas_pain"] > 0, "pain", "no pain"), index=df.index)
-        df["pain"] = labels.where(df["vas_pain"].notna())
+        pain = pd.Series(np.where(df["vas_pain"] > 0, "pain", "no pain"), index=df.index)
+        df["pain"] = pain.where(df["vas_pain"].notna())
     for arg, given in (("continuous", continuous), ("categorical", categorical)):
         unknown = [c for c in (given or ()) if c not in df.columns]
         if unknown:
             raise ParameterError(f"{arg}: unknown column(s) {unknown}; the data have "
                                  f"{sorted(map(str, df.columns))}")
-    cont = [c for c in (continuous or DEFAULT_CONTINUOUS) if c in df.columns]
-    cat = [c for c in (categorical or DEFAULT_CATEGORICAL) if c in df.columns]
-    if groupby is not None:
-        if groupby not in df.columns:
-            raise ParameterError(f"groupby column {groupby!r} not in the data")
-        df = df[df[groupby].notna()]
-        groups = [str(g) for g in sorted(df[groupby].astype(str).unique())]
-        labels = df[groupby].astype(str)
-    else:
-        groups, labels = [], pd.Series("overall", index=df.index)
-    columns = [("overall", df)] + [(g, df[labels == g]) for g in groups]
+    cont = [c for c in (continuous or DEFAULT_CONTINUOUS) if c in df.columns and c != groupby]
+    cat = [c for c in (categorical or DEFAULT_CATEGORICAL) if c in df.columns and c != groupby]
+    for var in cont:
+        _check_numeric(df[var], var)
     unit = (pd.Series([("patient", str(p)) for p in df["patient_id"]], index=df.index)
             if "patient_id" in df.columns else
             pd.Series([("row", i) for i in df.index], index=df.index))
-    members: dict[tuple[str, str], frozenset[Any]] = {
-        ("n", name): frozenset(unit.loc[sub.index]) for name, sub in columns}
+    members: dict[tuple[str, str], frozenset[Any]] = {}
+    if groupby is not None:
+        if groupby not in df.columns:
+            raise ParameterError(f"groupby column {groupby!r} not in the data")
+        members[("excluded", "overall")] = frozenset(unit[df[groupby].isna().to_numpy()])
+        df = df[df[groupby].notna()]
+        groups = [str(g) for g in sorted(df[groupby].astype(str).unique())]
+        group = df[groupby].astype(str)
+    else:
+        groups, group = [], pd.Series("overall", index=df.index)
+    columns = [("overall", df)] + [(g, df[group == g]) for g in groups]
+    members.update({("n", name): frozenset(unit.loc[sub.index]) for name, sub in columns})
     rows, tests = [], []
     for var in cont:
-        x = pd.to_numeric(df[var], errors="coerce").astype(float)
-        is_normal = _is_normal(x.dropna().to_numpy(), var, normal, nonnormal)
+        x = df[var].astype(float)
+        is_normal = var in normal or (style == "mean (SD)" and var not in nonnormal)
         summary = "mean (SD)" if is_normal else "median [IQR]"
         for name, sub in columns:
-            v = pd.to_numeric(sub[var], errors="coerce").astype(float).dropna()
+            v = x.loc[sub.index].dropna()
             rows.append({"variable": var, "level": "", "column": name, "n": len(v),
                          "count": np.nan, "percent": np.nan, "mean": v.mean(),
                          "sd": v.std(ddof=1), "median": v.median(), "q1": v.quantile(0.25),
@@ -312,15 +466,14 @@ def table_one(data: Cohort | pd.DataFrame, groupby: str | None = None,
                 members[(f"{var}: missing", name)] = frozenset(unit.loc[sub.index[
                     sub[var].isna().to_numpy()]])
         if groups:
-            samples = [pd.to_numeric(df.loc[labels == g, var], errors="coerce").dropna()
-                       .to_numpy(float) for g in groups]
+            samples = [x.loc[group.index[group == g]].dropna().to_numpy(float) for g in groups]
             tests.append(_continuous_test(var, samples, is_normal))
     for var in cat:
         values = df[var].astype(object).where(df[var].notna())
         values = values.map(lambda v: str(int(v)) if isinstance(v, float) and v == v and
                             float(v).is_integer() else (str(v) if v is not None and v == v
                                                         else None))
-        levels = sorted(values.dropna().unique(), key=str)
+        levels = _levels(df[var], var, values)
         for name, sub in columns:
             sv = values.loc[sub.index]
             n = int(sv.notna().sum())
@@ -337,24 +490,38 @@ def table_one(data: Cohort | pd.DataFrame, groupby: str | None = None,
             members[(f"{var}: missing", name)] = frozenset(unit.loc[sv.index[
                 sv.isna().to_numpy()]])
         if groups:
-            tab = pd.crosstab(values, labels).reindex(index=levels, columns=groups, fill_value=0)
+            tab = pd.crosstab(values, group).reindex(index=levels, columns=groups, fill_value=0)
             tests.append(_categorical_test(var, tab))
-    sizes = {"overall": len(df), **{g: int((labels == g).sum()) for g in groups}}
+    sizes = {"overall": len(df), **{g: int((group == g).sum()) for g in groups}}
     return TableOne(pd.DataFrame(rows), pd.DataFrame(
         tests, columns=["variable", "test", "statistic", "p_value", "smd"]), groups, sizes,
-        members)
+        members, labels={**LABELS, **(labels or {})}, groupby=groupby)
 
 
-def _is_normal(x: np.ndarray, var: str, normal: Sequence[str], nonnormal: Sequence[str]) -> bool:
-    if var in normal:
-        return True
-    if var in nonnormal:
-        return False
-    if len(x) < 3 or np.ptp(x) == 0:
-        return False
-    if len(x) > 5000:
-        x = x[np.random.default_rng(0).permutation(len(x))[:5000]]
-    return bool(stats.shapiro(x).pvalue >= 0.05)
+def _check_numeric(col: pd.Series, var: str) -> None:
+    """A continuous variable holds numbers (or missing values): never a coerced text."""
+    if pd.api.types.is_bool_dtype(col.dtype) or not (
+            pd.api.types.is_numeric_dtype(col.dtype) or col.dtype == object):
+        raise ParameterError(f"continuous variable {var!r} must hold numbers, not "
+                             f"{col.dtype} values")
+    if col.dtype == object:
+        for pos, v in enumerate(col.to_numpy()):
+            if v is None or (isinstance(v, float) and v != v):
+                continue
+            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+                raise ParameterError(f"continuous variable {var!r}: row {pos} holds {v!r}, "
+                                     "not a number")
+
+
+def _levels(col: pd.Series, var: str, values: pd.Series) -> list[str]:
+    """Every level to show: a categorical column's categories (in their order), the known
+    stages, then any other value seen (sorted)."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        declared = [str(c) for c in col.cat.categories]
+    else:
+        declared = list(KNOWN_LEVELS.get(var, []))
+    seen = sorted(set(values.dropna()) - set(declared), key=str)
+    return declared + seen
 
 
 def _continuous_test(var: str, samples: list[np.ndarray], is_normal: bool) -> dict[str, Any]:

@@ -162,6 +162,48 @@ def _findq(x: np.ndarray, y: np.ndarray, p: float, tol: float) -> float:
     return float(quant)
 
 
+def survival_at(table: pd.DataFrame, times: Any) -> pd.DataFrame:
+    """Survival and its pointwise CI at chosen times, as R ``summary(survfit, times=)``: the
+    step function's value at the last distinct time <= t.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A :func:`kaplan_meier_table` result.
+    times : array-like
+        Times (>= 0, in the table's unit).
+
+    Returns
+    -------
+    DataFrame
+        time, survival, std_err, ci_low, ci_high (the table's CI type, NaN where the table's
+        row has none, e.g. survival 1 under log-log); before the first exit survival is 1 with
+        the interval (1, 1), as R prints it; NaN beyond the last follow-up time (R drops such
+        times).
+
+    Examples
+    --------
+    >>> km = kaplan_meier_table([2, 3, 3, 5, 8], [1, 1, 0, 1, 0], conf_type="log")
+    >>> survival_at(km, [1, 4, 9])["survival"].round(2).tolist()
+    [1.0, 0.6, nan]
+    """
+    at = np.asarray(times, dtype=float).ravel()
+    if not np.all(np.isfinite(at)) or (at < 0).any():
+        raise ParameterError(f"times must be finite and >= 0, not {list(at)}")
+    t = table["time"].to_numpy(dtype=float)
+    idx = np.searchsorted(t, at, side="right") - 1
+    out = []
+    for x, i in zip(at, idx, strict=True):
+        if len(t) == 0 or x > t[-1]:
+            out.append((x, np.nan, np.nan, np.nan, np.nan))
+        elif i < 0:  # before the first exit R gives (1, 1); after it, the table's row
+            out.append((x, 1.0, 0.0, 1.0, 1.0))
+        else:
+            r = table.iloc[i]
+            out.append((x, r["survival"], r["std_err"], r["ci_low"], r["ci_high"]))
+    return pd.DataFrame(out, columns=["time", "survival", "std_err", "ci_low", "ci_high"])
+
+
 def survival_quantile(table: pd.DataFrame, p: float = 0.5,
                       tol: float = float(np.sqrt(np.finfo(float).eps))) -> dict[str, float]:
     """Time by which a share ``p`` of subjects has had the event, with its CI, as R's

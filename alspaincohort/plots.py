@@ -58,11 +58,25 @@ def format_p(p: float, prefix: str = "p ") -> str:
     """
     if p is None or not np.isfinite(p):
         return f"{prefix}= NA"
+    return prefix + format_p_cell(p, equals="= ")
+
+
+def format_p_cell(p: float | None, equals: str = "") -> str:
+    """A p-value for a table cell, by the rules of :func:`format_p` without "p": "< 0.001",
+    "0.004", "0.43"; empty when missing.
+
+    Examples
+    --------
+    >>> format_p_cell(0.000173), format_p_cell(0.0043), format_p_cell(0.4321)
+    ('< 0.001', '0.004', '0.43')
+    """
+    if p is None or not np.isfinite(p):
+        return ""
     if p < 0.001:
-        return f"{prefix}< 0.001"
+        return "< 0.001"
     if p < 0.01:
-        return f"{prefix}= {p:.3f}"
-    return f"{prefix}= {p:.2f}"
+        return f"{equals}{p:.3f}"
+    return f"{equals}{p:.2f}"
 
 
 def save(ax_or_fig: Any, path: str | Path, dpi: int = 300) -> Path:
@@ -149,7 +163,8 @@ def prevalence_plot(table: Any, ax: Any = None, title: str | None = None) -> Any
 
 @styled
 def coefficient_plot(table: Any, ax: Any = None, title: str | None = None) -> Any:
-    """Estimates with CIs across models (a table with model, estimate, ci_low, ci_high)."""
+    """Estimates with CIs across models or terms (a table with estimate, ci_low, ci_high and a
+    model or term column, e.g. a Cox result's ``table`` on the log-hazard scale)."""
     ax = _axes(ax, (6, 0.5 * len(table) + 1.5))
     y = np.arange(len(table))[::-1]
     est = table["estimate"].to_numpy(float)
@@ -157,7 +172,7 @@ def coefficient_plot(table: Any, ax: Any = None, title: str | None = None) -> An
                               table["ci_high"].to_numpy(float) - est], fmt="o", capsize=3)
     ax.axvline(0, color="0.5", lw=0.8, ls="--")
     ax.set_yticks(y)
-    ax.set_yticklabels(table["model"])
+    ax.set_yticklabels(table["model"] if "model" in table.columns else table["term"])
     ax.set_xlabel("coefficient (95% CI)")
     if title:
         ax.set_title(title, fontsize=10)
@@ -188,10 +203,104 @@ def ratio_plot(table: Any, ratio: str, low: str, high: str, label: Any = ("term"
     lo, hi = t[low].to_numpy(float), t[high].to_numpy(float)
     ax.errorbar(est, y, xerr=[est - lo, hi - est], fmt="s", capsize=3, color="C0")
     ax.axvline(1, color="0.5", lw=0.8, ls="--")
-    ax.set_xscale("log")
+    _log_ratio_axis(ax)
     ax.set_yticks(y)
     ax.set_yticklabels([", ".join(str(r[c]) for c in label) for _, r in t.iterrows()])
     ax.set_xlabel(f"{ratio.replace('_', ' ')} (95% CI, log scale)")
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+NICE_RATIOS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 7, 10, 20, 50, 100)
+
+
+def _log_ratio_axis(ax: Any) -> None:
+    """A log x axis for ratios with ticks at plain numbers (0.5, 1, 2), not powers of ten."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+    ax.set_xscale("log")
+    lo, hi = ax.get_xlim()
+    ticks = [t for t in NICE_RATIOS if lo <= t <= hi]
+    while len(ticks) > 7:  # every other tick, keeping 1
+        ticks = ticks[(ticks.index(1) % 2 if 1 in ticks else 0)::2]
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_locator(NullLocator())
+
+
+@styled
+def hazard_forest(table: Any, n: Any = None, labels: Any = None, ax: Any = None,
+                  title: str | None = None, ratio: tuple[str, str, str] = (
+                      "hazard_ratio", "hr_ci_low", "hr_ci_high"), name: str = "HR") -> Any:
+    """Forest plot of a Cox model as survminer's ``ggforest``: one row per term with its
+    label, number of patients, the ratio with its CI on a log axis, "HR (95% CI)" and the
+    p-value as journals print it.
+
+    Parameters
+    ----------
+    table : DataFrame
+        term, p_value and the ``ratio`` columns (e.g. ``pain_cox(...).table``). Terms without
+        a finite ratio are listed with "not estimable".
+    n : dict, optional
+        term -> patients (e.g. patients in a level of a binary term); shown in an "n" column.
+    labels : dict, optional
+        term -> label (words with units); default the term.
+    ax : matplotlib Axes, optional
+    title : str, optional
+    ratio : (str, str, str)
+        Columns of the ratio and its confidence limits.
+    name : str
+        The ratio's name in the column header ("HR", "OR").
+
+    Returns
+    -------
+    The Axes (the text columns sit left and right of it, in the same figure).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"term": ["pain"], "hazard_ratio": [1.2], "hr_ci_low": [1.1],
+    ...                   "hr_ci_high": [1.3], "p_value": [0.0004]})
+    >>> ax = hazard_forest(t)
+    >>> [x.get_text() for x in ax.texts][-2:]
+    ['1.20 (1.10-1.30)', '< 0.001']
+    """
+    est_col, lo_col, hi_col = ratio
+    labels = labels or {}
+    ax = _axes(ax, (6, 0.4 * len(table) + 1.2))
+    y = np.arange(len(table))[::-1]
+    est = table[est_col].to_numpy(float)
+    lo, hi = table[lo_col].to_numpy(float), table[hi_col].to_numpy(float)
+    ok = np.isfinite(est) & np.isfinite(lo) & np.isfinite(hi)
+    ax.errorbar(est[ok], y[ok], xerr=[est[ok] - lo[ok], hi[ok] - est[ok]], fmt="s", capsize=3,
+                color="C0")
+    ax.axvline(1, color="0.5", lw=0.8, ls="--")
+    _log_ratio_axis(ax)
+    ax.set_yticks([])
+    ax.set_ylim(-0.8, len(table) - 0.2)
+    ax.set_xlabel(f"{name} (95% CI, log scale)")
+    where = ax.get_yaxis_transform()  # x in axes fraction, y in data
+    head = len(table) - 0.35
+    for x, text, align in ((-0.9, "term", "left"), (-0.12, "n", "right"),
+                           (1.04, f"{name} (95% CI)", "left"), (1.45, "p", "left")):
+        if text == "n" and n is None:
+            continue
+        ax.text(x, head, text, transform=where, ha=align, va="bottom", fontsize=8,
+                fontweight="bold")
+    for yi, (_, r) in zip(y, table.iterrows(), strict=True):
+        term = str(r["term"])
+        ax.text(-0.9, yi, labels.get(term, term), transform=where, ha="left", va="center",
+                fontsize=8)
+        if n is not None:
+            count = n.get(term)
+            ax.text(-0.12, yi, "" if count is None else f"{int(count):,}", transform=where,
+                    ha="right", va="center", fontsize=8)
+        value = (f"{r[est_col]:.2f} ({r[lo_col]:.2f}-{r[hi_col]:.2f})"
+                 if np.isfinite([r[est_col], r[lo_col], r[hi_col]]).all() else "not estimable")
+        ax.text(1.04, yi, value, transform=where, ha="left", va="center", fontsize=8)
+        ax.text(1.45, yi, format_p_cell(float(r["p_value"])),
+                transform=where, ha="left", va="center", fontsize=8)
     if title:
         ax.set_title(title, fontsize=10)
     return ax

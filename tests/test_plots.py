@@ -142,3 +142,36 @@ def test_km_options_and_survival_at_times(cohort: apc.Cohort) -> None:
     assert never.formatted()["median, months (95% CI)"].str.contains("NR").all()
     with pytest.raises(apc.errors.ParameterError, match="times"):
         kaplan_meier(cohort, times=("12",))
+
+
+def test_cox_forest_is_ggforest_like(cohort: apc.Cohort) -> None:
+    """Issue 18: PainCoxResult.plot() shows term labels, patients, HR (95% CI) and p as
+    journals print them, one row per term; coefficient_plot takes a Cox table."""
+    import re
+
+    import numpy as np
+
+    cox = apc.pain_cox(cohort)
+    fig, ax = plt.subplots()
+    cox.plot(ax=ax)
+    texts = [t.get_text() for t in ax.texts]
+    assert {"term", "n", "HR (95% CI)", "p"} <= set(texts)
+    counts = cox.term_counts()
+    for _, r in cox.table.iterrows():
+        assert f"{r.hazard_ratio:.2f} ({r.hr_ci_low:.2f}-{r.hr_ci_high:.2f})" in texts
+        assert f"{counts[r.term]:,}" in texts
+    assert "Pain, per VAS point (0-10)" in texts and "Bulbar onset" in texts
+    in_model = cohort.baseline().set_index("patient_id").loc[
+        cox.data.patient_id.unique()]
+    assert counts["bulbar"] == int((in_model.onset_site == "bulbar").sum())
+    assert counts["pain"] == cox.n_patients
+    p_cells = [t for t in texts if re.fullmatch(r"< 0\.001|0\.\d{2,3}|1\.00", t)]
+    assert len(p_cells) == len(cox.table) and "0.000" not in texts
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert "1" in labels and not any("times" in x or "^" in x for x in labels)
+    plt.close(fig)
+    fig, ax = plt.subplots()
+    plots.coefficient_plot(cox.table, ax=ax)
+    assert [t.get_text() for t in ax.get_yticklabels()] == cox.table["term"].tolist()
+    plt.close(fig)
+    assert plots.format_p_cell(np.nan) == "" and plots.format_p_cell(0.0001) == "< 0.001"

@@ -44,6 +44,17 @@ from ..validation import check_cohort, check_integer
 from ..variables import visit_score
 from .frames import covariate_frame, formula_terms
 
+COX_TERM_LABELS = {
+    "pain": "Pain, per VAS point (0-10)",
+    "age_at_onset": "Age at onset, per year",
+    "bulbar": "Bulbar onset",
+    "diagnostic_delay_months": "Diagnostic delay, per month",
+    "progression_rate": "Progression rate, per ALSFRS-R point/month",
+    "fvc_percent": "FVC, per % predicted",
+    "ftd": "Frontotemporal dementia",
+    "definite_el_escorial": "Definite El Escorial",
+    "hads_d": "HADS depression, per point",
+}
 ENCALS_LIKE = ("age_at_onset", "bulbar", "diagnostic_delay_months", "progression_rate",
                "fvc_percent", "ftd", "definite_el_escorial")
 
@@ -270,8 +281,10 @@ def kaplan_meier(cohort: Cohort, by: str | None = "pain", endpoint: str = "death
     --------
     >>> import alspaincohort as apc
     >>> km = kaplan_meier(apc.simulate_cohort(200, seed=1))
-    >>> list(km.table.columns)
+    >>> list(km.table.columns)[:6]
     ['group', 'n', 'events', 'median', 'median_ci_low', 'median_ci_high']
+    >>> list(km.formatted().columns)[3]
+    'median, months (95% CI)'
     """
     check_cohort(cohort, min_patients=1)
     from ..stats.survival import kaplan_meier_table, logrank_test, survival_at, survival_quantile
@@ -389,12 +402,26 @@ class PainCoxResult(Result):
         return ([f"{self.n_dropped_patients} patient(s) left out (missing pain or covariate, "
                  "or no time at risk)"] if self.n_dropped_patients else [])
 
-    def plot(self, ax: Any = None) -> Any:
-        """Forest plot of the hazard ratios (:func:`alspaincohort.plots.ratio_plot`)."""
-        from ..plots import ratio_plot
+    def term_counts(self) -> dict[str, int]:
+        """Patients behind each term: those with the level for a 0/1 term, all patients in
+        the model for a continuous one."""
+        first = self.data.drop_duplicates("patient_id")
+        out = {}
+        for term in self.table["term"]:
+            col = first[term] if term in first.columns else None
+            if col is not None and set(col.dropna().unique()) <= {0, 1}:
+                out[term] = int((col == 1).sum())
+            else:
+                out[term] = self.n_patients
+        return out
 
-        return ratio_plot(self.table, "hazard_ratio", "hr_ci_low", "hr_ci_high", ax=ax,
-                          title=self.description)
+    def plot(self, ax: Any = None) -> Any:
+        """Forest plot as survminer's ``ggforest``: term, patients, HR (95% CI) and p per
+        row (:func:`alspaincohort.plots.hazard_forest`)."""
+        from ..plots import hazard_forest
+
+        return hazard_forest(self.table, n=self.term_counts(), labels=COX_TERM_LABELS, ax=ax,
+                             title=self.description)
 
 
 def pain_cox(cohort: Cohort, pain: str = "vas_pain", time_varying: bool = True,

@@ -358,10 +358,9 @@ def _fmt(x: float, d: int) -> str:
 
 
 def _p(test: Any) -> str:
-    if test is None or test["p_value"] != test["p_value"]:
-        return ""
-    p = test["p_value"]
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
+    from ..plots import format_p_cell
+
+    return "" if test is None else format_p_cell(test["p_value"])
 
 
 def table_one(data: Cohort | pd.DataFrame, groupby: str | None = None,

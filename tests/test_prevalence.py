@@ -34,7 +34,7 @@ from alspaincohort.analysis.prevalence import (
 )
 from alspaincohort.analysis.table_one import smd_categorical, table_one
 from alspaincohort.datasets import load_pain_prevalence_studies, manifest
-from alspaincohort.errors import ParameterError
+from alspaincohort.errors import ModelDataError, ParameterError
 from alspaincohort.stats import meta
 
 matplotlib.use("Agg")
@@ -295,6 +295,11 @@ def test_table_one_refuses_text_in_a_continuous_column() -> None:
     d = pd.DataFrame({"x": [1.0, "2.5", 3.0], "g": ["a", "b", "a"]})
     with pytest.raises(ParameterError, match=r"'x': row 1 holds '2.5'"):
         table_one(d, continuous=["x"], categorical=[])
+    with pytest.raises(ParameterError, match=r"'x': row 1 holds inf, not a finite number"):
+        table_one(pd.DataFrame({"x": [1.0, np.inf]}), continuous=["x"], categorical=[])
+    with pytest.raises(ModelDataError, match="no patient has a value of groupby 'g'"):
+        table_one(pd.DataFrame({"x": [1.0, 2.0], "g": [None, None]}), groupby="g",
+                  continuous=["x"], categorical=[])
     with pytest.raises(ParameterError, match="must hold numbers"):
         table_one(pd.DataFrame({"x": ["a", "b"]}).astype("string"), continuous=["x"],
                   categorical=[])

@@ -133,6 +133,7 @@ class TableOne(Result):
     cell_table: str = TABLE
     labels: dict[str, str] = field(default_factory=dict)
     groupby: str | None = None
+    _own: dict[int, Suppression] = field(default_factory=dict, repr=False, compare=False)
 
     def count_cells(self, name: str = TABLE) -> list[CountCell]:
         """Every count the formatted table shows, as :class:`~alspaincohort.disclosure.CountCell`
@@ -141,11 +142,14 @@ class TableOne(Result):
                 for (row, column), units in self.members.items()]
 
     def suppress(self, k: int = 5) -> Suppression:
-        """Small-cell suppression of this table alone (:mod:`alspaincohort.disclosure`)."""
-        dc = DisclosureControl(k)
-        for c in self.count_cells():
-            dc.add(c.table, c.row, c.column, c.units)
-        return dc.suppress()
+        """Small-cell suppression of this table alone (:mod:`alspaincohort.disclosure`),
+        computed once per ``k`` (display, footnotes and exports share it)."""
+        if k not in self._own:
+            dc = DisclosureControl(k)
+            for c in self.count_cells():
+                dc.add(c.table, c.row, c.column, c.units)
+            self._own[k] = dc.suppress()
+        return self._own[k]
 
     def suppressed(self, suppression: Suppression, name: str = TABLE) -> TableOne:
         """This table showing the cells ``suppression`` (decided with the other tables of an
@@ -441,6 +445,8 @@ def table_one(data: Cohort | pd.DataFrame, groupby: str | None = None,
             raise ParameterError(f"groupby column {groupby!r} not in the data")
         members[("excluded", "overall")] = frozenset(unit[df[groupby].isna().to_numpy()])
         df = df[df[groupby].notna()]
+        if len(df) == 0:
+            raise ModelDataError(f"table_one: no patient has a value of groupby {groupby!r}")
         groups = [str(g) for g in sorted(df[groupby].astype(str).unique())]
         group = df[groupby].astype(str)
     else:
@@ -503,13 +509,20 @@ def _check_numeric(col: pd.Series, var: str) -> None:
             pd.api.types.is_numeric_dtype(col.dtype) or col.dtype == object):
         raise ParameterError(f"continuous variable {var!r} must hold numbers, not "
                              f"{col.dtype} values")
-    if col.dtype == object:
-        for pos, v in enumerate(col.to_numpy()):
-            if v is None or (isinstance(v, float) and v != v):
-                continue
-            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
-                raise ParameterError(f"continuous variable {var!r}: row {pos} holds {v!r}, "
-                                     "not a number")
+    if col.dtype != object:
+        values = col.to_numpy(dtype=float, na_value=np.nan)
+        bad = np.flatnonzero(np.isinf(values))
+        if bad.size:
+            raise ParameterError(f"continuous variable {var!r}: row {bad[0]} holds "
+                                 f"{values[bad[0]]}, not a finite number")
+        return
+    for pos, v in enumerate(col.to_numpy()):
+        if v is None or (isinstance(v, float) and v != v):
+            continue
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) \
+                or not np.isfinite(v):
+            raise ParameterError(f"continuous variable {var!r}: row {pos} holds {v!r}, "
+                                 "not a finite number")
 
 
 def _levels(col: pd.Series, var: str, values: pd.Series) -> list[str]:

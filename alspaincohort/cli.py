@@ -66,6 +66,8 @@ def load_any(path: Path, mapping: Path | None = None, strict: bool = False) -> C
         return load_tabular(path, mapping, strict=strict)
     if path.is_dir() and (path / "patients.parquet").exists():
         return Cohort.from_parquet(path)
+    if path.is_dir() and (path / "cohort" / "patients.parquet").exists():  # simulate's OUT
+        return Cohort.from_parquet(path / "cohort")
     if path.is_dir() and find_forms(path):
         pain = [p for p in (path / "pain_questionnaire.csv", path / "pain_sites.csv")
                 if p.exists()]
@@ -78,37 +80,74 @@ def load_any(path: Path, mapping: Path | None = None, strict: bool = False) -> C
 
 @app.command()
 def simulate(
-    out: Annotated[Path, typer.Option("--out", help="Output directory.")],
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Output directory: standard tables in OUT/cohort, PRO-ACT files in "
+        "OUT/proact.")] = None,
     n: Annotated[int, typer.Option("--n", min=1, help="Number of patients.")] = 1000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same cohort).")] = 1,
     preset: Annotated[str, typer.Option("--preset", help="Parameter preset.")] = "literature",
     format: Annotated[
         OutputFormat,
-        typer.Option("--format", help="parquet: standard tables; proact: PRO-ACT CSV files; "
-                     "both: OUT/cohort and OUT/proact."),
+        typer.Option("--format", help="parquet: standard tables in OUT/cohort; proact: "
+                     "PRO-ACT CSV files in OUT/proact; both: the two."),
     ] = OutputFormat.parquet,
     set_param: Annotated[
         list[str] | None,
         typer.Option("--set", help="Override a parameter, NAME=JSON_VALUE (repeatable)."),
     ] = None,
+    list_params: Annotated[bool, typer.Option(
+        "--list-params", help="Print the generating parameters (value under --preset, "
+        "default, valid range, source) and exit.")] = False,
 ) -> None:
-    """Draw a synthetic ALS pain cohort with known ground truth and write it to OUT."""
+    """Draw a synthetic ALS pain cohort with known ground truth and write it under OUT
+    (OUT/cohort for standard tables, OUT/proact for PRO-ACT files, whatever the format)."""
     from .synthetic import simulate_cohort, to_proact
 
+    if list_params:
+        table = _parameter_table(preset)
+        typer.echo(f"generating parameters under preset {preset!r} (NAME=VALUE for --set):")
+        for r in table.itertuples():
+            extra = "" if r.value == r.default else f" (default {r.default})"
+            typer.echo(f"  {r.name} = {r.value}{extra}\n      {r.description}"
+                       f"{'; range ' + r.range if r.range else ''}; source: {r.source}")
+        return
+    if out is None:
+        raise typer.BadParameter("--out is required (or --list-params)", param_hint="--out")
     overrides = _overrides(set_param)
     try:
         cohort = simulate_cohort(n, seed=seed, preset=preset, **overrides)
     except AlsPainCohortError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None
-    if format is OutputFormat.parquet:
-        cohort.to_parquet(out)
-    elif format is OutputFormat.proact:
-        to_proact(cohort, out)
-    else:
+    written = []
+    if format is not OutputFormat.proact:
         cohort.to_parquet(out / "cohort")
+        written.append(out / "cohort")
+    if format is not OutputFormat.parquet:
         to_proact(cohort, out / "proact")
-    typer.echo(f"wrote {cohort!r} to {out}")
+        written.append(out / "proact")
+    typer.echo(f"wrote {cohort!r} to {' and '.join(map(str, written))}")
+
+
+def _parameter_table(preset: str) -> pd.DataFrame:
+    """Every generating parameter: name, value under ``preset``, default, range, source and
+    description; an unknown preset exits 2."""
+    from .synthetic.params import PARAMS, resolve_params
+
+    try:
+        values = resolve_params(preset)
+    except AlsPainCohortError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from None
+
+    def bounds(p: object) -> str:
+        low, high = getattr(p, "low", None), getattr(p, "high", None)
+        return "" if low is None and high is None else f"{low} to {high}"
+
+    return pd.DataFrame([{
+        "name": name, "value": json.dumps(values[name]), "default": json.dumps(p.default),
+        "range": bounds(p), "description": p.description, "source": p.source}
+        for name, p in PARAMS.items()])
 
 
 @app.command()
@@ -208,7 +247,7 @@ def power(
     write_csv(res.study.table, out / "summary.csv")
     write_csv(res.table, out / "power.csv")
     typer.echo(res.table.round(4).to_string(index=False))
-    typer.echo(f"smallest n reaching power {target:g}: {res.smallest_n}")
+    typer.echo(res.conclusion())
 
 
 def _overrides(items: list[str] | None) -> dict[str, object]:

@@ -16,6 +16,7 @@ import numpy as np
 from scipy.stats import norm
 
 from .errors import ParameterError
+from .formatting import format_p, format_p_cell
 
 PALETTE = "colorblind"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -47,38 +48,6 @@ def _axes(ax: Any, size: tuple[float, float]) -> Any:
     return ax
 
 
-def format_p(p: float, prefix: str = "p ") -> str:
-    """A p-value as journals print it: "p < 0.001", three decimals below 0.01 ("p = 0.004"),
-    two above ("p = 0.43"); never "0.000".
-
-    Examples
-    --------
-    >>> format_p(0.000173), format_p(0.0043), format_p(0.0123), format_p(0.4321)
-    ('p < 0.001', 'p = 0.004', 'p = 0.01', 'p = 0.43')
-    """
-    if p is None or not np.isfinite(p):
-        return f"{prefix}= NA"
-    return prefix + format_p_cell(p, equals="= ")
-
-
-def format_p_cell(p: float | None, equals: str = "") -> str:
-    """A p-value for a table cell, by the rules of :func:`format_p` without "p": "< 0.001",
-    "0.004", "0.43"; empty when missing.
-
-    Examples
-    --------
-    >>> format_p_cell(0.000173), format_p_cell(0.0043), format_p_cell(0.4321)
-    ('< 0.001', '0.004', '0.43')
-    """
-    if p is None or not np.isfinite(p):
-        return ""
-    if p < 0.001:
-        return "< 0.001"
-    if p < 0.01:
-        return f"{equals}{p:.3f}"
-    return f"{equals}{p:.2f}"
-
-
 def save(ax_or_fig: Any, path: str | Path, dpi: int = 300) -> Path:
     """Save the figure of ``ax_or_fig``: SVG/PDF as vectors, PNG at ``dpi`` (default 300)."""
     fig = getattr(ax_or_fig, "figure", ax_or_fig)
@@ -88,55 +57,113 @@ def save(ax_or_fig: Any, path: str | Path, dpi: int = 300) -> Path:
 
 
 @styled
-def forest_plot(result: Any, ax: Any = None, reference: tuple[float, float, float] | None = None,
-                title: str | None = None) -> Any:
-    """Forest plot of a :class:`~alspaincohort.analysis.meta_prevalence.MetaPrevalenceResult`:
-    each study's proportion with its exact CI (marker size ~ weight), subgroup pooled estimates
-    (green diamonds, with the between-group test) when the analysis has subgroups, the pooled
-    estimate as a diamond with its CI, the prediction interval as a line, and optionally a
-    published pooled value for comparison."""
+def forest_plot(result: Any, ax: Any = None, reference: Any = None,
+                title: str | None = None, reference_label: str = "Published pooled value"
+                ) -> Any:
+    """Forest plot of a meta-analysis of prevalence, laid out as metafor's ``forest``.
+
+    One row per study (its proportion with the exact CI, marker area ~ weight), then the
+    subgroup pools when the analysis has subgroups, the random-effects pool as a diamond, the
+    prediction interval on its own row, and optionally a published pooled value. Text columns
+    right of the axes: events / n, proportion [95% CI] and weight (%).
+
+    Parameters
+    ----------
+    result : MetaPrevalenceResult
+    ax : matplotlib Axes, optional
+    reference : PublishedPool or (estimate, ci_low, ci_high), optional
+        A published pooled value drawn as a second diamond. A :class:`PublishedPool` (e.g.
+        :data:`alspaincohort.analysis.meta_prevalence.HURWITZ_2021`) labels its row and prints
+        its full citation under the figure; a tuple is labelled ``reference_label``.
+    title : str, optional
+        Default: heterogeneity (I², τ², model) and the subgroup test.
+    reference_label : str
+        Row label of a tuple ``reference``.
+
+    Returns
+    -------
+    The Axes (study labels left of it, text columns right of it, in the same figure).
+
+    Examples
+    --------
+    >>> from alspaincohort.analysis.meta_prevalence import HURWITZ_2021, meta_prevalence
+    >>> from alspaincohort.datasets import load_pain_prevalence_studies
+    >>> ax = forest_plot(meta_prevalence(load_pain_prevalence_studies()), reference=HURWITZ_2021)
+    >>> [t.get_text() for t in ax.texts][:3]
+    ['Events / n', 'Proportion [95% CI]', 'Weight']
+    """
     t = result.table
-    k = len(t)
     sub = getattr(result, "subgroups", None)
-    n_sub = 0 if sub is None else len(sub)
-    ax = _axes(ax, (7, 0.32 * (k + n_sub) + 2.2))
-    ypos = np.arange(k, 0, -1) + 1.5 + n_sub
-    ax.errorbar(t.proportion, ypos, xerr=[t.proportion - t.ci_low, t.ci_high - t.proportion],
+    sub = sub if sub is not None else t.iloc[:0]
+    level = f"{100 * getattr(result, 'level', 0.95):g}%"
+    rows = len(t) + len(sub) + 2 + (reference is not None)
+    ax = _axes(ax, (8, 0.3 * rows + 1.8))
+    y_study = np.arange(len(t))[::-1] + rows - len(t) + 1.0
+    ax.errorbar(t.proportion, y_study, xerr=[t.proportion - t.ci_low, t.ci_high - t.proportion],
                 fmt="none", ecolor="0.35", elinewidth=1)
-    ax.scatter(t.proportion, ypos, s=20 + 6 * t.weight, marker="s", color="0.2", zorder=3)
+    ax.scatter(t.proportion, y_study, s=20 + 6 * t.weight, marker="s", color="0.2", zorder=3)
+    where = ax.get_yaxis_transform()  # x in axes fraction, y in data
+    columns = ((1.03, "Events / n"), (1.22, f"Proportion [{level} CI]"), (1.52, "Weight"))
+    for x, text in columns:
+        ax.text(x, rows + 0.7, text, transform=where, ha="left", va="bottom", fontsize=8,
+                fontweight="bold")
+
+    def row(y: float, cells: tuple[str, str, str]) -> None:
+        for (x, _), text in zip(columns, cells, strict=True):
+            ax.text(x, y, text, transform=where, ha="left", va="center", fontsize=8)
+
+    def interval(est: float, lo: float, hi: float) -> str:
+        return f"{est:.2f} [{lo:.2f}, {hi:.2f}]"
+
+    labels, ticks = list(t.study), list(y_study)
+    for yi, r in zip(y_study, t.itertuples(), strict=True):
+        row(yi, (f"{r.events:,} / {r.n:,}", interval(r.proportion, r.ci_low, r.ci_high),
+                 f"{r.weight:.1f}%"))
+    y = rows - len(t)
+    for r in sub.itertuples():  # subgroup pools between the studies and the total
+        if r.ci_low == r.ci_low:
+            ax.fill([r.ci_low, r.estimate, r.ci_high, r.estimate],
+                    [y, y + 0.25, y, y - 0.25], color="C2", zorder=3)
+        labels.append(f"{r.group} (k = {r.k})")
+        ticks.append(y)
+        row(y, ("", interval(r.estimate, r.ci_low, r.ci_high), ""))
+        y -= 1
     p = result.pooled
-    ax.fill([p["ci_low"], p["estimate"], p["ci_high"], p["estimate"]], [1, 1.3, 1, 0.7],
-            color="C0", zorder=3, label="pooled (this analysis)")
-    ax.plot([p["pi_low"], p["pi_high"]], [1, 1], color="C0", lw=1, ls=":",
-            label="prediction interval")
-    labels = list(t.study) + ["Pooled"]
-    ticks = list(ypos) + [1.0]
-    if sub is not None:  # subgroup pooled estimates between the studies and the total
-        for j, row in enumerate(sub.itertuples()):
-            y = 2.0 + n_sub - j - 0.5
-            if row.ci_low == row.ci_low:
-                ax.fill([row.ci_low, row.estimate, row.ci_high, row.estimate],
-                        [y, y + 0.25, y, y - 0.25], color="C2", zorder=3)
-            labels.append(f"{row.group} (k={row.k})")
-            ticks.append(y)
-        subgroup_note = f"; subgroup difference p = {result.subgroup_test['p_value']:.3g}"
-    else:
-        subgroup_note = ""
-    if reference is not None:
-        est, lo, hi = reference
-        ax.fill([lo, est, hi, est], [0, 0.3, 0, -0.3], color="C1", zorder=3,
-                label="published pooled value")
-        labels.append("Published")
-        ticks.append(0.0)
+    ax.fill([p["ci_low"], p["estimate"], p["ci_high"], p["estimate"]], [y, y + 0.3, y, y - 0.3],
+            color="C0", zorder=3)
+    labels.append(f"Random-effects model ({result.method})")
+    ticks.append(y)
+    row(y, (f"{int(t.events.sum()):,} / {int(t.n.sum()):,}",
+            interval(p["estimate"], p["ci_low"], p["ci_high"]), "100%"))
     ax.axvline(p["estimate"], color="C0", lw=0.8, alpha=0.5)
+    y -= 1
+    ax.plot([p["pi_low"], p["pi_high"]], [y, y], color="C0", lw=1.2, ls=":")
+    labels.append("Prediction interval")
+    ticks.append(y)
+    row(y, ("", f"[{p['pi_low']:.2f}, {p['pi_high']:.2f}]", ""))
+    if reference is not None:
+        y -= 1
+        est, lo, hi = (reference.estimate, reference.ci_low, reference.ci_high) if hasattr(
+            reference, "citation") else reference
+        ax.fill([lo, est, hi, est], [y, y + 0.3, y, y - 0.3], color="C1", zorder=3)
+        labels.append(getattr(reference, "label", reference_label))
+        ticks.append(y)
+        row(y, ("", interval(est, lo, hi), ""))
+        if hasattr(reference, "citation"):
+            import textwrap
+
+            ax.annotate(textwrap.fill(f"{labels[-1]}: {reference.citation}", 120),
+                        xy=(0, 0), xycoords="axes fraction", xytext=(0, -30),
+                        textcoords="offset points", ha="left", va="top", fontsize=7)
     ax.set_yticks(ticks)
-    ax.set_yticklabels(labels)
+    ax.set_yticklabels(labels, fontsize=8)
+    ax.set_ylim(y - 0.7, rows + 1.4)
     ax.set_xlim(0, 1)
-    ax.set_xlabel("Prevalence of pain")
-    ax.set_title(title or f"I² = {result.i2:.0f}%, τ² = {result.tau2:.3g} "
-                 f"({result.method}, {result.transform}){subgroup_note}", fontsize=10)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=3, fontsize=8,
-              frameon=False)
+    ax.set_xlabel("Prevalence of pain (proportion)")
+    note = "" if getattr(result, "subgroup_test", None) is None else (
+        f"; subgroup difference {format_p(result.subgroup_test['p_value'])}")
+    ax.set_title(title or f"Heterogeneity: I² = {result.i2:.0f}%, τ² = {result.tau2:.3g} "
+                 f"({result.method}, {result.transform} scale){note}", fontsize=9)
     return ax
 
 

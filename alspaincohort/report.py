@@ -30,18 +30,26 @@ import pandas as pd
 from .cohort import Cohort
 from .disclosure import DisclosureControl, Suppression
 from .errors import AlsPainCohortError
+from .formatting import format_interval, format_p, readable_text
 from .result import Result
 
 
 @dataclass
 class Part:
-    """A result shown in a section: its figure (unless ``figure`` is False), then its tables."""
+    """A result shown in a section: its figure (unless ``figure`` is False) with
+    ``figure_caption``, then its tables under ``caption``. Both say what is shown, in words."""
 
     result: Result
+    caption: str
+    figure_caption: str = ""
     size: tuple[float, float] = (7, 4.5)
     figure: bool = True
     plot: dict[str, Any] = field(default_factory=dict)
-    caption: str = ""
+    html: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.caption or (self.figure and not self.figure_caption):
+            raise ValueError("every table and figure of the report needs a caption")
 
 
 @dataclass
@@ -64,19 +72,26 @@ def _axes(size: tuple[float, float] = (7, 4.5)) -> Any:
     return Figure(figsize=size).subplots()
 
 
-def _png(ax: Any) -> str:
+def _png(ax: Any, alt: str) -> str:
     fig = getattr(ax, "figure", ax)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
     data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return f'<img alt="figure" src="data:image/png;base64,{data}"/>'
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}"/>'
 
 
-def _render(part: Part, r: Result) -> str:
-    """Any analysis result: its figure, then its tables and notes (the Result shape)."""
-    cap = f"<p>{html.escape(part.caption)}</p>" if part.caption else ""
-    fig = _png(r.plot(ax=_axes(part.size), **part.plot)) if part.figure else ""
-    return cap + fig + r.to_html()
+def _render(part: Part, r: Result, numbers: dict[str, int]) -> str:
+    """Any analysis result: its numbered, captioned figure, then its numbered, captioned
+    tables and notes (the Result shape, as a reader sees it)."""
+    out = ""
+    if part.figure:
+        numbers["figure"] += 1
+        cap = html.escape(part.figure_caption)
+        out = (f"<figure>{_png(r.plot(ax=_axes(part.size), **part.plot), part.figure_caption)}"
+               f"<figcaption><b>Figure {numbers['figure']}.</b> {cap}</figcaption></figure>")
+    numbers["table"] += 1
+    return (out + f"<p class='caption'><b>Table {numbers['table']}.</b> "
+            f"{html.escape(part.caption)}</p>" + r.to_html(readable=True, **part.html))
 
 
 def _table(df: pd.DataFrame, decimals: int = 3) -> str:
@@ -96,7 +111,7 @@ class _Html(Result):
 
     fragment: str
 
-    def to_html(self) -> str:
+    def to_html(self, readable: bool = True) -> str:
         return self.fragment
 
 
@@ -105,14 +120,19 @@ def _load_section(c: Cohort) -> Section:
     if lr is None:
         sizes = c.summary().iloc[:6].reset_index()  # table sizes only: counts of patients by
         # characteristic are in Table 1, where small cells are controlled
+        sizes.columns = ["Table", "Rows"]
         return Section("Data", f"{c.n_patients:,} patients read from standard tables; "
-                       f"{len(c.validate())} schema breaches.", [Part(_Html(_table(sizes)), figure=False)])
+                       f"{len(c.validate())} schema breaches.",
+                       [Part(_Html(_table(sizes)), "Size of each standard table.", figure=False)])
     summary = lr.summary()
     reading = (f"{lr.rows_read:,} rows read, {lr.rows_loaded:,} loaded and "
                f"{lr.rows_quarantined:,} quarantined (by rule in the table).")
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in lr.notes)
+    summary.columns = [readable_text(str(col)).capitalize() for col in summary.columns]
     fragment = _table(summary) + (f"<ul>{notes}</ul>" if notes else "")
-    return Section("Data and load report", reading, [Part(_Html(fragment), figure=False)])
+    return Section("Data and load report", reading, [
+        Part(_Html(fragment), "Rows read, loaded and quarantined, by file and rule.",
+             figure=False)])
 
 
 def _table_one(c: Cohort) -> Section:
@@ -122,10 +142,14 @@ def _table_one(c: Cohort) -> Section:
         t = table_one(c, groupby="pain")
         reading = ("Baseline characteristics of patients with and without pain at baseline "
                    "(VAS > 0).")
+        caption = ("Baseline characteristics, overall and by pain at baseline (VAS > 0): "
+                   "standardised mean differences (SMD) and tests between the groups.")
     else:
         t = table_one(c)
         reading = "Baseline characteristics of all patients (no pain measurements to group by)."
-    return Section("Table 1 (baseline)", reading, [Part(t, figure=False)])
+        caption = "Baseline characteristics of all patients."
+    return Section("Table 1 (baseline)", reading,
+                   [Part(t, caption, figure=False, html={"caption": ""})])
 
 
 def _prevalence(c: Cohort) -> Section:
@@ -140,36 +164,90 @@ def _prevalence(c: Cohort) -> Section:
         if all_.prevalence != all_.prevalence:
             return "Prevalence of pain at baseline: suppressed (small numbers)."
         return (f"{100 * all_.prevalence:.0f}% of patients had pain at baseline "
-                f"(95% CI {100 * all_.ci_low:.0f}-{100 * all_.ci_high:.0f}%).")
+                f"(95% CI {format_interval(None, 100 * all_.ci_low, 100 * all_.ci_high, 2)}%).")
 
     return Section("Prevalence of pain", reading, [
-        Part(r), Part(stage, caption="By King's stage at each visit (patient-level bootstrap "
-                                     "CIs):")])
+        Part(r, "Patients with any pain (VAS or NRS > 0) at baseline, overall and by site of "
+                "onset: prevalence with Wilson 95% CI.",
+             "Prevalence of any pain at baseline by site of onset, with 95% CIs."),
+        Part(stage, "Visits with any pain by King's stage at the visit: prevalence with "
+                    "patient-level (cluster) bootstrap 95% CI; n counts visits.",
+             "Prevalence of any pain at visits by King's stage, with cluster-bootstrap 95% "
+             "CIs.")])
 
 
 def _meta(_: Cohort) -> Section:
-    from .analysis.meta_prevalence import meta_prevalence
+    from .analysis.meta_prevalence import HURWITZ_2021, meta_prevalence
     from .datasets import load_pain_prevalence_studies
 
     r = meta_prevalence(load_pain_prevalence_studies())
-    reading = (f"Published studies pool to {100 * r.pooled['estimate']:.0f}% "
-               f"({100 * r.pooled['ci_low']:.0f}-{100 * r.pooled['ci_high']:.0f}%) with "
-               f"I² = {r.i2:.0f}%: prevalence depends strongly on the study.")
-    return Section("Published prevalence (context)", reading,
-                   [Part(r, (7, 0.3 * len(r.table) + 1.5),
-                         plot={"reference": (0.60, 0.50, 0.69)})])
+    p = r.pooled
+    reading = (f"{len(r.table)} published studies pool to {100 * p['estimate']:.0f}% "
+               f"(95% CI {format_interval(None, 100 * p['ci_low'], 100 * p['ci_high'], 2)}%) "
+               f"with I² = {r.i2:.0f}%: prevalence depends strongly on the study. A new study "
+               f"would be expected between {100 * p['pi_low']:.0f}% and {100 * p['pi_high']:.0f}%"
+               f" (prediction interval); {HURWITZ_2021.label} published "
+               f"{100 * HURWITZ_2021.estimate:.0f}%.")
+    return Section("Published prevalence (context)", reading, [
+        Part(r, "Published studies of pain prevalence in ALS (bundled table; a study whose "
+                "attribution is unverified is left out): patients with pain / patients, "
+                "proportion with exact 95% CI and random-effects weight.",
+             "Forest plot of published pain prevalence: each study with its exact 95% CI, the "
+             "random-effects pool (diamond), its prediction interval, and the published pool "
+             "of Hurwitz et al. 2021.",
+             (8, 0.3 * len(r.table) + 3), plot={"reference": HURWITZ_2021})])
 
 
 def _depression(c: Cohort) -> Section:
-    from .analysis.depression import depression_adjustment
+    from .analysis.depression import depression_adjustment, mediation
 
     r = depression_adjustment(c)
+    m = mediation(c, n_boot=500, seed=1, progress=False)
     t = r.table[r.table.term == r.exposure].set_index("model")
-    unadj, adj = t.loc["covariates"], t.loc["depression"]
-    reading = (f"Each pain point changes the ALSAQ-40 index by {unadj.estimate:.2f} before and "
-               f"{adj.estimate:.2f} (95% CI {adj.ci_low:.2f} to {adj.ci_high:.2f}) after "
-               f"adjusting for HADS-D ({adj.change_pct:.0f}% change).")
-    return Section("Depression and quality of life", reading, [Part(r, (6, 3))])
+    without, with_ = t.loc["covariates"], t.loc["depression"]
+    eff = m.table.set_index("effect")
+    ind, prop = eff.loc["indirect"], eff.loc["proportion_mediated"]
+
+    def ci(row: pd.Series) -> str:
+        return format_interval(row.estimate, row.ci_low, row.ci_high)
+
+    side = pd.DataFrame({
+        "Quantity": ["Pain estimate without HADS-D", "Pain estimate with HADS-D",
+                     "Difference (indirect effect)", "Proportion of the total"],
+        "Estimate (95% CI)": [ci(without), ci(with_), ci(ind), ci(prop)],
+        "If depression is a confounder": [
+            "biased by depression", "the effect of pain", "the confounding bias removed",
+            "not meaningful"],
+        "If depression is a mediator": [
+            "total effect of pain", "direct effect (not through depression)",
+            "effect of pain through depression", "proportion mediated"],
+    })
+    reading = (f"Per VAS point, ALSAQ-40 is {without.estimate:.2f} points higher without and "
+               f"{with_.estimate:.2f} (95% CI {format_interval(None, with_.ci_low, with_.ci_high)}"
+               f") with HADS-D in the model, a change of {with_.change_pct:.0f}% relative to the "
+               f"model without it. The data cannot say whether depression is a confounder or a "
+               f"mediator: if it precedes pain, {with_.estimate:.2f} is the effect of pain; if "
+               f"pain causes depression, {ind.estimate:.2f} "
+               f"({format_interval(None, ind.ci_low, ind.ci_high)}), "
+               f"{100 * prop.estimate:.0f}% of the total, runs through it. An unmeasured "
+               f"mediator-outcome confounder with correlation {m.rho_at_zero:.2f} would remove "
+               f"the indirect effect.")
+    return Section("Depression and quality of life: confounder or mediator?", reading, [
+        Part(_Html(_table(side)), "The same numbers under the two causal readings of "
+             "depression (HADS-D): adjustment (models with and without HADS-D, OLS with HC3 "
+             "CIs) and mediation (direct and indirect effect, patient bootstrap percentile "
+             "CIs, 500 replicates). Both use baseline values and the same covariates.",
+             figure=False),
+        Part(r, "Nested models of ALSAQ-40 on pain: unadjusted, + covariates (age, sex, site "
+                "of onset, ALSFRS-R), + HADS-D, + pain x HADS-D; each with its test against "
+                "the model above.",
+             "Pain coefficient on ALSAQ-40 (points per VAS point) in each nested model, with "
+             "95% CIs.", (6, 3)),
+        Part(m, "Mediation of the pain effect on ALSAQ-40 through HADS-D: indirect, direct "
+                "and total effects per VAS point and the proportion mediated, with bootstrap "
+                "percentile and BCa 95% CIs.",
+             "Sensitivity of the indirect effect to a mediator-outcome error correlation ρ "
+             "(Imai, Keele and Yamamoto 2010).", (5, 3.5))])
 
 
 def _trajectories(c: Cohort) -> Section:
@@ -180,13 +258,21 @@ def _trajectories(c: Cohort) -> Section:
                              only_with_pain=False)
         slope = r.table.set_index("term").loc["time"]
         return Section("ALSFRS-R trajectory", f"ALSFRS-R changes by {slope.estimate:.2f} points "
-                       f"per month (95% CI {slope.ci_low:.2f} to {slope.ci_high:.2f}).",
-                       [Part(r)])
+                       f"per month (95% CI {format_interval(None, slope.ci_low, slope.ci_high)}"
+                       ").", [Part(r, "Linear mixed model of ALSFRS-R on months since baseline "
+                                      "(random intercept and slope): fixed effects.",
+                                   "ALSFRS-R over months since baseline: patients' "
+                                   "trajectories and the mean line.")])
     r = fit_trajectories(c, time="months_since_baseline")
     slope = r.table.set_index("term").loc["time"]
     reading = (f"Among patients with pain, VAS changes by {slope.estimate:.2f} points per month "
-               f"(95% CI {slope.ci_low:.2f} to {slope.ci_high:.2f}).")
-    return Section("Pain trajectories", reading, [Part(r)])
+               f"(95% CI {format_interval(None, slope.ci_low, slope.ci_high)}).")
+    return Section("Pain trajectories", reading, [
+        Part(r, "Linear mixed model of pain (VAS 0-10) on months since baseline among patients "
+                "with pain (random intercept and slope): fixed effects; the time term is the "
+                "change per month.",
+             "Pain (VAS) over months since baseline: patients' trajectories and the mean "
+             "line.")])
 
 
 def _km_reading(shown: list[Result]) -> str:
@@ -199,32 +285,82 @@ def _km_reading(shown: list[Result]) -> str:
             f"median survival from baseline {when}.")
 
 
+KM_CAPTION = ("Kaplan-Meier survival from baseline to death: patients, deaths, median "
+              "survival and survival at 12 and 24 months, with 95% CIs (log-log).")
+KM_FIGURE = ("Kaplan-Meier survival from baseline with 95% CI bands (log-log), censoring "
+             "marks, and the numbers at risk below.")
+
+
 def _prognosis(c: Cohort) -> Section:
     from .analysis.incremental import incremental_value
     from .analysis.prognosis import kaplan_meier, pain_cox
-    from .plots import format_p
 
     if not has_pain(c):
         km = kaplan_meier(c, by=None)
         return Section("Survival", _km_reading,
-                       [Part(km, (7, 5), plot={"risk_times": km.risk_times()})])
+                       [Part(km, KM_CAPTION, KM_FIGURE, (7, 5),
+                             plot={"risk_times": km.risk_times()})])
     km = kaplan_meier(c)
     cox = pain_cox(c)
     hr = cox.table.set_index("term").loc["pain"]
     ph = cox.proportional_hazards()
-    iv = incremental_value(c, n_bootstrap=50, seed=1)
+    iv = incremental_value(c, n_bootstrap=50, seed=1, progress=False)
     dc = iv.table.set_index("metric").loc["harrell_c"]
+    dc_text = format_interval(dc.difference_corrected, dc.difference_ci_low,
+                              dc.difference_ci_high, 2).replace(" (", " (bootstrap 95% CI ")
     reading = (f"Each point of current pain multiplies the hazard of death by "
-               f"{hr.hazard_ratio:.2f} (95% CI {hr.hr_ci_low:.2f}-{hr.hr_ci_high:.2f}), "
+               f"{hr.hazard_ratio:.2f} (95% CI "
+               f"{format_interval(None, hr.hr_ci_low, hr.hr_ci_high)}), "
                "adjusted for ENCALS-like predictors (proportional hazards: global test "
                f"{format_p(ph.table.p_value.iloc[-1])}). Adding baseline pain to the "
-               f"ENCALS-like model changes Harrell's C by {dc.difference_corrected:+.3f} after "
-               f"optimism correction (bootstrap 95% CI of the difference "
-               f"{dc.difference_ci_low:+.3f} to {dc.difference_ci_high:+.3f}; likelihood-ratio "
+               f"ENCALS-like model changes Harrell's C by {dc_text} after optimism "
+               "correction (likelihood-ratio "
                f"{format_p(iv.lr_test['p_value'])}).")
     return Section("Prognosis", reading, [
-        Part(km, (7, 5), plot={"risk_times": km.risk_times()}), Part(cox, (6, 4)), Part(ph),
-        Part(iv, (5, 4), plot={"time": 12})])
+        Part(km, KM_CAPTION.replace("death:", "death by pain at baseline (VAS > 0):"),
+             KM_FIGURE.replace("baseline", "baseline by pain at baseline", 1), (7, 5),
+             plot={"risk_times": km.risk_times()}),
+        Part(cox, "Cox model of death with current pain (VAS, carried forward) as a "
+                  "time-varying covariate, adjusted for ENCALS-like predictors: hazard ratios "
+                  "per unit with 95% CIs.",
+             "Hazard ratios of the Cox model with 95% CIs (log scale); patients per term.",
+             (7, 4)),
+        Part(ph, "Test of proportional hazards (scaled Schoenfeld residuals, Kaplan-Meier time "
+                 "transform) for each term and globally.",
+             "Scaled Schoenfeld residuals of pain over time with a smooth: a flat line means "
+             "proportional hazards."),
+        Part(iv, "Discrimination and calibration of the ENCALS-like model without and with "
+                 "baseline pain: apparent and optimism-corrected (bootstrap, 50 replicates) "
+                 "values and the difference with its 95% CI.",
+             "Calibration at 12 months: observed risk of death (Kaplan-Meier, 95% CI) against "
+             "mean predicted risk by risk group, for the models without and with baseline "
+             "pain; the diagonal is perfect calibration.", (5, 4), plot={"time": 12})])
+
+
+#: Section titles (the title a section keeps when it cannot be computed).
+TITLES = {"load": "Data and load report", "table_one": "Table 1 (baseline)",
+          "prevalence": "Prevalence of pain", "meta": "Published prevalence (context)",
+          "depression": "Depression and quality of life: confounder or mediator?",
+          "trajectories": "Pain trajectories", "prognosis": "Prognosis"}
+
+#: What a section needs beyond pain: visit scores, and deaths for survival.
+REQUIRES: dict[str, tuple[str, ...]] = {"depression": ("hads_d", "alsaq40"),
+                                        "prognosis": ("death",)}
+
+
+def _absent(cohort: Cohort, name: str) -> str:
+    """The data a section needs that the cohort does not hold, in words ("" when none)."""
+    from .variables import SHORT_LABELS, visit_score
+
+    held = set(cohort.assessments["instrument"].astype(str).unique())
+    missing = []
+    for need in REQUIRES.get(name, ()):
+        if need == "death":
+            if not (cohort.events["event"].astype(str) == "death").any():
+                missing.append("deaths (events of kind 'death')")
+        elif visit_score(need)[0] not in held:
+            missing.append(f"{SHORT_LABELS.get(need, need)} scores")
+    return " and no ".join(missing)
 
 
 SECTIONS: list[tuple[str, Callable[[Cohort], Section]]] = [
@@ -234,7 +370,7 @@ SECTIONS: list[tuple[str, Callable[[Cohort], Section]]] = [
 ]
 
 
-def plan_report(cohort: Cohort, k: int = 5, progress: bool = False
+def plan_report(cohort: Cohort, k: int = 5, progress: bool | None = False
                 ) -> tuple[dict[str, Section], DisclosureControl, Suppression, dict[str, float]]:
     """Compute every section of the report and decide its small-cell suppression.
 
@@ -243,8 +379,8 @@ def plan_report(cohort: Cohort, k: int = 5, progress: bool = False
     cohort : Cohort
     k : int
         Counts of 1 to k - 1 are small (default 5).
-    progress : bool
-        A progress bar.
+    progress : bool, optional
+        A progress bar over the sections (``None``: in interactive use only).
 
     Returns
     -------
@@ -254,22 +390,25 @@ def plan_report(cohort: Cohort, k: int = 5, progress: bool = False
         shows (table names ``<section>.<part>``), its :class:`Suppression` and the seconds each
         section took.
     """
-    from tqdm.auto import tqdm
+    from .progress import bar
 
     pain = has_pain(cohort)
     sections: dict[str, Section] = {}
     timings: dict[str, float] = {}
-    for name, make in tqdm(SECTIONS, desc="report", disable=not progress):
+    for name, make in bar(SECTIONS, "report", progress):
         t0 = time.perf_counter()
+        absent = _absent(cohort, name)
         if not pain and name in ("prevalence", "depression"):
-            sec = Section(name, f"Not computed: the data hold no pain measurements (VAS or NRS), "
-                          f"so {NEEDS_PAIN[name]} cannot be estimated.")
+            sec = Section(TITLES[name], f"Not computed: the data hold no pain measurements (VAS "
+                          f"or NRS), so {NEEDS_PAIN[name]} cannot be estimated.")
+        elif absent:
+            sec = Section(TITLES[name], f"Not computed: the data hold no {absent}, which this "
+                          "section needs.")
         else:
             try:
                 sec = make(cohort)
             except AlsPainCohortError as err:  # data the section cannot use: it says why
-                sec = Section(name, f"This section could not be computed: "
-                              f"{type(err).__name__}: {err}")
+                sec = Section(TITLES[name], f"Not computed: {readable_text(str(err))}")
         timings[name] = time.perf_counter() - t0
         sections[name] = sec
     t0 = time.perf_counter()
@@ -291,7 +430,7 @@ table.t td,table.t th{padding:.2em .6em;border-bottom:1px solid #eee}img{max-wid
 
 
 def build_report(cohort: Cohort, out: str | Path, title: str = "ALS pain cohort report",
-                 progress: bool = True, k: int = 5) -> tuple[Path, dict[str, float]]:
+                 progress: bool | None = None, k: int = 5) -> tuple[Path, dict[str, float]]:
     """Write ``<out>/report.html``.
 
     Parameters
@@ -300,8 +439,9 @@ def build_report(cohort: Cohort, out: str | Path, title: str = "ALS pain cohort 
     out : str or Path
         Folder (created if needed).
     title : str
-    progress : bool
-        A progress bar over the sections.
+    progress : bool, optional
+        A progress bar over the sections; default shown in interactive use only
+        (:mod:`alspaincohort.progress`).
     k : int
         Counts of 1 to k - 1 are suppressed, with every count that would reveal them
         (module docstring).
@@ -315,10 +455,11 @@ def build_report(cohort: Cohort, out: str | Path, title: str = "ALS pain cohort 
     out.mkdir(parents=True, exist_ok=True)
     sections, _, suppression, timings = plan_report(cohort, k, progress)
     parts = []
+    numbers = {"figure": 0, "table": 0}
     for name, sec in sections.items():
         shown = [p.result.suppressed(suppression, f"{name}.{i}") for i, p in
                  enumerate(sec.parts)]
-        body = "".join(_render(p, r) for p, r in zip(sec.parts, shown, strict=True))
+        body = "".join(_render(p, r, numbers) for p, r in zip(sec.parts, shown, strict=True))
         reading = sec.reading(shown) if callable(sec.reading) else sec.reading
         parts.append(f'<section id="{name}"><h2>{html.escape(sec.title)}</h2>'
                      f'<p class="reading">{html.escape(reading)}</p>{body}</section>')

@@ -110,15 +110,31 @@ class Result:
     def _repr_html_(self) -> str:
         return Result.to_html(self)  # the whole result, even where a subclass exports less
 
-    def to_html(self) -> str:
-        """Headline, tables and notes as an HTML fragment (what a notebook shows)."""
-        parts = [f"<p><b>{html.escape(self.headline())}</b></p>"]
+    def to_html(self, readable: bool = False) -> str:
+        """Headline, tables and notes as an HTML fragment (what a notebook shows).
+
+        Parameters
+        ----------
+        readable : bool
+            Tables as a reader sees them (:func:`alspaincohort.formatting.readable_table`:
+            words for headers and terms, "estimate (CI)" columns, p-values as journals print
+            them); default the tables as they are, at 4 significant digits.
+        """
+        from .formatting import readable_table, readable_text
+
+        tell = readable_text if readable else str
+        parts = [f"<p><b>{html.escape(tell(self.headline()))}</b></p>"]
         for caption, frame in self.sections():
             if caption:
-                parts.append(f"<p>{html.escape(caption)}</p>")
-            parts.append(frame.to_html(index=False, na_rep="",
-                                       float_format=lambda x: f"{x:.4g}"))
-        parts += [f"<p><i>note: {html.escape(n)}</i></p>" for n in self._notes()]
+                parts.append(f"<p>{html.escape(tell(caption))}</p>")
+            if readable:
+                frame, notes = readable_table(frame, getattr(self, "level", 0.95))
+                parts.append(frame.to_html(index=False, na_rep="", border=0, classes="t"))
+                parts += [f"<p class='small'>{html.escape(n)}</p>" for n in notes]
+            else:
+                parts.append(frame.to_html(index=False, na_rep="",
+                                           float_format=lambda x: f"{x:.4g}"))
+        parts += [f"<p><i>note: {html.escape(tell(n))}</i></p>" for n in self._notes()]
         return "\n".join(parts)
 
 

@@ -141,6 +141,12 @@ class Scenario:
             return cls(preset, tuple(sorted(d.items())))
         raise ParameterError("scenario must be a preset name, a dict or a Scenario")
 
+    def __post_init__(self) -> None:
+        # an unknown preset or a bad override fails here, before any replicate or progress bar
+        from .synthetic.params import resolve_params
+
+        resolve_params(self.preset, **dict(self.overrides))
+
     def label(self) -> str:
         extra = ", ".join(f"{k}={v}" for k, v in self.overrides)
         return self.preset + (f" ({extra})" if extra else "")
@@ -270,7 +276,7 @@ def simulation_study(scenario: str | dict[str, Any] | Scenario,
                      analysis: Callable[[Cohort], Any] | str, n_patients: int | Sequence[int],
                      n_replicates: int, seed: int, backend: str = "local", client: Any = None,
                      n_workers: int | None = None, out: str | Path | None = None,
-                     progress: bool = True, alpha: float = 0.05) -> SimulationResult:
+                     progress: bool | None = None, alpha: float = 0.05) -> SimulationResult:
     """Run ``n_replicates`` replicates of ``analysis`` on cohorts of ``n_patients``.
 
     Parameters
@@ -297,8 +303,8 @@ def simulation_study(scenario: str | dict[str, Any] | Scenario,
     out : str or Path, optional
         Each finished replicate is written there as a Parquet part; a rerun skips finished
         replicates (resume after interruption).
-    progress : bool
-        Show a progress bar.
+    progress : bool, optional
+        A progress bar; default shown in interactive use only (:mod:`alspaincohort.progress`).
     alpha : float
         Significance level of the rejection rate.
 
@@ -344,10 +350,10 @@ def simulation_study(scenario: str | dict[str, Any] | Scenario,
 
 def _execute(sc: Scenario, analysis: Any, tasks: list[tuple[int, int]], seed: int,
              backend: str, client: Any, n_workers: int | None, out: Path | None,
-             progress: bool) -> list[list[dict[str, Any]]]:
-    from tqdm.auto import tqdm
+             progress: bool | None) -> list[list[dict[str, Any]]]:
+    from .progress import bar as progress_bar
 
-    bar = tqdm(total=len(tasks), disable=not progress or not tasks, desc=sc.label())
+    bar = progress_bar(desc=sc.label(), progress=progress if tasks else False, total=len(tasks))
     results: list[list[dict[str, Any]]] = []
 
     def finish(rows: list[dict[str, Any]]) -> None:
@@ -431,8 +437,20 @@ class PowerCurveResult(Result):
         return power_curve_plot(self, ax=ax)
 
     def headline(self) -> str:
-        return (f"Power for {self.estimand}: smallest n reaching {self.target_power:.0%} power: "
-                f"{self.smallest_n}")
+        return f"Power for {self.estimand}: {self.conclusion()}"
+
+    def conclusion(self) -> str:
+        """The smallest n reaching the target power, or, when none of the sizes tried does,
+        how far the largest got."""
+        if self.smallest_n is not None:
+            return (f"smallest n reaching {self.target_power:.0%} power: "
+                    f"{self.smallest_n:,}")
+        if self.table.empty:
+            return "no sample size could be simulated"
+        last = self.table.sort_values("n_patients").iloc[-1]
+        return (f"none of the sample sizes tried reached {self.target_power:.0%} power; the "
+                f"largest, {int(last.n_patients):,}, reached {last.power:.0%} (95% CI "
+                f"{last.ci_low:.0%} to {last.ci_high:.0%}): try larger sample sizes")
 
 
 def power_curve(scenario: str | dict[str, Any] | Scenario, analysis: Callable[..., Any] | str,

@@ -325,7 +325,8 @@ def test_table_one_exports(tmp_path: Path) -> None:
     assert "<table" in html_ and "Median [IQR]; n (%)" in html_
     doc = docx.Document(str(t.to_docx(tmp_path / "t1.docx")))
     cells = [[c.text for c in r.cells] for r in doc.tables[0].rows]
-    assert cells[0] == list(shown.columns)
+    assert cells[0] == list(t.headed().columns) == [
+        "Characteristic", "", "Overall", "No pain", "Pain", "SMD", "p", "Test"]
     assert cells[1:] == shown.astype(str).values.tolist()
     assert any(p.text.startswith("Median [IQR]") for p in doc.paragraphs)
     back = pd.read_csv(t.to_csv(tmp_path / "t1.csv"), dtype=str, keep_default_na=False)
@@ -457,17 +458,47 @@ def test_meta_prevalence_agrees_with_metafor(dataset: str, transform: str, metho
 
 
 def test_meta_prevalence_on_the_bundled_studies_is_close_to_the_published_pool() -> None:
-    """14 of the 21 studies of Hurwitz 2021: pooled 60% (50-69%), I2 94% published."""
+    """13 of the 21 studies of Hurwitz 2021 (the unverified survey left out by default):
+    pooled 60% (50-69%), I2 94% published."""
     studies = load_pain_prevalence_studies()
     r = meta_prevalence(studies)
     assert 0.5 <= r.pooled["estimate"] <= 0.69 and r.i2 > 90
     assert r.pooled["pi_low"] < r.pooled["ci_low"] < r.pooled["estimate"] < r.pooled["ci_high"]
     assert r.table.weight.sum() == pytest.approx(100)
     assert "pooled prevalence" in r.summary()
-    import matplotlib.pyplot as plt
 
+
+def test_forest_plot_has_metafor_columns_and_the_cited_published_pool() -> None:
+    """Issue 18: events / n, proportion [CI] and weight beside every study; the pool, the
+    prediction interval and the published value on rows of their own, the citation in full."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Polygon
+
+    from alspaincohort.analysis.meta_prevalence import HURWITZ_2021
+
+    r = meta_prevalence(load_pain_prevalence_studies())
     fig, ax = plt.subplots()
-    assert r.plot(ax=ax, reference=(0.60, 0.50, 0.69)) is ax
+    assert r.plot(ax=ax, reference=HURWITZ_2021) is ax
+    texts = [t.get_text() for t in ax.texts]
+    assert texts[:3] == ["Events / n", "Proportion [95% CI]", "Weight"]
+    for s in r.table.itertuples():
+        assert f"{s.events:,} / {s.n:,}" in texts
+        assert f"{s.proportion:.2f} [{s.ci_low:.2f}, {s.ci_high:.2f}]" in texts
+        assert f"{s.weight:.1f}%" in texts
+    p = r.pooled
+    assert f"{p['estimate']:.2f} [{p['ci_low']:.2f}, {p['ci_high']:.2f}]" in texts
+    assert f"[{p['pi_low']:.2f}, {p['pi_high']:.2f}]" in texts
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    assert ticks[:len(r.table)] == list(r.table.study)
+    assert ticks[-3:] == ["Random-effects model (REML)", "Prediction interval",
+                          HURWITZ_2021.label]
+    diamonds = [q for q in ax.patches if isinstance(q, Polygon)]
+    assert len(diamonds) == 2  # ours and the published one
+    assert [tuple(d.get_xy()[:3, 0]) for d in diamonds] == [
+        (p["ci_low"], p["estimate"], p["ci_high"]), (0.50, 0.60, 0.69)]
+    citation = [a.get_text() for a in ax.texts if "Hurwitz N" in a.get_text()]
+    assert len(citation) == 1 and "2021;22(7-8):449-458" in citation[0].replace("\n", " ")
+    assert "I² = 95%" in ax.get_title()
     plt.close(fig)
 
 
@@ -484,8 +515,16 @@ def test_continuity_rule_and_bad_input() -> None:
 
 
 def test_bundled_dataset_and_manifest() -> None:
-    s = load_pain_prevalence_studies()
+    s = load_pain_prevalence_studies(include_unverified=True)
     assert len(s) == 14 and (s.events <= s.n).all()
+    default = load_pain_prevalence_studies()
+    assert list(default.study) == list(s.study[s.attribution != "unverified"])
+    assert set(s.study[s.attribution == "unverified"]) == {"Survey 2016"}
+    assert set(s.attribution) == {"primary", "review table", "unverified"}
+    assert s[["design", "setting", "instrument", "source"]].ne("").all().all()
+    stated = s[s.design != "not recorded"]
+    assert stated.design_source.ne("").all() and (s.design_source[s.design == "not recorded"]
+                                                  == "").all()
     derived = s[s.count_source == "derived"]
     assert (derived.events == (derived.n * derived.percent_reported / 100).round()).all()
     reported = s[s.count_source == "reported"]

@@ -4,6 +4,7 @@ present, no patient identifier from the input, figures are non-blank PNG images.
 from __future__ import annotations
 
 import base64
+import html
 import io
 import re
 from pathlib import Path
@@ -36,10 +37,15 @@ def test_report_from_each_input_kind(kind: str, tmp_path: Path) -> None:
     for name, _ in SECTIONS:
         assert f'<section id="{name}">' in text, name
     assert set(timings) == {name for name, _ in SECTIONS} | {"disclosure"}
-    failed = re.findall(r'<section id="(\w+)"><h2>[^<]*</h2><p class="reading">This section '
-                        r'could not be computed', text)
-    # the REDCap example has no quality-of-life questionnaire: only that section cannot run
+    failed = re.findall(r'<section id="(\w+)"><h2>[^<]*</h2><p class="reading">Not computed',
+                        text)
+    # the REDCap example has no quality-of-life questionnaire: only that section cannot run,
+    # and it says so in words
     assert failed == (["depression"] if kind == "tabular" else [])
+    if kind == "tabular":
+        assert "Not computed: the data hold no ALSAQ-40 scores, which this section needs." \
+            in text
+    assert "Error" not in re.sub(r"<img[^>]*>", "", text)
     ids = set(cohort.patients.patient_id.astype(str))
     assert not any(pid in text for pid in ids), "a patient identifier leaked into the report"
     images = re.findall(r'src="data:image/png;base64,([^"]+)"', text)
@@ -49,6 +55,52 @@ def test_report_from_each_input_kind(kind: str, tmp_path: Path) -> None:
         assert raw[:8] == b"\x89PNG\r\n\x1a\n"
         pixels = matplotlib.image.imread(io.BytesIO(raw))
         assert np.std(pixels) > 0.01  # not blank
+
+
+def _text(fragment: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", " ", fragment))
+
+
+def test_report_reads_as_a_paper(tmp_path: Path) -> None:
+    """Issue 18: every figure and table numbered and captioned; headers and terms in words;
+    intervals whose limits differ as printed; p-values as journals print them; depression as
+    confounder and as mediator side by side."""
+    from alspaincohort.report import Part, plan_report
+
+    cohort = apc.simulate_cohort(300, seed=7)
+    page, _ = build_report(cohort, tmp_path, progress=False)
+    text = page.read_text(encoding="utf-8")
+    figures = re.findall(r"<figcaption><b>Figure (\d+)\.</b> ([^<]+)</figcaption>", text)
+    assert len(figures) == text.count("<img ") >= 10
+    assert [int(n) for n, _ in figures] == list(range(1, len(figures) + 1))
+    assert all(len(cap) > 30 for _, cap in figures)
+    alts = re.findall(r'<img alt="([^"]*)"', text)
+    assert [html.unescape(a) for a in alts] == [html.unescape(c) for _, c in figures]
+    tables = re.findall(r"<p class='caption'><b>Table (\d+)\.</b> ([^<]+)</p>", text)
+    sections, *_ = plan_report(cohort)
+    assert len(tables) == sum(len(s.parts) for s in sections.values())
+    assert [int(n) for n, _ in tables] == list(range(1, len(tables) + 1))
+    assert text.count("<table") >= len(tables)
+    heads = [_text(h).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>", text, re.S)]
+    assert heads and not [h for h in heads if "_" in h], "code names in table headers"
+    body = _text(re.sub(r"<img[^>]*>", "", text))
+    for code in ("vas_pain", "hads_d", "hr_ci_low", "change_pct", "any_pain", "->"):
+        assert code not in body, code
+    for low, high in re.findall(r"(-?\d[\d,.]*)%? to (-?\d[\d,.]*)", body):
+        assert low != high, f"an interval printed as {low} to {high}"
+    assert not re.search(r"\d[eE]-\d", body) and not re.search(r"-0\.0+(?!\d)", body)
+    assert "p = 0.000" not in body and "< 0.001" in body
+    assert "Change in the pain estimate from the model above, %" in heads
+    depression = text[text.index('<section id="depression">'):text.index(
+        '<section id="trajectories">')]
+    assert "If depression is a confounder" in depression
+    assert "If depression is a mediator" in depression
+    assert "confounder or a mediator" in _text(depression)
+    assert "Hurwitz N, Radakovic R" not in body  # the citation is in the figure (a PNG)
+    with pytest.raises(ValueError, match="caption"):
+        Part(sections["meta"].parts[0].result, "")
+    with pytest.raises(ValueError, match="caption"):
+        Part(sections["meta"].parts[0].result, "a table caption")  # a figure without one
 
 
 def test_cli_report(tmp_path: Path) -> None:

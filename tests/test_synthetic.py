@@ -343,7 +343,7 @@ def test_cli_simulate_and_summary(tmp_path: Path) -> None:
     r = runner.invoke(app, ["simulate", "--n", "60", "--seed", "3", "--out", str(out),
                             "--set", "hr_pain_per_point=1.3"])
     assert r.exit_code == 0, r.output
-    c = apc.Cohort.from_parquet(out)
+    c = apc.Cohort.from_parquet(out / "cohort")
     assert c.n_patients == 60 and c.truth.params["hr_pain_per_point"] == 1.3
     assert_cohorts_equal(c, apc.simulate_cohort(60, seed=3, hr_pain_per_point=1.3))
     r = runner.invoke(app, ["summary", str(out)])
@@ -354,7 +354,7 @@ def test_cli_simulate_and_summary(tmp_path: Path) -> None:
     assert r.exit_code == 2 and "p_male" in r.output
     r = runner.invoke(app, ["simulate", "--n", "20", "--out", str(tmp_path / "p"),
                             "--format", "proact"])
-    assert r.exit_code == 0 and (tmp_path / "p" / "PROACT_ALSFRS.csv").exists()
+    assert r.exit_code == 0 and (tmp_path / "p" / "proact" / "PROACT_ALSFRS.csv").exists()
 
 
 def test_cli_validate_exit_codes(tmp_path: Path) -> None:

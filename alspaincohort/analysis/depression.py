@@ -36,6 +36,7 @@ from scipy import stats
 from .. import instruments as ins
 from ..cohort import Cohort
 from ..errors import ModelDataError, ParameterError
+from ..progress import bar
 from ..result import RatioResult, Result
 from ..stats.base import Z95
 from ..stats.bootstrap import bca_interval, jackknife_influence, percentile_interval
@@ -328,8 +329,8 @@ def mediation(cohort: Cohort, exposure: str = "vas_pain", mediator: str = "hads_
               outcome: str = "alsaq40",
               covariates: Sequence[str] = ("age", "sex", "onset_site", "alsfrs_r"),
               n_boot: int = 1000, seed: int | None = 0, level: float = 0.95,
-              rho: Sequence[float] = tuple(np.round(np.arange(-0.9, 0.91, 0.05), 2))
-              ) -> MediationResult:
+              rho: Sequence[float] = tuple(np.round(np.arange(-0.9, 0.91, 0.05), 2)),
+              progress: bool | None = None) -> MediationResult:
     """Mediation of the exposure's effect on the outcome through the mediator.
 
     Baseline data, linear models: mediator ~ exposure + covariates; outcome ~ exposure +
@@ -352,6 +353,9 @@ def mediation(cohort: Cohort, exposure: str = "vas_pain", mediator: str = "hads_
     rho : sequence of float
         Mediator-outcome error correlations of the sensitivity analysis (Imai, Keele &
         Yamamoto 2010).
+    progress : bool, optional
+        A progress bar over the bootstrap; default shown in interactive use only
+        (:mod:`alspaincohort.progress`).
 
     Returns
     -------
@@ -387,7 +391,7 @@ def mediation(cohort: Cohort, exposure: str = "vas_pain", mediator: str = "hads_
     rng = np.random.default_rng(seed)
     n = len(d)
     boot = np.empty((n_boot, 4))
-    for i in range(n_boot):
+    for i in bar(range(n_boot), "mediation bootstrap", progress):
         idx = rng.integers(0, n, n)
         boot[i] = mediation_effects(X_m[idx], mm[idx], X_y[idx], yy[idx], check=False)
     jack = np.empty((n, 4))

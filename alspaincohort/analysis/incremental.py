@@ -32,10 +32,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import stats
-from tqdm.auto import tqdm
 
 from ..cohort import Cohort
 from ..errors import ModelDataError, ModelWarning, ParameterError
+from ..progress import bar
 from ..result import Result
 from ..stats.concordance import harrell_c, uno_c
 from ..stats.cox import CoxTimeVarying
@@ -207,7 +207,7 @@ class IncrementalValueResult(Result):
         return self.plot_calibration(time=time, ax=ax)
 
     def headline(self) -> str:
-        from ..plots import format_p
+        from ..formatting import format_p
 
         lr = self.lr_test
         return (f"{self.description}; likelihood ratio {lr['statistic']:.2f} on {lr['df']} df, "
@@ -231,7 +231,7 @@ class IncrementalValueResult(Result):
 def incremental_value(cohort: Cohort, base: Sequence[str] | str = ENCALS_LIKE,
                       added: Sequence[str] = ("vas_pain",), times: Sequence[float] = (12, 24),
                       endpoint: str = "death", n_bootstrap: int = 200, seed: int = 0,
-                      n_groups: int = 5, progress: bool = False) -> IncrementalValueResult:
+                      n_groups: int = 5, progress: bool | None = None) -> IncrementalValueResult:
     """Prognostic value of ``added`` (baseline columns, e.g. VAS pain) beyond ``base``.
 
     Parameters
@@ -256,8 +256,9 @@ def incremental_value(cohort: Cohort, base: Sequence[str] | str = ENCALS_LIKE,
         Seed of the bootstrap.
     n_groups : int
         Risk groups of the calibration table.
-    progress : bool
-        Show a progress bar over the bootstrap.
+    progress : bool, optional
+        A progress bar over the bootstrap; default shown in interactive use only
+        (:mod:`alspaincohort.progress`).
 
     Returns
     -------
@@ -324,7 +325,7 @@ def incremental_value(cohort: Cohort, base: Sequence[str] | str = ENCALS_LIKE,
     rng = np.random.default_rng(seed)
     boot_rows, failed = [], 0
     n = len(frame)
-    for b in tqdm(range(n_bootstrap), disable=not progress, desc="bootstrap"):
+    for b in bar(range(n_bootstrap), "incremental_value bootstrap", progress):
         sample = frame.iloc[rng.integers(0, n, n)]
         rows = _replicate(sample, frame, cols, times)
         if rows is None:

@@ -16,6 +16,35 @@ from ..stats import meta
 from ..validation import check_counts
 
 
+@dataclass(frozen=True)
+class PublishedPool:
+    """A published pooled prevalence to compare with (a diamond in :meth:`MetaPrevalenceResult.plot`).
+
+    Attributes
+    ----------
+    estimate, ci_low, ci_high : float
+        Pooled proportion and its confidence limits.
+    label : str
+        Short label for the figure row.
+    citation : str
+        Full reference, printed under the figure.
+    """
+
+    estimate: float
+    ci_low: float
+    ci_high: float
+    label: str
+    citation: str
+
+
+HURWITZ_2021 = PublishedPool(
+    0.60, 0.50, 0.69, "Hurwitz et al. 2021 (21 studies)",
+    "Hurwitz N, Radakovic R, Boyce E, Peryer G. Prevalence of pain in amyotrophic lateral "
+    "sclerosis: a systematic review and meta-analysis. Amyotroph Lateral Scler Frontotemporal "
+    "Degener 2021;22(7-8):449-458. Pooled 60% (95% CI 50-69%), I² = 94%.")
+"""Hurwitz 2021, the published pooled prevalence of pain in ALS (docs/sources.md section 4)."""
+
+
 @dataclass(repr=False)
 class MetaPrevalenceResult(Result):
     """Pooled prevalence of a random-effects meta-analysis.
@@ -80,10 +109,10 @@ class MetaPrevalenceResult(Result):
             out.append(("Meta-regression", self.regression))
         return out
 
-    def plot(self, ax: Any = None, reference: tuple[float, float, float] | None = None,
-             title: str | None = None) -> Any:
-        """Forest plot; ``reference`` = (estimate, ci_low, ci_high) of a published pooled
-        value to draw beside ours (e.g. (0.60, 0.50, 0.69) for Hurwitz 2021)."""
+    def plot(self, ax: Any = None, reference: Any = None, title: str | None = None) -> Any:
+        """Forest plot (:func:`alspaincohort.plots.forest_plot`); ``reference`` is a published
+        pooled value to draw beside ours: a :class:`PublishedPool` such as
+        :data:`HURWITZ_2021`, labelled with its citation, or (estimate, ci_low, ci_high)."""
         from ..plots import forest_plot
 
         return forest_plot(self, ax=ax, reference=reference, title=title)

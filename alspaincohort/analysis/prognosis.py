@@ -41,20 +41,10 @@ from ..schema import DAYS_PER_MONTH
 from ..stats.cox import CoxTimeVarying
 from ..stats.survival import aalen_johansen
 from ..validation import check_cohort, check_integer
-from ..variables import visit_score
+from ..variables import TERM_LABELS, visit_score
 from .frames import covariate_frame, formula_terms
 
-COX_TERM_LABELS = {
-    "pain": "Pain, per VAS point (0-10)",
-    "age_at_onset": "Age at onset, per year",
-    "bulbar": "Bulbar onset",
-    "diagnostic_delay_months": "Diagnostic delay, per month",
-    "progression_rate": "Progression rate, per ALSFRS-R point/month",
-    "fvc_percent": "FVC, per % predicted",
-    "ftd": "Frontotemporal dementia",
-    "definite_el_escorial": "Definite El Escorial",
-    "hads_d": "HADS depression, per point",
-}
+COX_TERM_LABELS = TERM_LABELS
 ENCALS_LIKE = ("age_at_onset", "bulbar", "diagnostic_delay_months", "progression_rate",
                "fvc_percent", "ftd", "definite_el_escorial")
 
@@ -231,7 +221,7 @@ class KaplanMeierResult(Result):
         return [(f"Pointwise CIs on the {scale}.", self.formatted())]
 
     def headline(self) -> str:
-        from ..plots import format_p
+        from ..formatting import format_p
 
         test = ("" if self.test is None else
                 f"; log-rank {self.test['statistic']:.2f} on {self.test['df']} df, "

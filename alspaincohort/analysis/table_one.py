@@ -45,35 +45,13 @@ from ..errors import ModelDataError, ParameterError
 from ..export import write_csv
 from ..result import Result
 from ..stats.group_tests import categorical_group_test, continuous_group_test
+from ..variables import LABELS
 
 DEFAULT_CONTINUOUS = ("age_at_onset", "diagnostic_delay_months", "disease_duration_months",
                       "alsfrs_r", "progression_rate", "fvc_percent", "vas_pain", "hads_d")
 TABLE = "table_one"
 DEFAULT_CATEGORICAL = ("sex", "onset_site", "el_escorial", "kings_stage", "mitos_stage")
 STYLES = ("median [IQR]", "mean (SD)")
-LABELS = {
-    "age_at_onset": "Age at onset, years",
-    "age_at_baseline": "Age at baseline, years",
-    "diagnostic_delay_months": "Diagnostic delay, months",
-    "disease_duration_months": "Disease duration at baseline, months",
-    "alsfrs_r": "ALSFRS-R total (0-48)",
-    "progression_rate": "Progression rate, ALSFRS-R points per month",
-    "fvc_percent": "FVC, % predicted",
-    "vas_pain": "Pain intensity, VAS (0-10)",
-    "bpi_severity": "BPI pain severity (0-10)",
-    "hads_d": "HADS depression (0-21)",
-    "hads_a": "HADS anxiety (0-21)",
-    "adi12": "ADI-12 (12-48)",
-    "alsaq40": "ALSAQ-40 index (0-100)",
-    "sex": "Sex",
-    "onset_site": "Site of onset",
-    "el_escorial": "El Escorial category",
-    "kings_stage": "King's stage",
-    "mitos_stage": "MiToS stage",
-    "ftd": "Frontotemporal dementia",
-    "c9orf72": "C9orf72 expansion",
-    "pain": "Pain at baseline (VAS > 0)",
-}
 LEVEL_LABELS = {"el_escorial": {"probable_lab_supported": "probable, laboratory-supported"}}
 KNOWN_LEVELS = {"kings_stage": ["1", "2", "3", "4"], "mitos_stage": ["0", "1", "2", "3", "4"]}
 
@@ -268,21 +246,34 @@ class TableOne(Result):
         return pd.DataFrame([head, *rows], columns=["variable", "level", *cols, "smd", "p",
                                                     "test"])
 
-    def to_html(self, caption: str = "Table 1. Baseline characteristics", **kw: Any) -> str:
+    def headed(self, **kw: Any) -> pd.DataFrame:
+        """:meth:`display` with the headers a paper prints (Characteristic, Overall, the
+        group names capitalised, SMD, p, Test); with ``raw_names=True`` the column names."""
+        d = self.display(**kw)
+        if not kw.get("raw_names"):
+            heads = {"variable": "Characteristic", "level": "", "overall": "Overall",
+                     "smd": "SMD", "p": "p", "test": "Test"}
+            d.columns = [heads.get(c, c[:1].upper() + c[1:]) for c in map(str, d.columns)]
+        return d
+
+    def to_html(self, readable: bool = True, caption: str = "Table 1. Baseline characteristics",
+                **kw: Any) -> str:
         """The formatted table as an HTML fragment with its caption and footnotes (``kw`` as
-        :meth:`display`)."""
+        :meth:`display`; ``readable=False`` keeps variable names and column names)."""
         import html as html_
 
+        kw.setdefault("raw_names", not readable)
         notes = "".join(f"<p><small>{html_.escape(n)}</small></p>" for n in self.footnotes(
             **_suppression_kw(kw)))
-        body = self.display(**kw).to_html(index=False, escape=True, border=0)
-        return f"<p><b>{html_.escape(caption)}</b></p>{body}{notes}"
+        body = self.headed(**kw).to_html(index=False, escape=True, border=0, classes="t")
+        head = f"<p><b>{html_.escape(caption)}</b></p>" if caption else ""
+        return f"{head}{body}{notes}"
 
     def to_latex(self, caption: str = "Baseline characteristics", label: str = "tab:table1",
                  **kw: Any) -> str:
         """The formatted table as a LaTeX ``table`` (booktabs rules; every name and cell
         escaped, so ``diagnostic_delay_months`` or "n (%)" compile), footnotes below it."""
-        d = self.display(**kw)
+        d = self.headed(**kw)
         d.columns = [str(c) for c in d.columns]
         notes = " ".join(_latex_escape(n) for n in self.footnotes(**_suppression_kw(kw)))
         styler = d.style.hide(axis="index").format(escape="latex").format_index(
@@ -298,7 +289,7 @@ class TableOne(Result):
         from docx import Document
         from docx.shared import Pt
 
-        d = self.display(**kw)
+        d = self.headed(**kw)
         doc = Document()
         doc.add_paragraph().add_run(caption).bold = True
         table = doc.add_table(rows=1, cols=len(d.columns))
@@ -362,7 +353,7 @@ def _fmt(x: float, d: int) -> str:
 
 
 def _p(test: Any) -> str:
-    from ..plots import format_p_cell
+    from ..formatting import format_p_cell
 
     return "" if test is None else format_p_cell(test["p_value"])
 

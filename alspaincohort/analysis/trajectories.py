@@ -30,6 +30,7 @@ from scipy import stats
 
 from ..cohort import Cohort
 from ..errors import ModelDataError, ParameterError
+from ..progress import bar
 from ..result import Result
 from ..stats.base import Z95
 from ..stats.design import ModelWarning
@@ -471,7 +472,8 @@ class LatentTrajectoryResult(Result):
 def latent_trajectories(cohort: Cohort, measure: str = "vas_pain",
                         time: str = "months_since_baseline",
                         n_classes: Sequence[int] = range(1, 5), n_starts: int = 5,
-                        seed: int | None = 0, only_with_pain: bool = True
+                        seed: int | None = 0, only_with_pain: bool = True,
+                        progress: bool | None = None
                         ) -> LatentTrajectoryResult:
     """Latent-class linear mixed models (linear time, random intercept and slope), one for
     each k in ``n_classes``; BIC chooses k.
@@ -494,6 +496,9 @@ def latent_trajectories(cohort: Cohort, measure: str = "vas_pain",
         The same seed gives identical output.
     only_with_pain : bool
         Keep only patients with some pain (VAS / NRS > 0 at a visit).
+    progress : bool, optional
+        A progress bar over the class numbers; default shown in interactive use only
+        (:mod:`alspaincohort.progress`).
 
     Returns
     -------
@@ -517,7 +522,7 @@ def latent_trajectories(cohort: Cohort, measure: str = "vas_pain",
     d = trajectory_frame(cohort, measure, time, only_with_pain)
     fits: dict[int, LatentClassMixedModel] = {}
     rows = []
-    for K in n_classes:
+    for K in bar(n_classes, "latent_trajectories: classes", progress):
         m = LatentClassMixedModel(n_classes=int(K), n_starts=n_starts, seed=seed)
         m.fit(d, "value", "time", "patient_id")
         fits[int(K)] = m

@@ -59,7 +59,7 @@ class ZphResult(Result):
         return schoenfeld_plot(self, term=term, ax=ax)
 
     def headline(self) -> str:
-        from ..plots import format_p
+        from ..formatting import format_p
 
         g = self.table[self.table["term"] == "GLOBAL"]
         glob = f": global {format_p(float(g['p_value'].iloc[0]))}" if len(g) else ""

@@ -12,7 +12,7 @@ import pandas as pd
 from alspaincohort.datasets import load_pain_prevalence_studies
 
 HERE = Path(__file__).resolve().parent
-studies = load_pain_prevalence_studies()
+studies = load_pain_prevalence_studies(include_unverified=True)
 studies = studies.assign(bpi=studies.instrument.str.contains("BPI").astype(int))
 studies[["study", "year", "n", "events", "bpi"]].to_csv(HERE / "studies.csv", index=False)
 pd.DataFrame({

@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-oldest lint bench agreement data clean
+.PHONY: help install demo test test-oldest lint bench bench-quick agreement data clean
 
 help:  ## list the targets
 	@echo "alspaincohort make targets:"
@@ -40,6 +40,9 @@ test-oldest:  ## the test suite again on the oldest supported pandas / NumPy (ci
 
 bench: install  ## benchmarks, each timing printed as a ratio against the reference tool
 	$(PY) benchmarks/run.py
+
+bench-quick: install  ## the benchmarks at small sizes (a smoke run; figures in bench-quick.json)
+	$(PY) benchmarks/run.py --quick
 
 agreement: install  ## run the R corpora and write docs/agreement.md (worst difference per estimator)
 	mkdir -p out

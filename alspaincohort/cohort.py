@@ -52,6 +52,10 @@ class Cohort:
         For loaded cohorts, the loaders' report of rows read, loaded and quarantined.
     metadata : dict, optional
         Free-form provenance (JSON-serialisable), kept through Parquet round trips.
+    copy : bool
+        Copy the given frames (default), so that the cohort never shares the caller's frames.
+        ``False`` hands them over: the cohort may keep them as they are, and the caller must not
+        change them afterwards (the generator does this with its fresh tables).
     """
 
     def __init__(
@@ -65,6 +69,7 @@ class Cohort:
         truth: Any = None,
         load_report: Any = None,
         metadata: dict[str, Any] | None = None,
+        copy: bool = True,
     ) -> None:
         given = {
             "patients": patients,
@@ -74,8 +79,11 @@ class Cohort:
             "events": events,
         }
         for name, df in given.items():
-            # a copy: the cohort never shares (or later changes) the caller's frame
-            table = empty_table(name) if df is None else standardize(name, df.copy())
+            # a copy: the cohort never shares (or later changes) the caller's frame, unless
+            # the caller hands its frames over (copy=False, e.g. the generator's fresh tables:
+            # a million patients' assessments are 2.2 GiB)
+            table = empty_table(name) if df is None else standardize(
+                name, df.copy() if copy else df)
             setattr(self, name, table)
         self.truth = truth
         self.load_report = load_report

@@ -284,6 +284,23 @@ def _cast_column(table: str, spec: ColumnSpec, col: pd.Series) -> pd.Series:
     return numeric.astype(target)
 
 
+def _missing_column(spec: ColumnSpec, n: int) -> pd.Series:
+    """An optional column the input lacks: all missing (False for ``bool``), built directly in
+    its standard dtype. (An object column of ``pd.NA`` cast to a category took several GiB and
+    most of the generator's time for a million patients: 117 million rows.)"""
+    if spec.dtype == "category":
+        values: Any = pd.Categorical.from_codes(np.full(n, -1, dtype=np.int8), categories=[])
+    elif spec.dtype == "bool":
+        values = np.zeros(n, dtype=bool)
+    elif spec.dtype in ("Int32", "boolean"):
+        values = pd.array(np.zeros(n, dtype=np.int32 if spec.dtype == "Int32" else bool),
+                          dtype=spec.dtype)
+        values[:] = pd.NA
+    else:
+        values = np.full(n, np.nan, dtype=spec.dtype)
+    return pd.Series(values, name=spec.name)
+
+
 def _plain(value: Any) -> Any:
     """A NumPy scalar as the plain Python value (for readable messages)."""
     return value.item() if isinstance(value, np.generic) else value
@@ -320,12 +337,13 @@ def standardize(table: str, df: pd.DataFrame) -> pd.DataFrame:
     out: dict[str, Any] = {}
     for spec in TABLES[table]:
         if spec.name in df.columns:
-            col = df[spec.name].reset_index(drop=True)
+            col = df[spec.name]
+            if not isinstance(col.index, pd.RangeIndex) or not col.index.equals(
+                    pd.RangeIndex(n)):
+                col = col.reset_index(drop=True)  # (a copy: avoided when already 0..n-1)
+            out[spec.name] = _cast_column(table, spec, col)
         else:
-            col = pd.Series([pd.NA] * n, dtype="object", name=spec.name)
-            if spec.dtype == "bool":
-                col = pd.Series(np.zeros(n, dtype=bool), name=spec.name)
-        out[spec.name] = _cast_column(table, spec, col)
+            out[spec.name] = _missing_column(spec, n)
     extra = [c for c in df.columns if c not in out]
     for c in extra:
         out[c] = df[c].reset_index(drop=True)

@@ -21,6 +21,7 @@ import warnings
 from pathlib import Path
 
 import pandas as pd
+from record import record  # noqa: E402 (benchmarks/record.py, beside this script)
 
 import alspaincohort as apc
 from alspaincohort.stats.cox import CoxTimeVarying
@@ -126,6 +127,8 @@ def main(n_ref: int, quick: bool) -> None:
     if r is None:
         print("R   : Rscript not available, lme4 / coxph not timed")
     else:
+        record("lmm_time_vs_lme4", ol / r[0], "x")
+        record("cox_time_vs_coxph", oc / r[1], "x")
         print(f"R   : lme4::lmer {r[0]:.3f} s -> ours {r[0] / ol:.1f}x R's speed; "
               f"survival::coxph {r[1]:.3f} s -> ours {r[1] / oc:.1f}x R's speed "
               "(goal: > 1x)")

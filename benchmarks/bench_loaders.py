@@ -27,6 +27,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+from record import record  # noqa: E402 (benchmarks/record.py, beside this script)
 
 import alspaincohort as apc
 from alspaincohort.loaders.common import read_source
@@ -114,6 +115,8 @@ def main(n: int) -> None:
     ratio = seconds / bare
     print(f"loaders: pyarrow read {rows:,} rows in {floor:.2f} s; load_proact {seconds:.2f} s "
           f"({rows / seconds:,.0f} source rows/s, {seconds / floor:.1f}x the pyarrow read)")
+    record("loaders_vs_bare_bound", ratio, "x")
+    record("loaders_peak", peak, "GiB")
     print(f"loaders: bare NumPy lower bound ({long_rows:,} long rows) {bare:.2f} s, peak "
           f"{bare_peak:.2f} GiB; load_proact {seconds:.2f} s, peak {peak:.2f} GiB -> "
           f"{ratio:.2f}x the bound (goal <= 2x: {'met' if ratio <= 2 else 'NOT met'})")

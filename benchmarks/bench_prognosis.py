@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from bench_engines import best_of  # the scripts run from this folder
+from record import record  # noqa: E402 (benchmarks/record.py, beside this script)
 
 import alspaincohort as apc
 from alspaincohort.analysis.incremental import incremental_value
@@ -103,6 +104,9 @@ def main(n: int, quick: bool) -> None:
         print(f"Fine-Gray   : ours {ours_fg:.3f} s; cox.zph ours {ours_z:.3f} s "
               "(Rscript not available, R not timed)")
     else:
+        record("harrell_c_time_vs_r", ours_c / r[0], "x")
+        record("finegray_time_vs_r", ours_fg / r[1], "x")
+        record("cox_zph_time_vs_r", ours_z / r[2], "x")
         print(f"Harrell's C : R concordance {r[0]:.3f} s -> {r[0] / ours_c:.2f}x")
         print(f"Fine-Gray   : ours {ours_fg:.3f} s, R finegray + coxph {r[1]:.3f} s -> "
               f"{r[1] / ours_fg:.2f}x")
@@ -111,6 +115,7 @@ def main(n: int, quick: bool) -> None:
     b = 10 if quick else 50
     c = apc.simulate_cohort(n_iv, seed=3)
     t = best_of(lambda: incremental_value(c, n_bootstrap=b, seed=1), repeat=1)
+    record("incremental_value_seconds_per_replicate", t / b, "s")
     print(f"incremental_value: {n_iv:,} patients, {b} bootstrap replicates in {t:.1f} s "
           f"({t / b:.3f} s per replicate)")
 

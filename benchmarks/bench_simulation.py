@@ -10,6 +10,8 @@ from __future__ import annotations
 import sys
 import time
 
+from record import record  # noqa: E402 (benchmarks/record.py, beside this script)
+
 from alspaincohort.simulation import simulation_study
 
 SCENARIO = {"preset": "literature"}
@@ -27,6 +29,7 @@ def main(n_rep: int, n: int) -> None:
     for backend in ("local", "dask"):
         one = rate(n_rep, n, backend, 1)
         two = rate(n_rep, n, backend, 2)
+        record(f"simulation_{backend}_parallel_efficiency", two / (2 * one), "x", "higher")
         print(f"simulation: {backend:5s} 1 worker {one:6.2f} replicates/s | 2 workers "
               f"{two:6.2f} replicates/s | parallel efficiency {two / (2 * one):.2f} "
               "(goal >= 0.8)")

@@ -21,6 +21,8 @@ import sys
 import time
 from typing import Any
 
+from record import record  # noqa: E402 (benchmarks/record.py, beside this script)
+
 JOBS = 3
 
 
@@ -75,6 +77,7 @@ def main(n: int) -> None:
         t_alone = alone(kind, n)
         shared = side_by_side(kind, n)
         ratio = sum(shared) / len(shared) / t_alone
+        record(f"{kind}_side_by_side_vs_alone", ratio, "x")
         goal = "met" if ratio <= 2 else "NOT met"
         print(f"threads: {kind} on {n:,} patients: alone {t_alone:.2f} s, {JOBS} side by side "
               f"{' / '.join(f'{t:.2f}' for t in shared)} s: {ratio:.2f}x alone (ideal on "

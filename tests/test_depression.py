@@ -246,3 +246,66 @@ def test_depression_instruments_are_interchangeable() -> None:
         warnings.simplefilter("ignore")
         with pytest.raises(ValueError, match="depression must be"):
             pain_depression_association(c, depression="phq9")
+
+
+@pytest.mark.parametrize("case", ["plain", "rare_level", "near_collinear", "tiny"])
+def test_batched_resamples_equal_one_refit_each(case: str) -> None:
+    """Issue 19: the bootstrap and jackknife solve all resamples at once (weighted normal
+    equations); each must equal its own lstsq refit, including resamples that miss a rare
+    covariate level (singular Gram matrix) and nearly collinear designs (refitted by lstsq)."""
+    from alspaincohort.stats.mediation import (
+        mediation_effects,
+        mediation_effects_jackknife,
+        mediation_effects_resampled,
+    )
+
+    rng = np.random.default_rng(11)
+    n = 12 if case == "tiny" else 400
+    x = rng.normal(size=n)
+    cov = rng.normal(size=(n, 2))
+    if case == "rare_level":
+        cov[:, 1] = (np.arange(n) < 3).astype(float)  # 3 patients: absent from many resamples
+    if case == "near_collinear":
+        cov[:, 1] = cov[:, 0] + 1e-6 * rng.normal(size=n)
+    m = 0.5 * x + cov @ [0.3, 0.2] + rng.normal(size=n)
+    y = 0.3 * x + 0.7 * m + cov @ [0.1, -0.2] + rng.normal(size=n)
+    X_m = np.column_stack([np.ones(n), x, cov])
+    X_y = np.column_stack([np.ones(n), x, m, cov])
+    idx = [rng.integers(0, n, n) for _ in range(60)]
+    one = np.array([mediation_effects(X_m[i], m[i], X_y[i], y[i], check=False) for i in idx])
+    many = mediation_effects_resampled(X_m, m, X_y, y,
+                                       np.stack([np.bincount(i, minlength=n) for i in idx]))
+    np.testing.assert_allclose(many, one, rtol=1e-9, atol=1e-12)
+    keep = np.ones(n, dtype=bool)
+    loo = []
+    for i in range(n):
+        keep[i] = False
+        loo.append(mediation_effects(X_m[keep], m[keep], X_y[keep], y[keep], check=False))
+        keep[i] = True
+    np.testing.assert_allclose(mediation_effects_jackknife(X_m, m, X_y, y), np.array(loo),
+                               rtol=1e-9, atol=1e-12)
+
+
+def test_bootstraps_run_on_one_blas_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 19: the small-matrix hot loops hold BLAS to one thread, so jobs side by side do
+    not fight for the cores (benchmarks/bench_threads.py measures it)."""
+    from threadpoolctl import threadpool_info
+
+    import alspaincohort.analysis.depression as dep
+    from alspaincohort.stats.base import one_blas_thread
+
+    def blas_threads() -> set[int]:
+        return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+
+    with one_blas_thread():
+        assert blas_threads() == {1}
+    seen: list[set[int]] = []
+    real = dep.mediation_effects_resampled
+
+    def spy(*args: object) -> np.ndarray:
+        seen.append(blas_threads())
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(dep, "mediation_effects_resampled", spy)
+    mediation(apc.simulate_cohort(150, seed=3), n_boot=30)
+    assert seen and all(s == {1} for s in seen)

@@ -38,11 +38,15 @@ from ..cohort import Cohort
 from ..errors import ModelDataError, ParameterError
 from ..progress import bar
 from ..result import RatioResult, Result
-from ..stats.base import Z95
+from ..stats.base import Z95, one_blas_thread
 from ..stats.bootstrap import bca_interval, jackknife_influence, percentile_interval
 from ..stats.design import build, check_rank
 from ..stats.logistic import fit_logit
-from ..stats.mediation import mediation_effects
+from ..stats.mediation import (
+    mediation_effects,
+    mediation_effects_jackknife,
+    mediation_effects_resampled,
+)
 from ..validation import check_choice, check_cohort, check_integer, check_level
 from ..variables import canonical
 from .frames import analysis_frame, complete_cases, formula_terms
@@ -391,16 +395,16 @@ def mediation(cohort: Cohort, exposure: str = "vas_pain", mediator: str = "hads_
     rng = np.random.default_rng(seed)
     n = len(d)
     boot = np.empty((n_boot, 4))
-    for i in bar(range(n_boot), "mediation bootstrap", progress):
-        idx = rng.integers(0, n, n)
-        boot[i] = mediation_effects(X_m[idx], mm[idx], X_y[idx], yy[idx], check=False)
-    jack = np.empty((n, 4))
-    keep = np.ones(n, dtype=bool)
-    for i in range(n):
-        keep[i] = False
-        jack[i] = mediation_effects(X_m[keep], mm[keep], X_y[keep], yy[keep],
-                                    check=False)
-        keep[i] = True
+    chunk = max(1, 4_000_000 // n)  # resamples per batch: a counts matrix of at most 32 MB
+    with one_blas_thread(), bar(desc="mediation bootstrap", progress=progress,
+                                total=n_boot) as shown:
+        for lo in range(0, n_boot, chunk):
+            hi = min(n_boot, lo + chunk)
+            counts = np.stack([np.bincount(rng.integers(0, n, n), minlength=n)
+                               for _ in range(hi - lo)])
+            boot[lo:hi] = mediation_effects_resampled(X_m, mm, X_y, yy, counts)
+            shown.update(hi - lo)
+        jack = mediation_effects_jackknife(X_m, mm, X_y, yy)
     pct = np.array([[(r := percentile_interval(boot[:, j], level))["low"], r["high"]]
                     for j in range(4)]).T
     bca = np.array([_bca(boot[:, j], est[j], jack[:, j], level) for j in range(4)])

@@ -37,6 +37,7 @@ from ..cohort import Cohort
 from ..errors import ModelDataError, ModelWarning, ParameterError
 from ..progress import bar
 from ..result import Result
+from ..stats.base import one_blas_thread
 from ..stats.concordance import harrell_c, uno_c
 from ..stats.cox import CoxTimeVarying
 from ..stats.prediction import brier_score, kaplan_meier_risk, time_dependent_auc
@@ -325,13 +326,14 @@ def incremental_value(cohort: Cohort, base: Sequence[str] | str = ENCALS_LIKE,
     rng = np.random.default_rng(seed)
     boot_rows, failed = [], 0
     n = len(frame)
-    for b in bar(range(n_bootstrap), "incremental_value bootstrap", progress):
-        sample = frame.iloc[rng.integers(0, n, n)]
-        rows = _replicate(sample, frame, cols, times)
-        if rows is None:
-            failed += 1
-            continue
-        boot_rows += [{"replicate": b, **r} for r in rows]
+    with one_blas_thread():  # small matrices: threads only fight other jobs for the cores
+        for b in bar(range(n_bootstrap), "incremental_value bootstrap", progress):
+            sample = frame.iloc[rng.integers(0, n, n)]
+            rows = _replicate(sample, frame, cols, times)
+            if rows is None:
+                failed += 1
+                continue
+            boot_rows += [{"replicate": b, **r} for r in rows]
     boot = pd.DataFrame(boot_rows)
     table = _summary_table(apparent, boot)
     coefs = pd.concat([m.summary.reset_index(names="term").assign(model=k)

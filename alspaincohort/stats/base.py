@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import html
 import inspect
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -37,6 +39,21 @@ from scipy import stats
 
 from ..errors import NotFittedError
 from ..validation import check_level
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """Run the block with one BLAS thread.
+
+    The hot loops of bootstraps and mixture fits work on small matrices, where a
+    multi-threaded BLAS gains nothing alone and, beside other jobs (a process pool, a Dask
+    worker, a colleague's analysis), makes every job fight for the cores: three mediation
+    bootstraps side by side ran ~8x slower than one alone (``benchmarks/bench_threads.py``).
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
 
 
 def z_quantile(alpha: float) -> float:

@@ -371,7 +371,8 @@ class Cohort:
             from .truth import Truth
 
             truth = Truth.from_json(directory)
-        return cls(**tables, truth=truth, metadata=metadata)
+        return cls(tables["patients"], tables["assessments"], tables["pain_sites"],
+                   tables["medications"], tables["events"], truth=truth, metadata=metadata)
 
     # ------------------------------------------------------------------------------------------
     # views

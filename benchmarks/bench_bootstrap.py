@@ -17,9 +17,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+from bench_engines import best_of  # the scripts run from this folder
 from record import record  # noqa: E402 (benchmarks/record.py, beside this script)
 
 import alspaincohort as apc
@@ -52,15 +52,6 @@ t <- system.time({
 })[["elapsed"]]
 cat(sprintf("%.4f\n", t))
 """
-
-
-def best_of(f, repeat: int = 3) -> float:  # type: ignore[no-untyped-def]
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main(n: int, b: int) -> None:

@@ -194,9 +194,12 @@ def mediation_effects_jackknife(X_m: np.ndarray, m: np.ndarray, X_y: np.ndarray,
         coef = np.empty((n, len(cols)))
         for lo in range(0, n, step):
             hi = min(n, lo + step)
+
+            def rows_of(k: int, first: int = lo) -> np.ndarray:
+                return rows(first + k)
+
             coef[lo:hi] = _solve_many(X, v, G[None] - outer[lo:hi],
-                                      r[None] - X[lo:hi] * v[lo:hi, None], cols,
-                                      lambda k, lo=lo: rows(lo + k))
+                                      r[None] - X[lo:hi] * v[lo:hi, None], cols, rows_of)
         fits.append(coef)
     out[:] = _effects(fits[0][:, 0], fits[1][:, 0], fits[1][:, 1])
     return out

@@ -263,6 +263,9 @@ def simulate_cohort(
     patients = _patients_table(ids, base, pain, prm)
     assessments = _assessments_table(ids, visits, grid, disease, outcome, prm, base["trait"],
                                      rng["mood"])
+    # the tables below read only the baseline ALSFRS-R items: the rest of the grid goes
+    grid["items"] = grid["items"][:, :1, :].copy()
+    del grid["t_onset"], grid["total"]
     pain_sites, type_draws, type_used = _pain_sites_table(ids, pain, visits, grid, outcome,
                                                           rng["sites"])
     medications = _medications_table(ids, base, pain, visits, grid, outcome, type_draws,
@@ -611,11 +614,11 @@ def _assessments_table(ids: np.ndarray, visits: dict[str, np.ndarray],
     p_items, k_items = np.nonzero(kept)  # row-major: sorted by patient, then visit
     values, keep = _visit_values(grid, disease, p_items, k_items, p, trait, rng)
     m, width = values.shape
+    value = values[keep]
+    del values  # (1 GiB for a million patients) before the index arrays below are made
     # row assembly without (m * width)-sized int64 temporaries: repeat visits by their row count
     visit_of_row = np.repeat(np.arange(m, dtype=np.int32), keep.sum(axis=1))
     col_of_row = np.broadcast_to(np.arange(width, dtype=np.int8), (m, width))[keep]
-    value = values[keep]
-    del values
     instruments = sorted({inst for inst, _ in _VISIT_COLUMNS})
     items = sorted({item for _, item in _VISIT_COLUMNS})
     inst_code = np.array([instruments.index(i) for i, _ in _VISIT_COLUMNS], dtype=np.int8)

@@ -36,7 +36,7 @@ from scipy import stats
 from .cohort import Cohort
 from .errors import ModelWarning, ParameterError
 from .result import Result
-from .stats.base import Z95
+from .stats.base import Z95, one_blas_thread
 
 ESTIMATE_COLUMNS = ["estimand", "estimate", "std_error", "ci_low", "ci_high", "p_value", "truth"]
 
@@ -157,8 +157,6 @@ def run_replicate(scenario: Scenario, analysis: Callable[[Cohort], Any] | str, n
     """One replicate: cohort from child ``replicate`` of SeedSequence(seed), then the analysis.
     A failing analysis is recorded (error column), not raised, so one bad draw cannot stop a
     study."""
-    from threadpoolctl import threadpool_limits
-
     from .synthetic import simulate_cohort
 
     func = ANALYSES[analysis] if isinstance(analysis, str) else analysis
@@ -166,7 +164,7 @@ def run_replicate(scenario: Scenario, analysis: Callable[[Cohort], Any] | str, n
     # one BLAS thread per replicate, in every backend: the same replicate then gives the same
     # bits in the calling process, a process pool or a Dask worker (a multi-threaded BLAS
     # splits sums differently), and parallel replicates do not oversubscribe the cores
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         cohort = simulate_cohort(n_patients, seed=child, preset=scenario.preset,
                                  **dict(scenario.overrides))
         with warnings.catch_warnings(record=True) as caught:

@@ -45,7 +45,7 @@ from ..validation import check_level
 def one_blas_thread() -> Iterator[None]:
     """Run the block with one BLAS thread.
 
-    The hot loops of bootstraps and mixture fits work on small matrices, where a
+    The hot loops of bootstraps and of simulation replicates work on small matrices, where a
     multi-threaded BLAS gains nothing alone and, beside other jobs (a process pool, a Dask
     worker, a colleague's analysis), makes every job fight for the cores: three mediation
     bootstraps side by side ran ~8x slower than one alone (``benchmarks/bench_threads.py``).

@@ -41,7 +41,7 @@ test-oldest:  ## the test suite again on the oldest supported pandas / NumPy (ci
 bench: install  ## benchmarks, each timing printed as a ratio against the reference tool
 	$(PY) benchmarks/run.py
 
-bench-quick: install  ## the benchmarks at small sizes (a smoke run; figures in bench-quick.json)
+bench-quick: install  ## memory peaks and operation counts only; fails on a regression (CI runs it)
 	$(PY) benchmarks/run.py --quick
 
 agreement: install  ## run the R corpora and write docs/agreement.md (worst difference per estimator)

@@ -80,6 +80,8 @@ def _fast_numeric(values: Any) -> np.ndarray | None:
 def check_event(event: Any, name: str = "event") -> np.ndarray:
     """A boolean event indicator from 0/1 (or True/False) values; anything else (2, 0.5, NaN,
     "yes") raises naming the rows."""
+    if isinstance(event, np.ndarray) and event.dtype == np.bool_ and event.ndim == 1:
+        return event
     arr = _fast_numeric(event)
     if arr is None:
         raw = event.to_numpy(dtype=object) if isinstance(event, pd.Series) else np.asarray(

@@ -1,8 +1,11 @@
 """Benchmark: prognosis tools against their references, timed in the same run on the same data.
 
-- Harrell's C on right-censored data: ours (O(n log^2 n)) against lifelines
-  ``concordance_index``; and against R ``survival::concordance`` when Rscript is available;
-- Fine-Gray (expansion + weighted Cox) and ``cox.zph``: ours against R ``finegray`` + ``coxph``
+- concordance: Harrell's C on right-censored data, ours (O(n log^2 n)) against lifelines
+  ``concordance_index``; and, when Rscript is available, Harrell's and Uno's C on
+  right-censored and (start, stop] data against R ``survival::concordance`` at N patients, and
+  Harrell's C again at 10 N;
+- Fine-Gray (weights per risk set, robust SEs) and ``cox.zph``: ours against R ``finegray`` +
+  ``coxph(..., cluster(id))``
   and ``cox.zph`` when Rscript is available (R timed inside R, data already loaded);
 - ``incremental_value``: seconds per bootstrap replicate (no reference implements it).
 
@@ -25,24 +28,30 @@ from record import record  # noqa: E402 (benchmarks/record.py, beside this scrip
 
 import alspaincohort as apc
 from alspaincohort.analysis.incremental import incremental_value
-from alspaincohort.stats.concordance import harrell_c
+from alspaincohort.stats.concordance import harrell_c, uno_c
 from alspaincohort.stats.cox import CoxTimeVarying
-from alspaincohort.stats.finegray import finegray_rows
+from alspaincohort.stats.finegray import FineGray
 from alspaincohort.stats.zph import cox_zph
 
 R_SCRIPT = """
 suppressMessages(library(survival))
 d <- read.csv("%(path)s")
 d$cf <- factor(d$cause, 0:2, c("censor", "death", "autonomy"))
+d$id <- seq_len(nrow(d))
 best <- function(f) min(sapply(1:3, function(i) system.time(f())[["elapsed"]]))
 t_conc <- best(function() concordance(Surv(time, event) ~ lp, data = d, reverse = TRUE))
+if (%(only_harrell)s) { cat(t_conc, "\\n"); quit(save = "no") }
+t_uno <- best(function() concordance(Surv(time, event) ~ lp, data = d, reverse = TRUE,
+                                      timewt = "n/G2", ymax = 365))
+t_cp <- best(function() concordance(Surv(entry, time, event) ~ lp, data = d, reverse = TRUE))
 t_fg <- best(function() {
-  fg <- finegray(Surv(time, cf) ~ ., data = d[, c("time", "cf", "x1", "x2")], etype = "death")
-  coxph(Surv(fgstart, fgstop, fgstatus) ~ x1 + x2, weights = fgwt, data = fg)
+  fg <- finegray(Surv(time, cf) ~ ., data = d[, c("time", "cf", "x1", "x2", "id")],
+                 etype = "death")
+  coxph(Surv(fgstart, fgstop, fgstatus) ~ x1 + x2 + cluster(id), weights = fgwt, data = fg)
 })
 fit <- coxph(Surv(time, event) ~ x1 + x2, data = d)
 t_zph <- best(function() cox.zph(fit))
-cat(t_conc, t_fg, t_zph, "\\n")
+cat(t_conc, t_fg, t_zph, t_uno, t_cp, "\\n")
 """
 
 
@@ -55,14 +64,17 @@ def make_data(n: int, seed: int = 7) -> pd.DataFrame:
     c = rng.uniform(100, 1500, n)
     t = np.ceil(np.minimum.reduce([t1, t2, c]))
     cause = np.select([t1 <= np.minimum(t2, c), t2 <= np.minimum(t1, c)], [1, 2], 0)
+    entry = np.floor(t * rng.uniform(0, 0.5, n))  # delayed entry for the (start, stop] timing
     return pd.DataFrame({"time": t, "cause": cause, "event": (cause == 1).astype(int),
-                         "x1": x1, "x2": x2, "lp": 0.4 * x1 + 0.3 * x2})
+                         "x1": x1, "x2": x2, "lp": 0.4 * x1 + 0.3 * x2, "entry": entry})
 
 
-def ours_fine_gray(d: pd.DataFrame) -> None:
-    fg = finegray_rows(d.time, d.cause, 1).join(d[["x1", "x2"]], on="row")
-    CoxTimeVarying().fit(fg, "row", "start", "stop", "event", formula="x1 + x2",
-                         weights="weight")
+def ours_fine_gray(d: pd.DataFrame) -> int:
+    """Fit the Fine-Gray model of cause 1 (weights per risk set, no expanded rows, robust SEs
+    as R's cluster(id)); the rows fitted."""
+    fit = FineGray().fit(d[["time", "cause", "x1", "x2"]], "time", "cause", 1,
+                         formula="x1 + x2")
+    return fit.n_obs_
 
 
 def ours_zph(d: pd.DataFrame) -> Callable[[], object]:
@@ -71,14 +83,15 @@ def ours_zph(d: pd.DataFrame) -> Callable[[], object]:
     return lambda: cox_zph(fit)
 
 
-def r_times(d: pd.DataFrame) -> list[float] | None:
+def r_times(d: pd.DataFrame, only_harrell: bool = False) -> list[float] | None:
     if shutil.which("Rscript") is None:
         return None
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "d.csv"
         d.to_csv(path, index=False)
         script = Path(tmp) / "bench.R"
-        script.write_text(R_SCRIPT % {"path": path})
+        script.write_text(R_SCRIPT % {"path": path,
+                                      "only_harrell": "TRUE" if only_harrell else "FALSE"})
         r = subprocess.run(["Rscript", str(script)], capture_output=True, text=True,
                            check=False)
     if r.returncode != 0:
@@ -93,7 +106,10 @@ def main(n: int, quick: bool) -> None:
     d = make_data(n)
     print(f"prognosis: {n:,} patients, {int(d.event.sum()):,} deaths, "
           f"{int((d.cause == 2).sum()):,} competing events")
-    ours_c = best_of(lambda: harrell_c(d.time, d.event, d.lp))
+    t, e, lp, entry = (d[c].to_numpy() for c in ("time", "event", "lp", "entry"))
+    ours_c = best_of(lambda: harrell_c(t, e, lp))
+    ours_uno = best_of(lambda: uno_c(t, e, lp, tau=365))
+    ours_cp = best_of(lambda: harrell_c(t, e, lp, start=entry))
     ll_c = best_of(lambda: concordance_index(d.time, -d.lp, d.event), repeat=1)
     ours_fg = best_of(lambda: ours_fine_gray(d))
     ours_z = best_of(ours_zph(d))
@@ -105,12 +121,26 @@ def main(n: int, quick: bool) -> None:
               "(Rscript not available, R not timed)")
     else:
         record("harrell_c_time_vs_r", ours_c / r[0], "x")
+        record("uno_c_time_vs_r", ours_uno / r[3], "x")
+        record("harrell_c_start_stop_time_vs_r", ours_cp / r[4], "x")
         record("finegray_time_vs_r", ours_fg / r[1], "x")
         record("cox_zph_time_vs_r", ours_z / r[2], "x")
-        print(f"Harrell's C : R concordance {r[0]:.3f} s -> {r[0] / ours_c:.2f}x")
+        for name, ours, theirs in (("Harrell's C", ours_c, r[0]), ("Uno's C", ours_uno, r[3]),
+                                   ("Harrell (start, stop]", ours_cp, r[4])):
+            print(f"{name:<22}: ours {ours:.3f} s, R concordance {theirs:.3f} s -> "
+                  f"{ours / theirs:.2f}x R's time (goal <= 1)")
         print(f"Fine-Gray   : ours {ours_fg:.3f} s, R finegray + coxph {r[1]:.3f} s -> "
               f"{r[1] / ours_fg:.2f}x")
         print(f"cox.zph     : ours {ours_z:.3f} s, R {r[2]:.3f} s -> {r[2] / ours_z:.2f}x")
+        if not quick:
+            big = make_data(10 * n, seed=8)
+            bt, be, blp = (big[c].to_numpy() for c in ("time", "event", "lp"))
+            ours_big = best_of(lambda: harrell_c(bt, be, blp))
+            r_big = r_times(big, only_harrell=True)
+            if r_big is not None:
+                record("harrell_c_time_vs_r_10x", ours_big / r_big[0], "x")
+                print(f"Harrell's C at {10 * n:,}: ours {ours_big:.3f} s, R {r_big[0]:.3f} s -> "
+                      f"{ours_big / r_big[0]:.2f}x R's time (goal <= 1)")
     n_iv = 500 if quick else 2000
     b = 10 if quick else 50
     c = apc.simulate_cohort(n_iv, seed=3)

@@ -114,7 +114,7 @@ def test_the_checks_can_fail(tmp_path: Path) -> None:
 STATS = ["LinearMixedModel", "CoxTimeVarying", "GEE", "LatentClassMixedModel", "Estimator",
          "cox_zph", "aalen_johansen", "logrank_test", "kaplan_meier_table", "harrell_c",
          "uno_c", "rma", "pool", "bca_interval", "time_dependent_auc", "brier_score",
-         "finegray_rows", "mediation_effects"]
+         "finegray_rows", "FineGray", "mediation_effects"]
 
 
 @pytest.mark.parametrize("name", STATS)

@@ -25,7 +25,7 @@ import pytest
 from alspaincohort.errors import ModelDataError
 from alspaincohort.stats.concordance import harrell_c, uno_c
 from alspaincohort.stats.cox import CoxTimeVarying
-from alspaincohort.stats.finegray import finegray_rows
+from alspaincohort.stats.finegray import FineGray, finegray_rows
 from alspaincohort.stats.prediction import brier_score, time_dependent_auc
 from alspaincohort.stats.survival import aalen_johansen
 from alspaincohort.stats.zph import cox_zph
@@ -84,35 +84,41 @@ def test_aalen_johansen_and_its_variance_agree_with_survfit(k: int, agree) -> No
                   rtol=1e-4, atol=1e-12)
 
 
-def _fine_gray(d: pd.DataFrame, ties: str) -> CoxTimeVarying:
-    rows = finegray_rows(d["time"], d["cause"], 1).join(d[["id", "x1", "x2"]], on="row")
+def _fine_gray(d: pd.DataFrame, ties: str, engine: str) -> CoxTimeVarying:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the aliased-term warning is checked elsewhere
+        if engine == "risk sets":  # weights per risk set, no expanded rows
+            return FineGray(ties=ties).fit(d[["time", "cause", "x1", "x2"]], "time", "cause",
+                                           1, formula="x1 + x2")
+        rows = finegray_rows(d["time"], d["cause"], 1).join(d[["id", "x1", "x2"]], on="row")
         return CoxTimeVarying(ties=ties).fit(rows, "id", "start", "stop", "event",
                                              formula="x1 + x2", weights="weight", robust=True)
 
 
+@pytest.mark.parametrize("engine", ["expanded rows", "risk sets"])
 @pytest.mark.parametrize("ties", ["efron", "breslow"])
 @pytest.mark.parametrize("k", DATASETS)
-def test_fine_gray_agrees_with_finegray_coxph(k: int, ties: str, agree) -> None:
+def test_fine_gray_agrees_with_finegray_coxph(k: int, ties: str, engine: str, agree) -> None:
+    """Both Fine-Gray fits, R's expanded rows in a weighted Cox model and FineGray (weights
+    per risk set), against finegray + coxph(..., cluster(id))."""
     d = _data(k)
     tag = f"fg_{ties}"
+    est = f"Fine-Gray ({engine})"
     if not (d["cause"] == 1).any():
         with pytest.raises(ModelDataError, match="no event of cause 1"):
-            finegray_rows(d["time"], d["cause"], 1)
-        agree.refuse("Fine-Gray (finegray + coxph)", (k, ties))
+            _fine_gray(d, ties, engine)
+        agree.refuse(est, (k, ties))
         return
     if _has(k, f"{tag}_warning"):
         with pytest.raises(ModelDataError, match="no finite maximum|did not converge"):
-            _fine_gray(d, ties)
-        agree.refuse("Fine-Gray (finegray + coxph)", (k, ties))
+            _fine_gray(d, ties, engine)
+        agree.refuse(est, (k, ties))
         return
-    m = _fine_gray(d, ties)
+    m = _fine_gray(d, ties, engine)
     coef, se = _ref(k, f"{tag}_coef"), _ref(k, f"{tag}_robust_se")
     naive, ll = _ref(k, f"{tag}_naive_se"), _ref(k, f"{tag}_loglik")
     summ = m.summary.reindex(coef.index)
     ok = coef.notna().to_numpy()
-    est = "Fine-Gray (finegray + coxph)"
     agree(est, "coefficient", summ["estimate"], coef, dataset=(k, ties), rtol=1e-6,
           scale=np.maximum(np.abs(coef), se))
     agree(est, "robust SE", summ["std_error"][ok], se[ok], dataset=(k, ties), rtol=1e-4)

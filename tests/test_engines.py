@@ -345,3 +345,77 @@ def test_fast_design_path_equals_formulaic() -> None:
     np.testing.assert_array_equal(fast.X, slow.X)
     np.testing.assert_array_equal(fast.y, slow.y)
     assert fast.x_names == ["Intercept", "months", "hads_d"] and fast.n_dropped == 2
+
+
+def test_cox_fit_arrays_equals_the_formula_fit_from_any_start() -> None:
+    """``fit_arrays`` (the bootstrap's refit: no formula, Newton-Raphson from a given start)
+    reaches the maximum ``fit`` reaches, on data with tied times, binary covariates, delayed
+    entry, few rows and a constant column; the start changes the path, not the estimate."""
+    rng = np.random.default_rng(41)
+    compared = 0
+    for k in range(40):
+        n = int(rng.choice([6, 15, 40, 120, 400]))
+        p = int(rng.integers(1, 4))
+        X = rng.normal(size=(n, p))
+        if k % 3 == 0:
+            X[:, -1] = rng.integers(0, 2, n)
+        t = np.ceil(rng.exponential(20 * np.exp(-0.4 * X[:, 0]), n))  # integer times: ties
+        e = rng.random(n) < 0.7
+        e[0] = True
+        entry = np.floor(t * rng.uniform(0, 0.6, n)) if k % 4 == 1 else None
+        cols = [f"x{j}" for j in range(p)]
+        frame = pd.DataFrame(X, columns=cols).assign(
+            id=np.arange(n), start=0.0 if entry is None else entry, stop=t, event=e.astype(int))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                ref = CoxTimeVarying().fit(frame, "id", "start", "stop", "event",
+                                           formula=" + ".join(cols))
+            except ModelDataError:  # no finite maximum: fit_arrays must say so too
+                with pytest.raises(ModelDataError):
+                    CoxTimeVarying().fit_arrays(X, t, e, entry=entry)
+                continue
+            for init in (None, ref.params_.reindex(cols, fill_value=0).to_numpy()
+                         + rng.normal(0, 0.3, p)):
+                got = CoxTimeVarying().fit_arrays(X, t, e, entry=entry, names=cols, init=init)
+                np.testing.assert_allclose(got.params_, ref.params_, rtol=1e-8, atol=1e-10)
+                np.testing.assert_allclose(got.bse_, ref.bse_, rtol=1e-7)
+                assert got.llf_ == pytest.approx(ref.llf_, rel=1e-12, abs=1e-10)
+                assert got.lr_test_["statistic"] == pytest.approx(ref.lr_test_["statistic"],
+                                                                  rel=1e-8, abs=1e-9)
+                at = np.quantile(t, [0.2, 0.5, 0.9])
+                np.testing.assert_allclose(got.baseline_cumulative_hazard_at(at),
+                                           ref.baseline_cumulative_hazard_at(at), rtol=1e-8)
+                assert got.aliased_ == ref.aliased_
+                compared += 1
+    assert compared >= 60  # most datasets have a finite maximum, each checked from 2 starts
+
+
+def test_cox_fit_arrays_bad_input_names_the_argument() -> None:
+    X = np.zeros((5, 1)) + np.arange(5)[:, None]
+    t, e = np.arange(1.0, 6.0), np.array([1, 0, 1, 1, 0])
+    with pytest.raises(ModelDataError, match="one row per subject"):
+        CoxTimeVarying().fit_arrays(X[:4], t, e)
+    with pytest.raises(ModelDataError, match="X must be finite; row"):
+        CoxTimeVarying().fit_arrays(np.where(X == 2, np.nan, X), t, e)
+    with pytest.raises(ModelDataError, match="init must be 1 finite"):
+        CoxTimeVarying().fit_arrays(X, t, e, init=[0.0, 1.0])
+    with pytest.raises(ModelDataError, match="event must be 0/1"):
+        CoxTimeVarying().fit_arrays(X, t, [1, 2, 0, 0, 1])
+    with pytest.raises(ModelDataError, match="no events"):
+        CoxTimeVarying().fit_arrays(X, t, np.zeros(5))
+
+
+def test_cox_calibration_slope_on_the_training_data_is_one() -> None:
+    """incremental_value records the apparent calibration slope as 1 without a fit: refitting
+    the Cox model on its own linear predictor gives exactly that (ties, Efron)."""
+    rng = np.random.default_rng(5)
+    for _ in range(10):
+        n = int(rng.integers(30, 300))
+        X = rng.normal(size=(n, 3))
+        t = np.ceil(rng.exponential(10 * np.exp(-0.5 * X[:, 0]), n))
+        e = rng.random(n) < 0.8
+        fit = CoxTimeVarying().fit_arrays(X, t, e)
+        lp = X @ fit.params_.to_numpy()
+        slope = CoxTimeVarying().fit_arrays(lp[:, None], t, e).params_.iloc[0]
+        assert slope == pytest.approx(1.0, abs=1e-9)

@@ -102,29 +102,38 @@ def _fit(frame: pd.DataFrame, cols: list[str]) -> CoxTimeVarying:
     return CoxTimeVarying().fit(d, "_id", "_start", "time", "event", formula=" + ".join(cols))
 
 
-def _predict(model: CoxTimeVarying, frame: pd.DataFrame, cols: list[str],
+@dataclass
+class _Outcome:
+    """Follow-up of one data set (the cohort, or a bootstrap sample) as arrays."""
+
+    time: np.ndarray
+    event: np.ndarray
+    X: np.ndarray  # every full-model column; the base model's are the first ones
+
+    def take(self, rows: np.ndarray) -> _Outcome:
+        return _Outcome(self.time[rows], self.event[rows], self.X[rows])
+
+
+def _predict(model: CoxTimeVarying, X: np.ndarray, cols: list[str],
              times: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
-    """Linear predictor x'beta and the predicted risk F(t) = 1 - exp(-H0(t) exp(x'beta))."""
-    eta = frame[cols].to_numpy(dtype=float) @ model.params_[cols].to_numpy()
-    h0 = model.baseline_cumulative_hazard_at(list(times))
-    return eta, 1.0 - np.exp(-np.outer(np.exp(eta), h0))
+    """Linear predictor x'beta and the predicted risk F(t) = 1 - exp(-H0(t) exp(x'beta)) of
+    the model of ``cols`` (the first columns of ``X``)."""
+    eta = X[:, :len(cols)] @ model.params_.reindex(cols, fill_value=0.0).to_numpy()
+    return eta, 1.0 - np.exp(-np.outer(np.exp(eta), model.baseline_cumulative_hazard_at(times)))
 
 
-def _calibration_slope(time: np.ndarray, event: np.ndarray, lp: np.ndarray) -> float:
-    d = pd.DataFrame({"_id": np.arange(len(time)), "_start": 0.0, "time": time,
-                      "event": event, "lp": lp})
-    return float(CoxTimeVarying().fit(d, "_id", "_start", "time", "event",
-                                      formula="lp").params_.iloc[0])
-
-
-def _metrics(model: CoxTimeVarying, frame: pd.DataFrame, cols: list[str],
-             times: Sequence[float]) -> dict[tuple[str, float], float]:
-    t = frame["time"].to_numpy(dtype=float)
-    e = frame["event"].to_numpy(dtype=int)
-    eta, risk = _predict(model, frame, cols, times)
+def _metrics(model: CoxTimeVarying, data: _Outcome, cols: list[str],
+             times: Sequence[float], training: bool = False) -> dict[tuple[str, float], float]:
+    """Every metric of the model of ``cols`` on ``data`` (``training``: the data the model
+    was fitted on, where the calibration slope is 1 exactly: the Cox score equations at the
+    estimate, multiplied by it, are the score of the slope at 1, so no fit is needed)."""
+    t, e = data.time, data.event
+    eta, risk = _predict(model, data.X, cols, times)
+    slope = 1.0 if training else CoxTimeVarying().fit_arrays(
+        eta[:, None], t, e, init=np.ones(1)).params_.iloc[0]
     out = {("harrell_c", np.nan): harrell_c(t, e, eta),
            ("uno_c", float(max(times))): uno_c(t, e, eta, tau=max(times)),
-           ("calibration_slope", np.nan): _calibration_slope(t, e, eta)}
+           ("calibration_slope", np.nan): float(slope)}
     for j, at in enumerate(times):
         out[("auc", float(at))] = time_dependent_auc(t, e, eta, at)
         out[("brier", float(at))] = brier_score(t, e, risk[:, j], at)
@@ -139,7 +148,7 @@ def _calibration_table(frame: pd.DataFrame, models: dict[str, CoxTimeVarying],
 
     rows = []
     for name, model in models.items():
-        _, risk = _predict(model, frame, cols[name], times)
+        _, risk = _predict(model, frame[cols[name]].to_numpy(dtype=float), cols[name], times)
         for j, at in enumerate(times):
             group = pd.qcut(risk[:, j], n_groups, labels=False, duplicates="drop")
             for g in np.unique(group):
@@ -318,7 +327,9 @@ def incremental_value(cohort: Cohort, base: Sequence[str] | str = ENCALS_LIKE,
                 "patients still followed after them")
     cols = {"base": base_cols, "full": full_cols}
     models = {k: _fit(frame, c) for k, c in cols.items()}
-    apparent = {k: _metrics(models[k], frame, cols[k], times) for k in cols}
+    data = _Outcome(frame["time"].to_numpy(dtype=float), frame["event"].to_numpy(dtype=int),
+                    frame[full_cols].to_numpy(dtype=float))
+    apparent = {k: _metrics(models[k], data, cols[k], times, training=True) for k in cols}
     lrt = 2 * (models["full"].llf_ - models["base"].llf_)
     lr_test = {"statistic": float(lrt), "df": len(full_cols) - len(base_cols),
                "p_value": float(stats.chi2.sf(lrt, len(full_cols) - len(base_cols)))}
@@ -328,8 +339,7 @@ def incremental_value(cohort: Cohort, base: Sequence[str] | str = ENCALS_LIKE,
     n = len(frame)
     with one_blas_thread():  # small matrices: threads only fight other jobs for the cores
         for b in bar(range(n_bootstrap), "incremental_value bootstrap", progress):
-            sample = frame.iloc[rng.integers(0, n, n)]
-            rows = _replicate(sample, frame, cols, times)
+            rows = _replicate(data.take(rng.integers(0, n, n)), data, models, cols, times)
             if rows is None:
                 failed += 1
                 continue
@@ -353,21 +363,26 @@ def incremental_value(cohort: Cohort, base: Sequence[str] | str = ENCALS_LIKE,
         n_bootstrap=n_bootstrap, n_bootstrap_failed=failed, description=desc, bootstrap=boot)
 
 
-def _replicate(sample: pd.DataFrame, frame: pd.DataFrame, cols: dict[str, list[str]],
-               times: Sequence[float]) -> list[dict[str, Any]] | None:
+def _replicate(sample: _Outcome, data: _Outcome, models: dict[str, CoxTimeVarying],
+               cols: dict[str, list[str]], times: Sequence[float]
+               ) -> list[dict[str, Any]] | None:
     """Apparent (on the bootstrap sample) and test (on the original data) metrics of both
-    models refitted on one bootstrap sample; None when a fit fails or does not converge to
-    finite coefficients (e.g. a sample in which a binary predictor separates the events)."""
+    models refitted on one bootstrap sample (Newton-Raphson started from the estimates on the
+    original data: the same maximum in fewer steps); None when a fit fails or does not converge
+    to finite coefficients (e.g. a sample in which a binary predictor separates the events)."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", ModelWarning)
         # overflow on the way to a diverging fit; the fit then fails or warns (above)
         warnings.simplefilter("ignore", RuntimeWarning)
         try:
-            fits = {k: _fit(sample, c) for k, c in cols.items()}
             out = []
-            for k in cols:
-                app = _metrics(fits[k], sample, cols[k], times)
-                test = _metrics(fits[k], frame, cols[k], times)
+            for k, model in models.items():
+                c = cols[k]
+                fit = CoxTimeVarying().fit_arrays(
+                    sample.X[:, :len(c)], sample.time, sample.event, names=c,
+                    init=model.params_.reindex(c, fill_value=0.0).to_numpy())
+                app = _metrics(fit, sample, c, times, training=True)
+                test = _metrics(fit, data, c, times)
                 out += [{"model": k, "metric": key[0], "time": key[1], "apparent": app[key],
                          "test": test[key]} for key in app]
         except (ModelDataError, ModelWarning):

@@ -612,9 +612,9 @@ def competing_risks(cohort: Cohort, by: str = "pain",
     -------
     CompetingRisksResult
         ``table``: model ("cause-specific": Cox per cause with the other cause censored;
-        "Fine-Gray": subdistribution hazards, weighted Cox on the expanded data with robust SEs
-        clustered by patient, as ``coxph(..., weights = fgwt, cluster = id)`` on
-        ``survival::finegray`` data), cause, term, hazard_ratio, hr_ci_low, hr_ci_high, p_value;
+        "Fine-Gray": subdistribution hazards with robust SEs clustered by patient, equal to
+        ``coxph(..., weights = fgwt, cluster = id)`` on ``survival::finegray`` data and fitted
+        without expanding it, :class:`~alspaincohort.stats.finegray.FineGray`), cause, term, hazard_ratio, hr_ci_low, hr_ci_high, p_value;
         ``cumulative_incidence`` (group, cause, time in months, cif: Aalen-Johansen);
         ``n_patients``; ``notes`` (patients left out and why); ``fits``; ``plot()`` (the
         cumulative incidence curves).
@@ -627,7 +627,7 @@ def competing_risks(cohort: Cohort, by: str = "pain",
     ['Fine-Gray', 'cause-specific']
     """
     check_cohort(cohort, min_patients=1)
-    from ..stats.finegray import finegray_rows
+    from ..stats.finegray import FineGray
 
     s = cohort.survival("composite", "baseline").set_index("patient_id")
     cause = s["event_type"].astype(str).map({"death": 1, "tracheostomy": 2,
@@ -668,10 +668,7 @@ def competing_risks(cohort: Cohort, by: str = "pain",
                                             formula=formula)
         cs_rows += _hr_rows(fit, model="cause-specific", cause=name)
         fits[f"cause-specific: {name}"] = fit
-        fg = finegray_rows(frame["stop"], frame["cause"], code)
-        fg = fg.join(frame.drop(columns=["start", "stop"]), on="row")
-        fgfit = CoxTimeVarying(ties=ties).fit(fg, "patient_id", "start", "stop", "event",
-                                              formula=formula, weights="weight", robust=True)
+        fgfit = FineGray(ties=ties).fit(frame, "stop", "cause", code, formula=formula)
         fg_rows += _hr_rows(fgfit, model="Fine-Gray", cause=name)
         fits[f"Fine-Gray: {name}"] = fgfit
     return CompetingRisksResult(pd.DataFrame(cs_rows + fg_rows),

@@ -18,7 +18,7 @@ from .base import Estimator, wald_table, z_quantile
 from .bootstrap import bca_interval, jackknife_influence, percentile_interval
 from .concordance import harrell_c, uno_c
 from .cox import CoxTimeVarying
-from .finegray import finegray_rows
+from .finegray import FineGray, finegray_rows
 from .gee import GEE
 from .group_tests import categorical_group_test, continuous_group_test
 from .latent_class import LatentClassMixedModel, match_classes
@@ -33,7 +33,7 @@ from .survival import aalen_johansen, kaplan_meier_table, logrank_test, survival
 from .zph import ZphResult, cox_zph
 
 __all__ = [
-    "GEE", "CoxTimeVarying", "Estimator", "LatentClassMixedModel", "LinearMixedModel", "RMAFit",
+    "GEE", "CoxTimeVarying", "Estimator", "FineGray", "LatentClassMixedModel", "LinearMixedModel", "RMAFit",
     "ZphResult", "aalen_johansen", "bca_interval", "brier_score", "categorical_group_test",
     "continuous_group_test", "cox_zph", "effect_sizes", "finegray_rows", "fit_logit",
     "harrell_c", "impute", "jackknife_influence", "kaplan_meier_table", "logrank_test",

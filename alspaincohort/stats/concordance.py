@@ -14,9 +14,13 @@ For an event at time t with risk score r, the rows at risk with a score below r 
 offline two-dimensional dominance count: sort the rows by time (descending), so the rows with
 time >= t form a prefix of length k; the prefix is the union of at most log2(n) aligned blocks
 of sizes 2^L (the binary digits of k), and within every block the scores are kept sorted, one
-sorted array per level. A query is then one ``searchsorted`` per level, O(n log^2 n) in all and
-fully vectorised (bootstrap validation calls this thousands of times), where the pairwise
-comparison is O(events x rows).
+sorted array per level (each level's order is the one global score order regrouped by block
+with 16-bit radix passes, O(n) per level). A query is one ``searchsorted`` per level; the last
+k mod 32 rows of the prefix are compared directly. The rows tied on the score and the whole
+prefix are plain prefix sums. O(n log^2 n) in all and fully vectorised (bootstrap validation
+calls this thousands of times), where the pairwise comparison is O(events x rows); on 20,000
+and 200,000 right-censored patients it takes less time than ``survival::concordance``
+(``benchmarks/bench_prognosis.py``).
 """
 
 from __future__ import annotations
@@ -50,46 +54,87 @@ class ConcordanceCounts:
 
 class _PrefixRankCounter:
     """Weighted counts of {points among the first k (in a fixed order) with rank < r}, for
-    many (k, r) queries at once."""
+    many (k, r) queries at once.
+
+    The prefix is cut into aligned blocks of sizes 2^L (the binary digits of k). Blocks of at
+    least ``2^LOW`` points are counted with one sorted array per level; the last k mod 2^LOW
+    points are compared directly (a few dozen per query, cheaper than five more levels)."""
+
+    LOW = 5
+    CHUNK = 1 << 16  # queries compared directly at once (bounds the temporary arrays)
 
     def __init__(self, ranks: np.ndarray, weights: np.ndarray, n_ranks: int) -> None:
         n = len(ranks)
         self.n, self.m = n, np.int64(n_ranks + 1)
+        self.ranks, self.weights = ranks, weights
         self.levels: list[tuple[int, np.ndarray, np.ndarray]] = []
-        size = 1
-        block = np.arange(n, dtype=np.int64)
-        while size <= n:
-            bid = block // size
-            key = bid * self.m + ranks
-            order = np.argsort(key, kind="stable")
+        # every level's order comes from the one global rank order, stably regrouped by block;
+        # NumPy sorts 16-bit integers by radix in O(n), so block numbers are sorted 16 bits at
+        # a time (least significant first; each pass stable)
+        by_rank = np.argsort(ranks, kind="stable")
+        level = self.LOW
+        while (1 << level) <= n:
+            order = by_rank
+            shift = 0
+            while (n - 1) >> (level + shift) > 0:
+                digit = ((order >> (level + shift)) & 0xFFFF).astype(np.uint16)
+                order = order[np.argsort(digit, kind="stable")]
+                shift += 16
+            key = (order >> level) * self.m + ranks[order]
             cum = np.concatenate([[0.0], np.cumsum(weights[order])])
-            self.levels.append((size, key[order], cum))
-            size *= 2
+            self.levels.append((level, key, cum))
+            level += 1
 
     def count(self, k: np.ndarray, r: np.ndarray) -> np.ndarray:
         """Sum of weights over points at positions < k with rank < r."""
-        out = np.zeros(len(k))
         k = np.asarray(k, dtype=np.int64)
-        for level, (size, skey, cum) in enumerate(self.levels):
+        out = self._direct(k, r)
+        for level, skey, cum in self.levels:
             has = (k >> level) & 1 == 1
             if not has.any():
                 continue
             kk, rr = k[has], r[has]
             bid = (kk >> (level + 1)) << 1  # the block of this size that ends at the prefix
-            first = bid * size
+            first = bid << level
             pos = np.searchsorted(skey, bid * self.m + rr, side="left")
             out[has] += cum[pos] - cum[first]
         return out
 
+    def _direct(self, k: np.ndarray, r: np.ndarray) -> np.ndarray:
+        """The points at positions from k rounded down to a multiple of 2^LOW up to k."""
+        out = np.zeros(len(k))
+        if self.n == 0:
+            return out
+        step = np.arange(1 << self.LOW, dtype=np.int64)
+        for lo in range(0, len(k), self.CHUNK):
+            kk, rr = k[lo:lo + self.CHUNK], r[lo:lo + self.CHUNK]
+            pos = ((kk >> self.LOW) << self.LOW)[:, None] + step
+            inside = pos < kk[:, None]
+            pos = np.minimum(pos, self.n - 1)
+            hit = inside & (self.ranks[pos] < rr[:, None])
+            out[lo:lo + self.CHUNK] = (self.weights[pos] * hit).sum(axis=1)
+        return out
+
 
 def _dominance(times: np.ndarray, ranks: np.ndarray, weights: np.ndarray, n_ranks: int,
-               q_time: np.ndarray, q_ranks: list[np.ndarray]) -> list[np.ndarray]:
-    """For each query and each rank threshold r in ``q_ranks``, the summed weight of the
-    points with time >= q_time and rank < r."""
+               q_time: np.ndarray, q_rank: np.ndarray) -> list[np.ndarray]:
+    """For each query (q_time, q_rank), the summed weight of the points with time >= q_time
+    and rank < q_rank, with rank == q_rank, and in all. Only the first needs the
+    two-dimensional counter: in descending time order the points with time >= q_time are a
+    prefix, so the other two are one prefix sum each (in time order, and in time order within
+    each rank)."""
     order = np.argsort(-times, kind="stable")
-    counter = _PrefixRankCounter(ranks[order], weights[order], n_ranks)
+    r_sorted, w_sorted = ranks[order], weights[order]
+    counter = _PrefixRankCounter(r_sorted, w_sorted, n_ranks)
     k = np.searchsorted(-times[order], -q_time, side="right")  # points with time >= q_time
-    return [counter.count(k, r) for r in q_ranks]
+    total = np.concatenate([[0.0], np.cumsum(w_sorted)])[k]
+    by_rank = np.argsort(r_sorted, kind="stable")  # within a rank, still in time order
+    m = np.int64(len(times) + 1)
+    key = r_sorted[by_rank] * m + by_rank
+    cum = np.concatenate([[0.0], np.cumsum(w_sorted[by_rank])])
+    tied = (cum[np.searchsorted(key, q_rank * m + k, side="left")]
+            - cum[np.searchsorted(key, q_rank * m, side="left")])
+    return [counter.count(k, q_rank), tied, total]
 
 
 def _within_group(group: np.ndarray, ranks: np.ndarray, weights: np.ndarray, n_ranks: int,
@@ -131,11 +176,15 @@ def concordance_counts(start: np.ndarray | None, stop: np.ndarray, event: np.nda
     n_ranks = len(uniq)
     ev = np.flatnonzero(event)
     qt, qr = stop[ev], ranks[ev]
+    if start is None:
+        below, tied, total = _dominance(stop, ranks, w, n_ranks, qt, qr)
+    else:  # rows that enter at or after t are not at risk at t: each row also counts -w at
+        # its entry time, so one count over 2n points gives {stop >= t} - {start >= t}
+        below, tied, total = _dominance(np.concatenate([stop, np.asarray(start, dtype=float)]),
+                                        np.concatenate([ranks, ranks]),
+                                        np.concatenate([w, -w]), n_ranks, qt, qr)
+    upto = below + tied
     thresholds = [qr, qr + 1, np.full(len(ev), n_ranks, dtype=np.int64)]
-    below, upto, total = _dominance(stop, ranks, w, n_ranks, qt, thresholds)
-    if start is not None:  # rows that enter at or after t are not at risk at t
-        later = _dominance(np.asarray(start, dtype=float), ranks, w, n_ranks, qt, thresholds)
-        below, upto, total = below - later[0], upto - later[1], total - later[2]
     # other events at the same time are not comparable (R's tied.y)
     time_group = np.unique(qt, return_inverse=True)[1].astype(np.int64).ravel()
     tie_below, tie_upto, same_time = _within_group(time_group, qr, w[ev], n_ranks, thresholds)

@@ -26,23 +26,41 @@ Concordance follows R's ``concordance()`` for counting-process data (see
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..validation import check_choice, check_integer, check_positive
+from ..validation import check_choice, check_integer, check_positive, check_survival
 from .base import Estimator, wald_table
 from .concordance import concordance_counts
-from .design import ModelDataError, ModelWarning, build, warn_dropped
+from .design import Design, ModelDataError, ModelWarning, build, warn_dropped
+
+
+@dataclass(frozen=True)
+class Extension:
+    """Rows that stay in the risk sets after their stop time, with a weight that is a product
+    of a row part and a time part: at an event time t after its stop time, row i counts with
+    weight ``row_weight[i] * time_weight(t)`` (0 rows leave at their stop time as usual).
+
+    The Fine-Gray model is this case (:class:`alspaincohort.stats.finegray.FineGray`): a
+    subject with a competing event at s stays with weight G(t) / G(s), so its risk-set share is
+    computed for every event time at once from one more cumulative sum, with no expanded rows.
+    """
+
+    row_weight: np.ndarray
+    time_weight: Callable[[np.ndarray], np.ndarray]
 
 
 class _RiskSets:
     """Sorting and indexing of a counting-process data set that stay fixed across iterations."""
 
     def __init__(self, start: np.ndarray, stop: np.ndarray, event: np.ndarray,
-                 stratum: np.ndarray, case_weights: np.ndarray | None = None) -> None:
+                 stratum: np.ndarray, case_weights: np.ndarray | None = None,
+                 extension: Extension | None = None) -> None:
         span = float(stop.max() - start.min()) + 1.0
         offset = stratum.astype(np.float64) * span
         self.start = start - start.min() + offset
@@ -57,6 +75,8 @@ class _RiskSets:
         self.start_order = np.argsort(self.start, kind="stable")
         self.stop_idx = np.searchsorted(self.stop[self.stop_order], self.times, side="left")
         self.start_idx = np.searchsorted(self.start[self.start_order], self.times, side="left")
+        # no row enters at or after an event time (right-censored data): nothing to subtract
+        self.no_entry = bool(np.all(self.start_idx == len(start)))
         self.time_stratum = np.floor(self.times / span).astype(np.int64)
         self.span, self.origin = span, float(start.min())
         # event rows grouped by event time, for reduceat
@@ -67,6 +87,11 @@ class _RiskSets:
         self.cw = cw
         self.death_weight = np.bincount(inverse, cw[ev_rows], minlength=len(self.d))
         self.mean_death_weight = self.death_weight / self.d
+        # rows that stay in the risk sets after their stop time (see Extension)
+        self.ext_row: np.ndarray | None = None
+        if extension is not None:
+            self.ext_row = extension.row_weight
+            self.ext_time = extension.time_weight(self.times + self.origin)
         # Efron: every (event time k, tie rank l) pair with 1 <= l < d_k, fixed by the data
         extra = self.d - 1
         self.tie_time = np.repeat(np.arange(len(self.d)), extra)
@@ -78,7 +103,8 @@ class _RiskSets:
         transposed (one contiguous row per block column: cumulative sums along rows are ~3x
         faster than down strided columns)."""
         self.A_stop = np.ascontiguousarray(A[self.stop_order].T)
-        self.A_start = np.ascontiguousarray(A[self.start_order].T)
+        if not self.no_entry:
+            self.A_start = np.ascontiguousarray(A[self.start_order].T)
         self.A_event = A[self.ev_order]
 
     def risk_sums(self, w: np.ndarray) -> np.ndarray:
@@ -90,8 +116,16 @@ class _RiskSets:
             prefix = cs[:, np.maximum(idx - 1, 0)]
             prefix[:, idx == 0] = 0.0
             return cs[:, -1:] - prefix
-        return (suffix(self.A_stop, self.stop_order, self.stop_idx)
-                - suffix(self.A_start, self.start_order, self.start_idx)).T
+        at_risk = suffix(self.A_stop, self.stop_order, self.stop_idx)
+        if not self.no_entry:
+            at_risk -= suffix(self.A_start, self.start_order, self.start_idx)
+        if self.ext_row is not None:  # + f(t) * sum over {stop < t} of a_i w [1, x, x x']
+            cs = self.A_stop * (w * self.ext_row)[self.stop_order][None, :]
+            np.cumsum(cs, axis=1, out=cs)
+            before = cs[:, np.maximum(self.stop_idx - 1, 0)]
+            before[:, self.stop_idx == 0] = 0.0
+            at_risk += before * self.ext_time[None, :]
+        return at_risk.T
 
     def event_sums(self, w: np.ndarray) -> np.ndarray:
         """For each event time, sum of w [1, x, x x'] over the rows with an event at it."""
@@ -284,16 +318,8 @@ class CoxTimeVarying(Estimator):
         strata_cols = [strata] if isinstance(strata, str) else list(strata or [])
         needed = [id_col, start_col, stop_col, event_col, *strata_cols,
                   *([weights] if weights else [])]
-        missing = [c for c in needed if c not in getattr(data, "columns", [])]
-        if missing:
-            raise ModelDataError(f"CoxTimeVarying: column(s) {missing} not in the data")
-        if formula is None:
-            covs = [c for c in data.columns if c not in needed]
-            formula = " + ".join(f"Q('{c}')" for c in covs) if covs else "0"
-        design = build(data, formula, extra=needed, intercept=False, what="CoxTimeVarying")
+        design = self._covariates(data, needed, formula)
         X, names, rows = design.X, design.x_names, design.rows
-        if X.shape[1] == 0:
-            raise ModelDataError("CoxTimeVarying: no covariates")
         sub = data.iloc[rows]
         start = sub[start_col].to_numpy(dtype=np.float64)
         stop = sub[stop_col].to_numpy(dtype=np.float64)
@@ -314,9 +340,111 @@ class CoxTimeVarying(Estimator):
                 if len(strata_cols) > 1 else pd.factorize(sub[strata_cols[0]], sort=True)
         else:
             stratum, strata_labels = np.zeros(len(sub), dtype=np.int64), None
+        self._maximise(X, list(names), start, stop, event, stratum, case_weights,
+                       sub[id_col].to_numpy() if robust else None, None)
+        self._store_strata(strata_labels, strata_cols, design.n_dropped)
+        self._spec = design.spec
+        return self
+
+    def _covariates(self, data: pd.DataFrame, needed: list[str],
+                    formula: str | None) -> Design:
+        """The design of ``formula`` (default: every column not in ``needed``), rows with a
+        missing value in it or in ``needed`` dropped; raises when a column is absent or there is
+        no covariate."""
+        what = type(self).__name__
+        missing = [c for c in needed if c not in getattr(data, "columns", [])]
+        if missing:
+            raise ModelDataError(f"{what}: column(s) {missing} not in the data")
+        if formula is None:
+            covs = [c for c in data.columns if c not in needed]
+            formula = " + ".join(f"Q('{c}')" for c in covs) if covs else "0"
+        design = build(data, formula, extra=needed, intercept=False, what=what)
+        if design.X.shape[1] == 0:
+            raise ModelDataError(f"{what}: no covariates")
+        return design
+
+    def fit_arrays(self, X: Any, time: Any, event: Any, entry: Any = None,
+                   names: list[str] | None = None, init: Any = None) -> CoxTimeVarying:
+        """Fit the model to a numeric design matrix; returns ``self``.
+
+        The same model as :meth:`fit` (one row per subject, no strata, model-based SEs) for
+        callers that already hold the covariates as numbers, e.g. a bootstrap that refits the
+        same columns on thousands of resamples: no formula is parsed and no frame is built.
+
+        Parameters
+        ----------
+        X : array of shape (n, p)
+            Covariates, finite numbers.
+        time, event : arrays of length n
+            Follow-up time and 0/1 event indicator.
+        entry : array of length n, optional
+            Delayed entry (at risk on (entry, time]); default 0 for everyone's risk set from
+            the start (entry before every time).
+        names : list of str, optional
+            Covariate names (default x0, x1, ...).
+        init : array of length p, optional
+            Starting values of the coefficients (default 0), e.g. the estimate on the full
+            data for a bootstrap refit: Newton-Raphson then needs fewer steps to the same
+            maximum.
+
+        Returns
+        -------
+        CoxTimeVarying
+            Fitted; ``params_``, ``bse_``, ``llf_``, ``baseline_cumulative_hazard_at`` etc. as
+            after :meth:`fit` (the formula-based predictions are not available).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> rng = np.random.default_rng(1)
+        >>> x = rng.normal(size=(200, 1))
+        >>> t = rng.exponential(np.exp(-0.5 * x[:, 0]))
+        >>> fit = CoxTimeVarying().fit_arrays(x, t, np.ones(200), names=["x"])
+        >>> bool(0.2 < fit.params_["x"] < 0.8)
+        True
+        """
+        time, ev, start = check_survival(time, event, entry)
+        n = len(time)
+        Xa = np.asarray(X, dtype=np.float64)
+        if Xa.ndim != 2 or Xa.shape[0] != n:
+            raise ModelDataError(f"CoxTimeVarying: X must be a matrix with one row per subject "
+                                 f"({n}), not shape {Xa.shape}")
+        bad = ~np.isfinite(Xa).all(axis=1)
+        if bad.any():
+            raise ModelDataError(f"CoxTimeVarying: X must be finite; row(s) "
+                                 f"{np.flatnonzero(bad)[:10].tolist()} are not")
+        if Xa.shape[1] == 0:
+            raise ModelDataError("CoxTimeVarying: no covariates")
+        if not ev.any():
+            raise ModelDataError("CoxTimeVarying: no events in the data")
+        names = [f"x{j}" for j in range(Xa.shape[1])] if names is None else list(names)
+        if len(names) != Xa.shape[1]:
+            raise ModelDataError(f"CoxTimeVarying: {len(names)} names for {Xa.shape[1]} columns")
+        if start is None:
+            start = np.full(n, min(0.0, float(time.min()) - 1.0))
+        beta0 = None
+        if init is not None:
+            beta0 = np.asarray(init, dtype=np.float64)
+            if beta0.shape != (Xa.shape[1],) or not np.isfinite(beta0).all():
+                raise ModelDataError(f"CoxTimeVarying: init must be {Xa.shape[1]} finite "
+                                     f"numbers, not {beta0.tolist()}")
+        self._maximise(Xa, names, start, time, ev, np.zeros(n, dtype=np.int64), None, None,
+                       beta0)
+        self._store_strata(None, [], 0)
+        self._spec = None
+        return self
+
+    def _maximise(self, X: np.ndarray, names: list[str], start: np.ndarray, stop: np.ndarray,
+                  event: np.ndarray, stratum: np.ndarray, case_weights: np.ndarray | None,
+                  cluster_ids: np.ndarray | None, init: np.ndarray | None,
+                  extension: Extension | None = None) -> None:
+        """Newton-Raphson from ``init`` (default 0) to the maximum of the partial likelihood,
+        and the estimates stored; robust SEs clustered by ``cluster_ids`` when given; rows
+        kept in the risk sets after their stop time as ``extension`` says."""
+        robust = cluster_ids is not None
         means = X.mean(axis=0)
         Xc = X - means
-        rs = _RiskSets(start, stop, event, stratum, case_weights)
+        rs = _RiskSets(start, stop, event, stratum, case_weights, extension)
         iu, XX = _tri(Xc)
         plik = _PartialLikelihood(rs, Xc, XX, iu, self.ties == "efron")
         beta = np.zeros(X.shape[1])
@@ -333,7 +461,7 @@ class CoxTimeVarying(Estimator):
                 f"CoxTimeVarying: {self.aliased_} cannot be estimated (constant within every "
                 "risk set or stratum, or a linear combination of the other covariates); left "
                 "out of the model and reported as NaN, as R's coxph reports NA",
-                ModelWarning, stacklevel=2)
+                ModelWarning, stacklevel=3)
             keep = ~aliased
             X, Xc, means = X[:, keep], Xc[:, keep], means[keep]
             names = [n for n, k in zip(names, keep, strict=True) if k]
@@ -341,7 +469,14 @@ class CoxTimeVarying(Estimator):
             plik = _PartialLikelihood(rs, Xc, XX, iu, self.ties == "efron")
             beta = np.zeros(X.shape[1])
             ll0, U0, I0, det = plik(beta)
+            init = None if init is None else init[keep]
         ll, U, info = ll0, U0, I0
+        if init is not None and np.any(init != 0):
+            with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+                cand = plik(init)
+            if np.isfinite(cand[0]) and cand[0] >= ll0:  # else start from 0 as without init
+                beta = init.copy()
+                ll, U, info, det = cand
         converged = False
         n_iter = polish = 0
         last_step = np.inf
@@ -394,18 +529,18 @@ class CoxTimeVarying(Estimator):
         self._check_finite_maximum(*(at_convergence or (beta, U, info)), Xc, names, converged)
         naive = np.linalg.inv(info)
         var = naive
-        if robust:
+        if cluster_ids is not None:
             resid = self._score_residuals(rs, Xc, event, det)
-            _, cluster = np.unique(sub[id_col].to_numpy(), return_inverse=True)
+            _, cluster = np.unique(cluster_ids, return_inverse=True)
             Uc = np.zeros((cluster.max() + 1, X.shape[1]))
             np.add.at(Uc, cluster, rs.cw[:, None] * resid)
             var = naive @ (Uc.T @ Uc) @ naive
-        self._store(beta, var, naive, ll, ll0, U0, I0, names, means, rs, det, strata_labels,
-                    strata_cols, robust, converged, len(sub), int(event.sum()), design.n_dropped)
-        # for the concordance and the proportional-hazards test (alspaincohort.stats.zph)
-        self._fit_state = {"plik": plik, "beta": beta, "start": start, "stop": stop}
-        self._spec = design.spec
-        return self
+        self._store(beta, var, naive, ll, ll0, U0, I0, names, means, det, robust, converged,
+                    len(stop), int(event.sum()))
+        # for the concordance, the baseline hazard and the proportional-hazards test
+        # (alspaincohort.stats.zph)
+        self._fit_state = {"plik": plik, "beta": beta, "start": start, "stop": stop,
+                           "means": means, "det": det}
 
     def _check_finite_maximum(self, beta: np.ndarray, U: np.ndarray, info: np.ndarray,
                               X: np.ndarray, names: list[str], converged: bool) -> None:
@@ -489,6 +624,13 @@ class CoxTimeVarying(Estimator):
         hi = np.searchsorted(rs.times, rs.stop, side="right")
         lo = np.searchsorted(rs.times, rs.start, side="right")
         resid = -w[:, None] * (X * (CH[hi] - CH[lo])[:, None] - (CG[hi] - CG[lo]))
+        if rs.ext_row is not None:  # the share of the risk sets after the stop time
+            FH = np.concatenate([[0.0], np.cumsum(rs.ext_time * det["H"])])
+            FG = np.concatenate([np.zeros((1, X.shape[1])),
+                                 np.cumsum(rs.ext_time[:, None] * det["G"], axis=0)])
+            after = np.searchsorted(rs.times, rs.stop, side="right")
+            resid -= (w * rs.ext_row)[:, None] * (X * (FH[-1] - FH[after])[:, None]
+                                                  - (FG[-1] - FG[after]))
         er = rs.ev_rows
         k = rs.ev_time_index
         resid[er] += X[er] - det["xbar_mean"][k]
@@ -497,8 +639,8 @@ class CoxTimeVarying(Estimator):
 
     def _store(self, beta: np.ndarray, var: np.ndarray, naive: np.ndarray, ll: float,
                ll0: float, U0: np.ndarray, I0: np.ndarray, names: list[str], means: np.ndarray,
-               rs: _RiskSets, det: dict[str, Any], strata_labels: Any, strata_cols: list[str],
-               robust: bool, converged: bool, n: int, n_events: int, n_dropped: int) -> None:
+               det: dict[str, Any], robust: bool, converged: bool, n: int,
+               n_events: int) -> None:
         p = len(beta)
         self.params_ = pd.Series(beta, index=names, name="coef")
         self.cov_params_ = pd.DataFrame(var, index=names, columns=names)
@@ -515,23 +657,35 @@ class CoxTimeVarying(Estimator):
         self.wald_test_ = {"statistic": wald, "df": p, "p_value": float(stats.chi2.sf(wald, p))}
         self.score_test_ = {"statistic": score, "df": p,
                             "p_value": float(stats.chi2.sf(score, p))}
-        # baseline cumulative hazard at x = 0: undo the centring and the overflow shift
-        scale = np.exp(-(means @ beta + det["shift"]))
-        dlam = det["H"] * scale
-        stratum = rs.time_stratum
-        frame = pd.DataFrame({"stratum": stratum, "time": rs.times - stratum * rs.span
-                              + rs.origin, "hazard": dlam})
-        frame["cumulative_hazard"] = frame.groupby("stratum")["hazard"].cumsum()
-        if strata_labels is not None:
-            frame["stratum"] = np.asarray(strata_labels, dtype=object)[frame["stratum"]]
-            self.baseline_cumulative_hazard_ = frame[["stratum", "time", "cumulative_hazard"]]
-        else:
-            self.baseline_cumulative_hazard_ = frame[["time", "cumulative_hazard"]]
+        # baseline hazard increments at x = 0: undo the centring and the overflow shift
+        self._hazard = det["H"] * np.exp(-(means @ beta + det["shift"]))
         self.means_ = pd.Series(means, index=names)
-        self.robust, self.strata_ = robust, strata_cols
+        self.robust = robust
         self.converged_ = converged
-        self.n_obs_, self.n_events_, self.n_dropped_ = n, n_events, n_dropped
+        self.n_obs_, self.n_events_ = n, n_events
         self._concordance: float | None = None
+        self._baseline: pd.DataFrame | None = None
+
+    def _store_strata(self, strata_labels: Any, strata_cols: list[str], n_dropped: int) -> None:
+        self._strata_labels, self.strata_, self.n_dropped_ = strata_labels, strata_cols, n_dropped
+
+    @property
+    def baseline_cumulative_hazard_(self) -> pd.DataFrame:
+        """time, cumulative_hazard (and stratum, for a stratified model) at covariates 0."""
+        self._check_fitted()
+        if self._baseline is None:
+            rs = self._fit_state["plik"].rs
+            stratum = rs.time_stratum
+            frame = pd.DataFrame({"stratum": stratum, "time": rs.times - stratum * rs.span
+                                  + rs.origin, "hazard": self._hazard})
+            frame["cumulative_hazard"] = frame.groupby("stratum")["hazard"].cumsum()
+            if self._strata_labels is not None:
+                frame["stratum"] = np.asarray(self._strata_labels, dtype=object)[
+                    frame["stratum"]]
+                self._baseline = frame[["stratum", "time", "cumulative_hazard"]]
+            else:
+                self._baseline = frame[["time", "cumulative_hazard"]]
+        return self._baseline
 
     # ------------------------------------------------------------------------------------------
     @property
@@ -564,12 +718,16 @@ class CoxTimeVarying(Estimator):
     def baseline_cumulative_hazard_at(self, times: Any, stratum: Any = None) -> np.ndarray:
         """The baseline cumulative hazard (covariates 0) as a step function evaluated at
         ``times``: its value at the last event time <= t (0 before the first)."""
-        bh = self.baseline_cumulative_hazard_
-        if "stratum" in bh.columns:
-            if stratum is None:
-                raise ModelDataError("a stratified model needs the stratum")
-            bh = bh[bh["stratum"] == stratum]
         t = np.asarray(times, dtype=float)
+        self._check_fitted()
+        if self._strata_labels is None:  # straight from the increments: bootstraps call this
+            rs = self._fit_state["plik"].rs
+            idx = np.searchsorted(rs.times + rs.origin, t, side="right")
+            return np.r_[0.0, np.cumsum(self._hazard)][idx]
+        bh = self.baseline_cumulative_hazard_
+        if stratum is None:
+            raise ModelDataError("a stratified model needs the stratum")
+        bh = bh[bh["stratum"] == stratum]
         idx = np.searchsorted(bh["time"].to_numpy(), t, side="right")
         values = np.r_[0.0, bh["cumulative_hazard"].to_numpy()]
         return values[idx]
@@ -585,6 +743,9 @@ class CoxTimeVarying(Estimator):
         return self._concordance
 
     def _design(self, data: pd.DataFrame) -> np.ndarray:
+        if self._spec is None:
+            raise ModelDataError(f"{type(self).__name__}: fitted with fit_arrays, so there is "
+                                 "no formula to predict from; use X @ params_")
         return np.asarray(self._spec.get_model_matrix(data)[list(self.params_.index)],  # type: ignore[attr-defined]
                           dtype=float)
 

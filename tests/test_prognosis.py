@@ -23,7 +23,12 @@ from alspaincohort.analysis.prognosis import (
     landmark,
     pain_cox,
 )
-from alspaincohort.stats.concordance import concordance_counts, harrell_c, uno_c
+from alspaincohort.stats.concordance import (
+    concordance_counts,
+    harrell_and_uno_c,
+    harrell_c,
+    uno_c,
+)
 from alspaincohort.stats.cox import CoxTimeVarying
 from alspaincohort.stats.finegray import finegray_rows
 from alspaincohort.stats.prediction import brier_score, time_dependent_auc
@@ -372,6 +377,23 @@ def test_concordance_counts_equal_pairwise_definition() -> None:
         np.testing.assert_allclose([got.concordant, got.discordant, got.tied_x, got.tied_y],
                                    expected, rtol=1e-10)
         assert np.isnan(got.concordance) or 0 <= got.concordance <= 1
+
+
+def test_harrell_and_uno_from_one_count_equal_each_alone() -> None:
+    rng = np.random.default_rng(12)
+    for n in (2, 5, 40, 300):
+        t = rng.integers(1, 30, n).astype(float)
+        e = rng.random(n) < 0.6
+        e[0] = True
+        r = rng.integers(0, 5, n).astype(float)
+        for tau in (None, 10.0, 100.0):
+            try:
+                u = uno_c(t, e, r, tau=tau)
+            except apc.errors.ModelDataError:
+                with pytest.raises(apc.errors.ModelDataError):
+                    harrell_and_uno_c(t, e, r, tau=tau)
+                continue
+            assert harrell_and_uno_c(t, e, r, tau=tau) == (harrell_c(t, e, r), u)
 
 
 def test_competing_risks_subdistribution(cohort: apc.Cohort) -> None:

@@ -38,7 +38,7 @@ from ..errors import ModelDataError, ModelWarning, ParameterError
 from ..progress import bar
 from ..result import Result
 from ..stats.base import one_blas_thread
-from ..stats.concordance import harrell_c, uno_c
+from ..stats.concordance import harrell_and_uno_c
 from ..stats.cox import CoxTimeVarying
 from ..stats.prediction import brier_score, kaplan_meier_risk, time_dependent_auc
 from ..validation import check_cohort, check_integer
@@ -131,8 +131,8 @@ def _metrics(model: CoxTimeVarying, data: _Outcome, cols: list[str],
     eta, risk = _predict(model, data.X, cols, times)
     slope = 1.0 if training else CoxTimeVarying().fit_arrays(
         eta[:, None], t, e, init=np.ones(1)).params_.iloc[0]
-    out = {("harrell_c", np.nan): harrell_c(t, e, eta),
-           ("uno_c", float(max(times))): uno_c(t, e, eta, tau=max(times)),
+    harrell, uno = harrell_and_uno_c(t, e, eta, tau=max(times))
+    out = {("harrell_c", np.nan): harrell, ("uno_c", float(max(times))): uno,
            ("calibration_slope", np.nan): float(slope)}
     for j, at in enumerate(times):
         out[("auc", float(at))] = time_dependent_auc(t, e, eta, at)

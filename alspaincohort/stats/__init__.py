@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from .base import Estimator, wald_table, z_quantile
 from .bootstrap import bca_interval, jackknife_influence, percentile_interval
-from .concordance import harrell_c, uno_c
+from .concordance import harrell_and_uno_c, harrell_c, uno_c
 from .cox import CoxTimeVarying
 from .finegray import FineGray, finegray_rows
 from .gee import GEE
@@ -36,7 +36,7 @@ __all__ = [
     "GEE", "CoxTimeVarying", "Estimator", "FineGray", "LatentClassMixedModel", "LinearMixedModel", "RMAFit",
     "ZphResult", "aalen_johansen", "bca_interval", "brier_score", "categorical_group_test",
     "continuous_group_test", "cox_zph", "effect_sizes", "finegray_rows", "fit_logit",
-    "harrell_c", "impute", "jackknife_influence", "kaplan_meier_table", "logrank_test",
+    "harrell_and_uno_c", "harrell_c", "impute", "jackknife_influence", "kaplan_meier_table", "logrank_test",
     "match_classes", "mediation_effects", "percentile_interval", "pool", "rank_sum_test",
     "rma", "signed_rank_test", "survival_quantile", "tau2_confint", "time_dependent_auc",
     "uno_c", "wald_table", "z_quantile",

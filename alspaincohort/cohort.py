@@ -129,15 +129,20 @@ class Cohort:
         CohortValidationError
             When ``raise_on_error`` is True and there is at least one breach.
         """
-        pieces = [self._column_breaches(name) for name in TABLE_NAMES]
-        pieces += [
-            self._key_breaches(),
-            self._patient_breaches(),
-            self._known_patient_breaches(),
-            self._time_breaches(),
-            self._instrument_breaches(),
-            self._medication_breaches(),
-        ]
+        # the patients' ids, looked up by every rule about patients: built once per validation
+        self._ids_memo: tuple[pd.Index, np.ndarray] | None = None
+        try:
+            pieces = [self._column_breaches(name) for name in TABLE_NAMES]
+            pieces += [
+                self._key_breaches(),
+                self._patient_breaches(),
+                self._known_patient_breaches(),
+                self._time_breaches(),
+                self._instrument_breaches(),
+                self._medication_breaches(),
+            ]
+        finally:
+            del self._ids_memo
         pieces = [p for p in pieces if len(p)]
         if pieces:
             out = pd.concat(pieces, ignore_index=True)
@@ -229,7 +234,7 @@ class Cohort:
         return _concat(pieces)
 
     def _known_patient_breaches(self) -> pd.DataFrame:
-        known, _ = _unique_ids(self.patients["patient_id"])
+        known, _ = self._unique_patient_ids()
         pieces = []
         for table in TABLE_NAMES[1:]:
             df = getattr(self, table)
@@ -251,18 +256,22 @@ class Cohort:
             df = getattr(self, table)
             if df.empty:
                 continue
-            day = df[col].astype("float64").to_numpy()
-            codes = self._patient_codes(df["patient_id"])
-            pat_death = _take(death, codes)
-            after = day > pat_death
+            day = df[col].to_numpy() if isinstance(df[col].dtype, np.dtype) \
+                else df[col].to_numpy(dtype="float64", na_value=np.nan)
+            with np.errstate(invalid="ignore"):  # NaN compares False: no breach
+                after = day > self._patient_values(df["patient_id"], death, day.dtype, np.inf)
             if table == "events":
                 after &= (df["event"] != "death").to_numpy()
             rows = np.flatnonzero(after)
-            pieces.append(_breaches(table, rows, col, day[rows], "not_after_death"))
+            pieces.append(_breaches(table, rows, col, day[rows].astype("float64"),
+                                    "not_after_death"))
             if table != "medications":  # medication histories may start before onset
-                before = day < _take(onset, codes)
+                with np.errstate(invalid="ignore"):
+                    before = day < self._patient_values(df["patient_id"], onset, day.dtype,
+                                                        -np.inf)
                 rows = np.flatnonzero(before)
-                pieces.append(_breaches(table, rows, col, day[rows], "not_before_onset"))
+                pieces.append(_breaches(table, rows, col, day[rows].astype("float64"),
+                                        "not_before_onset"))
         return _concat(pieces)
 
     def _instrument_breaches(self) -> pd.DataFrame:
@@ -271,33 +280,43 @@ class Cohort:
             return _no_breaches()
         inst_cats = list(a["instrument"].cat.categories)
         item_cats = list(a["item"].cat.categories)
-        lo = np.full((len(inst_cats) + 1, len(item_cats) + 1), np.nan)
+        # per (instrument, item) code pair, slot 0 of each for a missing code: the range, and
+        # which breach an unknown instrument or item is; rows then take one gather each (the
+        # long table has millions of rows: no per-row int64 or float copies)
+        width = len(item_cats) + 1
+        lo = np.full((len(inst_cats) + 1, width), np.nan)
         hi = lo.copy()
-        known_inst = np.zeros(len(inst_cats) + 1, dtype=bool)
-        for i, name in enumerate(inst_cats):
+        unknown_inst = np.zeros(lo.shape, dtype=bool)
+        unknown_item = np.zeros(lo.shape, dtype=bool)
+        for i, name in enumerate(inst_cats, start=1):
             if name not in INSTRUMENTS:
+                unknown_inst[i, :] = True
                 continue
-            known_inst[i] = True
             ranges = INSTRUMENTS[name].ranges()
-            for j, item in enumerate(item_cats):
+            for j, item in enumerate(item_cats, start=1):
                 if item in ranges:
                     lo[i, j], hi[i, j] = ranges[item]
-        ic = a["instrument"].cat.codes.to_numpy().astype(np.int64)
-        jc = a["item"].cat.codes.to_numpy().astype(np.int64)  # -1 (missing) -> last slot
-        value = a["value"].to_numpy().astype(np.float64)
-        row_lo, row_hi = lo[ic, jc], hi[ic, jc]
-        inst_ok = known_inst[ic]
+                else:
+                    unknown_item[i, j] = True
+        pair = a["instrument"].cat.codes.to_numpy().astype(np.int32)
+        pair += 1
+        pair *= width
+        pair += a["item"].cat.codes.to_numpy()
+        pair += 1
+        value = a["value"].to_numpy()
         pieces = []
-        rows = np.flatnonzero(~inst_ok & (ic >= 0))
+        rows = np.flatnonzero(unknown_inst.ravel()[pair])
         pieces.append(_breaches("assessments", rows, "instrument",
                                 _labels(a["instrument"], rows), "known_instrument"))
-        rows = np.flatnonzero(inst_ok & np.isnan(row_lo) & (jc >= 0))
+        rows = np.flatnonzero(unknown_item.ravel()[pair])
         pieces.append(_breaches("assessments", rows, "item", _labels(a["item"], rows),
                                 "known_item"))
         with np.errstate(invalid="ignore"):
-            out = (value < row_lo) | (value > row_hi)
+            out = value < lo.ravel()[pair]
+            out |= value > hi.ravel()[pair]
         rows = np.flatnonzero(out)
-        pieces.append(_breaches("assessments", rows, "value", value[rows], "instrument_range"))
+        pieces.append(_breaches("assessments", rows, "value", value[rows].astype(np.float64),
+                                "instrument_range"))
         return _concat(pieces)
 
     def _medication_breaches(self) -> pd.DataFrame:
@@ -313,7 +332,7 @@ class Cohort:
     # per-patient lookups on the patients table's order ----------------------------------------
     def _patient_codes(self, ids: pd.Series) -> np.ndarray:
         """Position of each id in the patients table (-1 when unknown)."""
-        known, first_pos = _unique_ids(self.patients["patient_id"])
+        known, first_pos = self._unique_patient_ids()
         if isinstance(ids.dtype, pd.CategoricalDtype):
             cat_idx = known.get_indexer(ids.cat.categories.astype(str))
             codes = ids.cat.codes.to_numpy()
@@ -321,6 +340,41 @@ class Cohort:
         else:
             idx = known.get_indexer(ids.astype(str))
         return np.where(idx >= 0, first_pos[np.maximum(idx, 0)] if len(first_pos) else -1, -1)
+
+    def _unique_patient_ids(self) -> tuple[pd.Index, np.ndarray]:
+        """The distinct patient ids and their first rows (kept for the rest of a validation)."""
+        validating = hasattr(self, "_ids_memo")
+        if validating and self._ids_memo is not None:
+            return self._ids_memo
+        out = _unique_ids(self.patients["patient_id"])
+        if validating:
+            self._ids_memo = out
+        return out
+
+    def _patient_values(self, ids: pd.Series, per_patient: np.ndarray,
+                        like: np.dtype | None = None, absent: float = np.nan) -> np.ndarray:
+        """``per_patient`` (patients-table order) at each id, NaN for an unknown or missing
+        id. Categorical ids (every loaded and generated table) are looked up once per category
+        and then gathered with one index per row: the long tables have millions of rows.
+
+        ``like`` an integer dtype (a day column): the values come in it when every one is a
+        whole number in its range, NaN then replaced by ``absent`` (+inf: its largest value,
+        -inf: its smallest), so that comparisons with the column read no float copy of it."""
+        if not isinstance(ids.dtype, pd.CategoricalDtype):
+            return _take(per_patient, self._patient_codes(ids))
+        known, first_pos = self._unique_patient_ids()
+        cat_idx = known.get_indexer(ids.cat.categories.astype(str))
+        pos = np.where(cat_idx >= 0, first_pos[np.maximum(cat_idx, 0)], -1) \
+            if len(first_pos) else np.full(len(cat_idx), -1)
+        # a missing id has code -1, which picks the NaN appended last
+        per_cat = np.append(_take(np.asarray(per_patient, dtype=np.float64), pos), np.nan)
+        if like is not None and like.kind == "i":
+            info = np.iinfo(like)
+            filled = np.where(np.isnan(per_cat), info.max if absent > 0 else info.min, per_cat)
+            if np.all(filled == np.round(filled)) and info.min <= filled.min() \
+                    and filled.max() <= info.max:
+                per_cat = filled.astype(like)
+        return per_cat[ids.cat.codes.to_numpy()]
 
     def _per_patient(self, by_id: pd.Series) -> np.ndarray:
         """A per-patient Series (index patient_id) as a float array in patients-table order."""
@@ -799,44 +853,58 @@ def _may_breach(spec: Any, col: pd.Series) -> bool:
         return spec.low is not None or spec.high is not None
     if spec.values is not None or not pd.api.types.is_numeric_dtype(col.dtype):
         return True
-    values = col.to_numpy(dtype="float64", na_value=np.nan)
-    missing = np.isnan(values)
-    if not spec.nullable and missing.any():
-        return True
-    if missing.all():
-        return False
+    if isinstance(col.dtype, np.dtype) and col.dtype.kind in "iuf":
+        values = col.to_numpy()  # no copy; fmin / fmax skip NaN without one either
+        if not len(values):
+            return False
+        if values.dtype.kind == "f" and not spec.nullable and np.isnan(values).any():
+            return True
+        low, high = np.fmin.reduce(values), np.fmax.reduce(values)
+        if low != low:  # every value missing
+            return False
+    else:
+        values = col.to_numpy(dtype="float64", na_value=np.nan)
+        missing = np.isnan(values)
+        if not spec.nullable and missing.any():
+            return True
+        if missing.all():
+            return False
+        low, high = np.nanmin(values), np.nanmax(values)
     lo = -np.inf if spec.low is None else spec.low
     hi = np.inf if spec.high is None else spec.high
-    return not (lo <= np.nanmin(values) and np.nanmax(values) <= hi)
+    return not (lo <= low and high <= hi)
 
 
 def _packed_key(df: pd.DataFrame, cols: list[str]) -> np.ndarray | None:
     """The key columns packed into one int64 per row (categorical codes and whole numbers),
-    or None when they do not fit in 62 bits or a number is missing or fractional."""
-    parts: list[np.ndarray] = []
-    sizes: list[int] = []
+    or None when they do not fit in 62 bits or a number is missing or fractional. Each column
+    is added in place with its offset (no int64 copy of every column: on a long table of
+    millions of rows those copies cost more than the sort)."""
+    parts: list[tuple[np.ndarray, int, int]] = []  # values, offset, size
     for c in cols:
         s = df[c]
         if isinstance(s.dtype, pd.CategoricalDtype):
-            parts.append(s.cat.codes.to_numpy().astype(np.int64) + 1)
-            sizes.append(len(s.cat.categories) + 1)
+            parts.append((s.cat.codes.to_numpy(), 1, len(s.cat.categories) + 1))
             continue
         if pd.api.types.is_integer_dtype(s.dtype) and not s.hasnans:
-            iv = s.to_numpy(dtype=np.int64)
+            iv = s.to_numpy(dtype=s.dtype.numpy_dtype if hasattr(s.dtype, "numpy_dtype")
+                            else s.dtype)
         else:
             v = s.astype("float64").to_numpy()
             if np.isnan(v).any() or (len(v) and (v != np.round(v)).any()):
                 return None
             iv = v.astype(np.int64)
         lo = int(iv.min()) if len(iv) else 0
-        parts.append(iv - lo)
-        sizes.append(int(iv.max() - lo + 1) if len(iv) else 1)
-    if sum(int(np.ceil(np.log2(max(s, 2)))) for s in sizes) > 62:
+        parts.append((iv, -lo, int(iv.max()) - lo + 1 if len(iv) else 1))
+    if sum(int(np.ceil(np.log2(max(size, 2)))) for _, _, size in parts) > 62:
         return None
-    packed = parts[0].copy()
-    for part, size in zip(parts[1:], sizes[1:], strict=True):
+    values, offset, _ = parts[0]
+    packed = values.astype(np.int64)
+    packed += offset
+    for values, offset, size in parts[1:]:
         packed *= size
-        packed += part
+        packed += values
+        packed += offset
     return packed
 
 

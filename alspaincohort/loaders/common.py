@@ -79,6 +79,7 @@ class Source:
         self.id_column: str | None = None  # set by the loader that reads the ids
         self.control_characters = False  # the file's bytes hold one (set by the CSV reader)
         self._categorical: dict[str, pd.Categorical] = {}
+        self._encoded: dict[str, tuple[np.ndarray, pa.Array]] = {}
 
     def line(self, rows: np.ndarray) -> np.ndarray:
         """1-based file lines of data rows (header = line 1)."""
@@ -104,15 +105,22 @@ class Source:
 
     def categorical(self, column: str) -> pd.Categorical:
         """Column as a pandas Categorical (dictionary-encoded by Arrow, no Python strings)."""
-        if column in self._categorical:
-            return self._categorical[column]
-        enc = pc.dictionary_encode(self.table.column(column)).combine_chunks()
-        codes = enc.indices.to_numpy(zero_copy_only=False)
-        codes = np.where(pc.is_valid(enc.indices).to_numpy(zero_copy_only=False), codes, -1)
-        cats = pd.Index(enc.dictionary.to_pylist(), dtype=object)
-        out = pd.Categorical.from_codes(codes.astype(np.int32), categories=cats)
-        self._categorical[column] = out
-        return out
+        if column not in self._categorical:
+            codes, dictionary = self.encoded(column)
+            self._categorical[column] = pd.Categorical.from_codes(
+                codes, categories=pd.Index(dictionary.to_pylist(), dtype=object))
+        return self._categorical[column]
+
+    def encoded(self, column: str) -> tuple[np.ndarray, pa.Array]:
+        """Column dictionary-encoded by Arrow: int32 codes (-1 for an empty cell) and the
+        distinct values as an Arrow array (no Python strings, no pandas validation)."""
+        if column not in self._encoded:
+            enc = pc.dictionary_encode(self.table.column(column)).combine_chunks()
+            codes = enc.indices.to_numpy(zero_copy_only=False)
+            codes = np.where(pc.is_valid(enc.indices).to_numpy(zero_copy_only=False), codes,
+                             -1).astype(np.int32)
+            self._encoded[column] = (codes, enc.dictionary)
+        return self._encoded[column]
 
     def normalised(self, column: str) -> np.ndarray:
         """Column as stripped lower-case strings (None for empty cells), for matching codes
@@ -558,7 +566,7 @@ def provenance(source: Source, rows: np.ndarray, column: str | None = None) -> d
     out: dict[str, Any] = {
         "_file": pd.Categorical.from_codes(np.zeros(len(rows), dtype=np.int8),
                                            categories=[source.name]),
-        "_row": np.asarray(rows, dtype=np.int64)}
+        "_row": np.asarray(rows, dtype=np.int32 if source.n < 2**31 else np.int64)}
     if column is not None:
         out["_col"] = pd.Categorical.from_codes(np.zeros(len(rows), dtype=np.int8),
                                                 categories=[column])
@@ -578,7 +586,7 @@ def finalize(staging: Staging, tables: dict[str, list[pd.DataFrame]],
             frames[name] = None
     for _ in range(max_rounds):
         frames = {k: _drop_bad(staging, v) for k, v in frames.items()}
-        cohort = Cohort(**frames)
+        cohort = Cohort(**frames, copy=False)  # tables built here, held by nobody else
         breaches = cohort.validate()
         if breaches.empty and not _unlinked(staging, cohort):
             break
@@ -595,10 +603,8 @@ def finalize(staging: Staging, tables: dict[str, list[pd.DataFrame]],
     else:  # pragma: no cover - validation converges in a few rounds
         raise LoadError("internal: quarantine did not converge")
     _check_lineage(staging, cohort)
-    final = _patients_as_categories(
-        {k: v.drop(columns=["_file", "_row", "_col"], errors="ignore")
-         for k, v in cohort.tables.items()})
-    out = Cohort(**final, metadata=metadata)
+    final = _patients_as_categories(cohort.tables)
+    out = Cohort(**final, metadata=metadata, copy=False)
     out.load_report = staging.report()
     return out
 
@@ -646,15 +652,19 @@ def _patients_as_categories(tables: dict[str, pd.DataFrame]) -> dict[str, pd.Dat
     dtype = pd.CategoricalDtype(pd.Index(ids.astype(str).to_numpy(), dtype=object))
     out = {}
     for name, df in tables.items():
+        # the standard columns only (provenance dropped), in a new frame that shares their
+        # data: drop() and assign() would copy every column of tables of millions of rows
+        cols = {c: df[c] for c in df.columns if c not in PROVENANCE}
         col = df["patient_id"]
         if isinstance(col.dtype, pd.CategoricalDtype):
-            pos = dtype.categories.get_indexer(col.cat.categories.astype(str))
-            codes = col.cat.codes.to_numpy()
-            new = pd.Categorical.from_codes(np.where(codes >= 0, pos[np.maximum(codes, 0)], -1),
-                                            dtype=dtype)
-            df = df.assign(patient_id=new)
-        out[name] = df
+            pos = np.append(dtype.categories.get_indexer(col.cat.categories.astype(str)), -1)
+            cols["patient_id"] = pd.Series(pd.Categorical.from_codes(
+                pos[col.cat.codes.to_numpy()], dtype=dtype), index=df.index)  # -1 stays -1
+        out[name] = pd.DataFrame(cols, copy=False)
     return out
+
+
+PROVENANCE = ("_file", "_row", "_col")
 
 
 def _concat_parts(parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -674,10 +684,18 @@ def _concat_parts(parts: list[pd.DataFrame]) -> pd.DataFrame:
                 np.full(len(p), -1, dtype=np.int8), dtype=first) for col, p in zip(
                     cols, parts, strict=True)]
             if all(a.dtype is first or a.dtype == first for a in arrays):
-                codes = np.concatenate([np.asarray(a.codes, dtype=np.int32) for a in arrays])
-                out[c] = pd.Categorical.from_codes(codes, dtype=first)
-            else:
-                out[c] = pd.api.types.union_categoricals(arrays)
+                out[c] = pd.Categorical.from_codes(np.concatenate([a.codes for a in arrays]),
+                                                   dtype=first)
+            else:  # categories united in order of appearance (as union_categoricals), each
+                # piece's codes recoded through a small lookup
+                union = pd.Index(pd.unique(np.concatenate(
+                    [np.asarray(a.categories, dtype=object) for a in arrays])))
+                code_type = np.int8 if len(union) < 127 else np.int16 if len(union) < 32767 \
+                    else np.int32
+                codes = np.concatenate([
+                    np.append(union.get_indexer(a.categories), -1).astype(code_type)[a.codes]
+                    for a in arrays])
+                out[c] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(union))
         elif len(present) == len(parts) and len({col.dtype for col in present}) == 1:
             out[c] = np.concatenate([col.to_numpy() for col in present])
         else:
@@ -685,7 +703,7 @@ def _concat_parts(parts: list[pd.DataFrame]) -> pd.DataFrame:
                                                                        dtype=object)
                                 for col, p in zip(cols, parts, strict=True)],
                                ignore_index=True)
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, copy=False)  # fresh arrays: no block consolidation copy
 
 
 def _by_file(prov: pd.DataFrame, g: pd.DataFrame, rule: str) -> Iterable[Any]:
@@ -704,13 +722,18 @@ def _by_file(prov: pd.DataFrame, g: pd.DataFrame, rule: str) -> Iterable[Any]:
 def _drop_bad(staging: Staging, df: pd.DataFrame | None) -> pd.DataFrame | None:
     if df is None or df.empty:
         return df
+    files = df["_file"]
+    if not isinstance(files.dtype, pd.CategoricalDtype):
+        files = files.astype("category")
+    names = [str(name) for name in files.cat.categories]
+    if not any(staging.bad[name].any() for name in names):  # nothing quarantined: no scan
+        return df
     keep = np.ones(len(df), dtype=bool)
-    files = df["_file"].astype("category")
     codes = files.cat.codes.to_numpy()
     rows = df["_row"].to_numpy()
-    for code, name in enumerate(files.cat.categories):
+    for code, name in enumerate(names):
         sel = codes == code
-        keep[sel] = ~staging.bad[str(name)][rows[sel]]
+        keep[sel] = ~staging.bad[name][rows[sel]]
     if keep.all():
         return df
     return df[keep].reset_index(drop=True)

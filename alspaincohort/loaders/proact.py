@@ -42,6 +42,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..cohort import Cohort
 from ..drugs import classify
@@ -124,11 +126,11 @@ class _Builder:
         # one dictionary of subject ids for every source (DEMOGRAPHICS first): every table
         # piece then shares one categorical dtype and the pieces concatenate without
         # re-encoding millions of ids
-        seen = [src.categorical("subject_id").categories for src in sources
-                if src.has("subject_id")]
-        ids = pd.Index(pd.unique(np.concatenate([np.asarray(c, dtype=object) for c in seen])
-                                 ) if seen else [], dtype=object)
-        self.id_dtype = pd.CategoricalDtype(ids)
+        # (united by Arrow, in order of first appearance: one Python string per distinct id)
+        seen = [src.encoded("subject_id")[1] for src in sources if src.has("subject_id")]
+        self.id_values = pc.unique(pa.chunked_array(seen, type=pa.string())) if seen \
+            else pa.array([], type=pa.string())
+        self.id_dtype = pd.CategoricalDtype(pd.Index(self.id_values.to_pylist(), dtype=object))
 
     def put(self, table: str, frame: pd.DataFrame) -> None:
         self.tables.setdefault(table, []).append(frame)
@@ -137,12 +139,17 @@ class _Builder:
         src.require([column])
         src.id_column = column
         ids = src.text(column)
-        local = src.categorical(column)
-        pos = self.id_dtype.categories.get_indexer(local.categories)
-        codes = local.codes
-        self.cat_ids[src.name] = pd.Categorical.from_codes(
-            np.where(codes >= 0, pos[np.maximum(codes, 0)], -1), dtype=self.id_dtype)
-        missing = np.flatnonzero(pd.isna(ids))
+        codes, dictionary = src.encoded(column)
+        if column == "subject_id":  # in the shared dictionary: mapped by Arrow
+            pos = pc.index_in(dictionary, value_set=self.id_values).to_numpy(
+                zero_copy_only=False)
+        else:
+            pos = self.id_dtype.categories.get_indexer(pd.Index(dictionary.to_pylist(),
+                                                                dtype=object))
+        pos = np.append(np.nan_to_num(np.asarray(pos, dtype=np.float64), nan=-1), -1)
+        self.cat_ids[src.name] = pd.Categorical.from_codes(pos.astype(np.int32)[codes],
+                                                           dtype=self.id_dtype)
+        missing = np.flatnonzero(codes < 0)
         self.st.breach(src, missing, column, [None] * len(missing), "not_null",
                        "the subject_id is missing")
         return ids
@@ -173,7 +180,7 @@ class _Builder:
             "item": pd.Categorical.from_codes(zeros, categories=[item]),
             "value": value[r], "derived": np.full(n, derived),
             "source": pd.Categorical.from_codes(zeros, categories=[source or src.name]),
-            **provenance(src, r, column)}))
+            **provenance(src, r, column)}, copy=False))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -486,7 +493,7 @@ def _deaths(b: _Builder, src: Source) -> None:
     st.link(src, np.flatnonzero(died != "yes"), ids, "subject_id")  # alive: no death event
     b.put("events", pd.DataFrame({"patient_id": b.cat_ids[src.name][rows], "day": day[rows],
                                   "event": "death",
-                                  **provenance(src, rows)}))
+                                  **provenance(src, rows)}, copy=False))
 
 
 def _med_frame(ids: pd.Categorical, rows: np.ndarray, drug: np.ndarray, start: np.ndarray,
@@ -496,7 +503,7 @@ def _med_frame(ids: pd.Categorical, rows: np.ndarray, drug: np.ndarray, start: n
     return pd.DataFrame({
         "patient_id": ids[rows], "drug": drug[rows], "atc_code": codes, "start_day": start[rows],
         "stop_day": stop[rows], "dose_mg_per_day": dose[rows], "indication": indication[rows],
-        "drug_class": classes, "source": source, **provenance(src, rows)})
+        "drug_class": classes, "source": source, **provenance(src, rows)}, copy=False)
 
 
 def _riluzole(b: _Builder, src: Source) -> None:
@@ -577,5 +584,5 @@ def _pain_sites(b: _Builder, src: Source) -> None:
     site, kind = src.normalised("Site"), src.normalised("Pain_Type")
     b.put("pain_sites", pd.DataFrame({"patient_id": b.cat_ids[src.name][rows], "day": day[rows],
                                       "site": site[rows], "pain_type": kind[rows],
-                                      **provenance(src, rows)}))
+                                      **provenance(src, rows)}, copy=False))
 

@@ -430,7 +430,7 @@ class _Tabular:
             self.put("assessments", pd.DataFrame({
                 "patient_id": ids[rows], "day": day[rows], "instrument": inst[rows],
                 "item": item[rows], "value": value[rows], "derived": False,
-                "source": src.name, **provenance(src, rows)}))
+                "source": src.name, **provenance(src, rows)}, copy=False))
             return
         measures = entry["measures"]
         values = {col: self.numbers(src, col) for col in measures}
@@ -446,7 +446,8 @@ class _Tabular:
             pieces.append(pd.DataFrame({
                 "patient_id": ids[rows][keep], "day": day[rows][keep],
                 "instrument": m["instrument"], "item": m["item"], "value": v[keep],
-                "derived": False, "source": src.name, **provenance(src, rows[keep], col)}))
+                "derived": False, "source": src.name, **provenance(src, rows[keep], col)},
+                copy=False))
         long = pd.concat(pieces, ignore_index=True)
         self.put("assessments", long)
         self.put("assessments", _derived(long, src))

@@ -176,8 +176,28 @@ def concordance_counts_weighted(start: np.ndarray | None, stop: np.ndarray, even
                                 risk: np.ndarray, weights: np.ndarray | None,
                                 event_time_weights: list[np.ndarray | None]
                                 ) -> list[ConcordanceCounts]:
-    """:func:`concordance_counts` for each of several event weightings (None: all 1), from one
-    count of the pairs (Harrell's and Uno's C of one risk score cost one count)."""
+    """:func:`concordance_counts` for each of several event weightings, from one count of the
+    pairs (Harrell's and Uno's C of one risk score cost one count).
+
+    Parameters
+    ----------
+    start, stop, event, risk, weights
+        As :func:`concordance_counts`.
+    event_time_weights : list of (array or None)
+        Weightings of the event rows (None: every event weighs 1).
+
+    Returns
+    -------
+    list of ConcordanceCounts
+        One per weighting, in order.
+
+    Examples
+    --------
+    >>> h, u = concordance_counts_weighted(None, [1.0, 2.0, 3.0], [1, 1, 0], [3, 1, 2], None,
+    ...                                    [None, [2.0, 2.0]])
+    >>> (h.concordant, u.concordant)
+    (2.0, 4.0)
+    """
     stop, event, start = check_survival(stop, event, start, names=("stop", "event", "start"))
     risk = check_scores(risk, "risk", len(stop))
     w = np.ones(len(stop)) if weights is None else check_scores(weights, "weights", len(stop),
@@ -274,6 +294,20 @@ def harrell_and_uno_c(time: np.ndarray, event: np.ndarray, risk: np.ndarray,
                       tau: float | None = None) -> tuple[float, float]:
     """Harrell's C (:func:`harrell_c`) and Uno's C (:func:`uno_c`) of right-censored data from
     one count of the pairs (bootstrap validation computes both thousands of times).
+
+    Parameters
+    ----------
+    time, event : arrays
+        Follow-up time and 0/1 event indicator.
+    risk : array
+        Risk score; higher = earlier event.
+    tau : float, optional
+        Uno's truncation time (events after it are left out of Uno's C).
+
+    Returns
+    -------
+    tuple of float
+        (Harrell's C, Uno's C); :class:`ModelDataError` when either has no comparable pair.
 
     Examples
     --------

@@ -159,12 +159,11 @@ class FineGray(CoxTimeVarying):
             raise ParameterError(f"FineGray: of_interest must be an integer cause code, not "
                                  f"{of_interest!r}")
         design = self._covariates(data, [time_col, cause_col], formula)
-        sub = data.iloc[design.rows]
-        codes = sub[cause_col].to_numpy()
+        codes = data[cause_col].to_numpy()[design.rows]  # two columns, not a copy of the frame
         if codes.dtype.kind not in "iuf" or not np.all(codes == np.round(codes)):
             raise ModelDataError(f"FineGray: {cause_col} must hold integer cause codes (0 = "
                                  "censored)")
-        t, c = _check(sub[time_col], codes, of_interest, "FineGray")
+        t, c = _check(data[time_col].to_numpy()[design.rows], codes, of_interest, "FineGray")
         warn_dropped(design.n_dropped, len(data), "FineGray")
         cut, prob = _censoring_intervals(t, c)
         competing = (c != 0) & (c != of_interest)
@@ -178,6 +177,11 @@ class FineGray(CoxTimeVarying):
         self._spec = design.spec
         self._fg_data = (t, c, of_interest)
         return self
+
+    def _describe(self) -> str:
+        return (f"Fine-Gray subdistribution hazards of cause {self._fg_data[2]} ({self.ties} "
+                f"ties, robust SEs by subject): {self.n_obs_} subjects, {self.n_events_} "
+                f"events of that cause, dropped {self.n_dropped_}")
 
     @property
     def concordance_(self) -> float:

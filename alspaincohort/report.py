@@ -304,7 +304,8 @@ def _prognosis(c: Cohort) -> Section:
     cox = pain_cox(c)
     hr = cox.table.set_index("term").loc["pain"]
     ph = cox.proportional_hazards()
-    iv = incremental_value(c, n_bootstrap=50, seed=1, progress=False)
+    # the report's longest step: its bootstrap on every core (the same numbers on any number)
+    iv = incremental_value(c, n_bootstrap=50, seed=1, progress=False, n_workers=None)
     dc = iv.table.set_index("metric").loc["harrell_c"]
     dc_text = format_interval(dc.difference_corrected, dc.difference_ci_low,
                               dc.difference_ci_high, 2).replace(" (", " (bootstrap 95% CI ")

@@ -114,6 +114,14 @@ def test_bootstrap_is_reproducible(cohort: apc.Cohort) -> None:
     assert not np.allclose(a.table.difference_corrected, c.table.difference_corrected,
                            equal_nan=True)
     pd.testing.assert_series_equal(a.table.difference, c.table.difference)  # apparent
+    # the same resamples, whichever process fits them (chunks of 1 replicate with 2 workers
+    # over 8 replicates: the pool's completion order differs from the draw order)
+    d = incremental_value(small, n_bootstrap=8, seed=1, n_workers=2)
+    pd.testing.assert_frame_equal(a.bootstrap, d.bootstrap)
+    pd.testing.assert_frame_equal(a.table, d.table)
+    assert d.n_bootstrap_failed == a.n_bootstrap_failed
+    with pytest.raises(apc.errors.ParameterError, match="n_workers"):
+        incremental_value(small, n_bootstrap=2, n_workers=0)
 
 
 def test_encals_published_linear_predictor(cohort: apc.Cohort) -> None:

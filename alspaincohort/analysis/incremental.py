@@ -24,8 +24,10 @@ The metrics come from :mod:`alspaincohort.stats.concordance` and
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -241,7 +243,8 @@ class IncrementalValueResult(Result):
 def incremental_value(cohort: Cohort, base: Sequence[str] | str = ENCALS_LIKE,
                       added: Sequence[str] = ("vas_pain",), times: Sequence[float] = (12, 24),
                       endpoint: str = "death", n_bootstrap: int = 200, seed: int = 0,
-                      n_groups: int = 5, progress: bool | None = None) -> IncrementalValueResult:
+                      n_groups: int = 5, progress: bool | None = None,
+                      n_workers: int | None = 1) -> IncrementalValueResult:
     """Prognostic value of ``added`` (baseline columns, e.g. VAS pain) beyond ``base``.
 
     Parameters
@@ -269,6 +272,9 @@ def incremental_value(cohort: Cohort, base: Sequence[str] | str = ENCALS_LIKE,
     progress : bool, optional
         A progress bar over the bootstrap; default shown in interactive use only
         (:mod:`alspaincohort.progress`).
+    n_workers : int or None
+        Processes for the bootstrap (default 1: in this process; None: one per core). The
+        resamples are drawn here in order, so the result is the same for any number.
 
     Returns
     -------
@@ -288,6 +294,8 @@ def incremental_value(cohort: Cohort, base: Sequence[str] | str = ENCALS_LIKE,
     check_cohort(cohort, min_patients=1)
     check_integer(n_bootstrap, "n_bootstrap", 0)
     check_integer(n_groups, "n_groups", 2)
+    if n_workers is not None:
+        check_integer(n_workers, "n_workers", 1)
     times = tuple(float(t) for t in times)
     if not times or min(times) <= 0:
         raise ParameterError("times must be positive months after baseline")
@@ -334,16 +342,10 @@ def incremental_value(cohort: Cohort, base: Sequence[str] | str = ENCALS_LIKE,
     lr_test = {"statistic": float(lrt), "df": len(full_cols) - len(base_cols),
                "p_value": float(stats.chi2.sf(lrt, len(full_cols) - len(base_cols)))}
 
-    rng = np.random.default_rng(seed)
-    boot_rows, failed = [], 0
+    inits = {k: m.params_.reindex(cols[k], fill_value=0.0).to_numpy() for k, m in models.items()}
+    boot_rows, failed = _bootstrap(data, inits, cols, times, n_bootstrap, seed, n_workers,
+                                   progress)
     n = len(frame)
-    with one_blas_thread():  # small matrices: threads only fight other jobs for the cores
-        for b in bar(range(n_bootstrap), "incremental_value bootstrap", progress):
-            rows = _replicate(data.take(rng.integers(0, n, n)), data, models, cols, times)
-            if rows is None:
-                failed += 1
-                continue
-            boot_rows += [{"replicate": b, **r} for r in rows]
     boot = pd.DataFrame(boot_rows)
     table = _summary_table(apparent, boot)
     coefs = pd.concat([m.summary.reset_index(names="term").assign(model=k)
@@ -363,7 +365,65 @@ def incremental_value(cohort: Cohort, base: Sequence[str] | str = ENCALS_LIKE,
         n_bootstrap=n_bootstrap, n_bootstrap_failed=failed, description=desc, bootstrap=boot)
 
 
-def _replicate(sample: _Outcome, data: _Outcome, models: dict[str, CoxTimeVarying],
+def _bootstrap(data: _Outcome, inits: dict[str, np.ndarray], cols: dict[str, list[str]],
+               times: Sequence[float], n_bootstrap: int, seed: int, n_workers: int | None,
+               progress: bool | None) -> tuple[list[dict[str, Any]], int]:
+    """Every replicate's rows and the number that failed. Resamples are drawn in order from
+    one generator and handed out in chunks (to a process pool when ``n_workers`` > 1), at most
+    two chunks per worker in flight, so memory stays bounded and the result does not depend
+    on the number of workers."""
+    rng = np.random.default_rng(seed)
+    n = len(data.time)
+    workers = n_workers or os.cpu_count() or 1
+    size = 1 if workers == 1 else max(1, -(-n_bootstrap // (4 * workers)))
+    starts = range(0, n_bootstrap, size)
+
+    def draws(lo: int) -> list[tuple[int, np.ndarray]]:
+        return [(b, rng.integers(0, n, n)) for b in range(lo, min(lo + size, n_bootstrap))]
+
+    done: dict[int, tuple[list[dict[str, Any]], int]] = {}
+    with bar(total=n_bootstrap, desc="incremental_value bootstrap", progress=progress) as pb:
+        if workers == 1:
+            for lo in starts:
+                done[lo] = _replicates(data, inits, cols, times, draws(lo))
+                pb.update(min(size, n_bootstrap - lo))
+        else:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                pending: dict[Any, int] = {}
+                for lo in starts:
+                    if len(pending) >= 2 * workers:
+                        finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                        for fut in finished:
+                            first = pending.pop(fut)
+                            done[first] = fut.result()
+                            pb.update(min(size, n_bootstrap - first))
+                    pending[pool.submit(_replicates, data, inits, cols, times,
+                                        draws(lo))] = lo
+                for fut in as_completed(pending):
+                    done[pending[fut]] = fut.result()
+                    pb.update(min(size, n_bootstrap - pending[fut]))
+    rows = [r for lo in sorted(done) for r in done[lo][0]]
+    return rows, sum(f for _, f in done.values())
+
+
+def _replicates(data: _Outcome, inits: dict[str, np.ndarray], cols: dict[str, list[str]],
+                times: Sequence[float], draws: list[tuple[int, np.ndarray]]
+                ) -> tuple[list[dict[str, Any]], int]:
+    """The rows of the replicates ``draws`` (replicate number, resampled rows) and how many
+    failed (module level: a process pool runs it)."""
+    rows: list[dict[str, Any]] = []
+    failed = 0
+    with one_blas_thread():  # small matrices: threads only fight other jobs for the cores
+        for b, idx in draws:
+            out = _replicate(data.take(idx), data, inits, cols, times)
+            if out is None:
+                failed += 1
+                continue
+            rows += [{"replicate": b, **r} for r in out]
+    return rows, failed
+
+
+def _replicate(sample: _Outcome, data: _Outcome, inits: dict[str, np.ndarray],
                cols: dict[str, list[str]], times: Sequence[float]
                ) -> list[dict[str, Any]] | None:
     """Apparent (on the bootstrap sample) and test (on the original data) metrics of both
@@ -376,11 +436,10 @@ def _replicate(sample: _Outcome, data: _Outcome, models: dict[str, CoxTimeVaryin
         warnings.simplefilter("ignore", RuntimeWarning)
         try:
             out = []
-            for k, model in models.items():
+            for k, init in inits.items():
                 c = cols[k]
-                fit = CoxTimeVarying().fit_arrays(
-                    sample.X[:, :len(c)], sample.time, sample.event, names=c,
-                    init=model.params_.reindex(c, fill_value=0.0).to_numpy())
+                fit = CoxTimeVarying().fit_arrays(sample.X[:, :len(c)], sample.time,
+                                                  sample.event, names=c, init=init)
                 app = _metrics(fit, sample, c, times, training=True)
                 test = _metrics(fit, data, c, times)
                 out += [{"model": k, "metric": key[0], "time": key[1], "apparent": app[key],

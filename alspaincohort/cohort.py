@@ -10,7 +10,8 @@ tables of large synthetic cohorts.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,38 @@ class Cohort:
     # ------------------------------------------------------------------------------------------
     # basics
     # ------------------------------------------------------------------------------------------
+    @contextmanager
+    def memoized(self) -> Iterator[Cohort]:
+        """Within the block, :meth:`baseline`, :meth:`survival` and :meth:`scores` are
+        computed once per argument set and handed out as copies: a pipeline that calls many
+        analyses on one cohort (the report calls ``baseline()`` eleven times and ``scores()``
+        thirty-two) derives them once. The cohort's tables must not change inside the block.
+
+        Examples
+        --------
+        >>> from alspaincohort import simulate_cohort
+        >>> c = simulate_cohort(50, seed=1)
+        >>> with c.memoized():
+        ...     c.baseline().equals(c.baseline())
+        True
+        """
+        outer = self.__dict__.get("_memo")
+        if outer is None:
+            self._memo: dict[tuple[Any, ...], pd.DataFrame] | None = {}
+        try:
+            yield self
+        finally:
+            if outer is None:
+                self._memo = None
+
+    def _memo_or(self, key: tuple[Any, ...], make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        memo = self.__dict__.get("_memo")
+        if memo is None:
+            return make()
+        if key not in memo:
+            memo[key] = make()
+        return memo[key].copy()  # a caller may change its frame: never the kept one
+
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
         """The five standard tables by name."""
@@ -433,6 +466,11 @@ class Cohort:
     # ------------------------------------------------------------------------------------------
     def scores(self, instrument: str, item: str = "total") -> pd.DataFrame:
         """Rows of one instrument score or item: patient_id, day, value (float64), sorted."""
+        if not (isinstance(instrument, str) and isinstance(item, str)):
+            return self._scores(instrument, item)
+        return self._memo_or(("scores", instrument, item), lambda: self._scores(instrument, item))
+
+    def _scores(self, instrument: str, item: str) -> pd.DataFrame:
         a = self.assessments
         rows = a.loc[(a["instrument"] == instrument) & (a["item"] == item),
                      ["patient_id", "day", "value"]]
@@ -540,6 +578,9 @@ class Cohort:
             fvc_percent (% predicted), vas_pain (0-10), bpi_severity, hads_d, hads_a, adi12,
             alsaq40 (summary index 0-100), kings_stage (1-4), mitos_stage (0-4).
         """
+        return self._memo_or(("baseline", window_days), lambda: self._baseline(window_days))
+
+    def _baseline(self, window_days: int) -> pd.DataFrame:
         p = self.patients
         onset = p["onset_day"].astype("float64")
         duration = -onset / DAYS_PER_MONTH
@@ -592,6 +633,10 @@ class Cohort:
             raise SchemaError(
                 f"origin must be 'onset', 'diagnosis' or 'baseline', not {origin!r}"
             )
+        return self._memo_or(("survival", endpoint, origin),
+                             lambda: self._survival(endpoint, origin))
+
+    def _survival(self, endpoint: str, origin: str) -> pd.DataFrame:
         kinds = ["death"] if endpoint == "death" else ["death", "tracheostomy", "niv_full_time"]
         ev = self.events.assign(patient_id=self.events["patient_id"].astype(str))
         hits = ev[ev["event"].isin(kinds)].sort_values(["patient_id", "day"], kind="stable")

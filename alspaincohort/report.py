@@ -100,9 +100,7 @@ def _table(df: pd.DataFrame, decimals: int = 3) -> str:
 
 def has_pain(cohort: Cohort) -> bool:
     """Whether the cohort holds any pain intensity (VAS or NRS) measurement."""
-    from .analysis.prevalence import pain_scores
-
-    return not pain_scores(cohort).empty
+    return not (cohort.scores("vas_pain").empty and cohort.scores("nrs_pain").empty)
 
 
 @dataclass(repr=False)
@@ -353,7 +351,7 @@ def _absent(cohort: Cohort, name: str) -> str:
     """The data a section needs that the cohort does not hold, in words ("" when none)."""
     from .variables import SHORT_LABELS, visit_score
 
-    held = set(cohort.assessments["instrument"].astype(str).unique())
+    held = {str(v) for v in cohort.assessments["instrument"].dropna().unique()}
     missing = []
     for need in REQUIRES.get(name, ()):
         if need == "death":
@@ -396,22 +394,23 @@ def plan_report(cohort: Cohort, k: int = 5, progress: bool | None = False
     pain = has_pain(cohort)
     sections: dict[str, Section] = {}
     timings: dict[str, float] = {}
-    for name, make in bar(SECTIONS, "report", progress):
-        t0 = time.perf_counter()
-        absent = _absent(cohort, name)
-        if not pain and name in ("prevalence", "depression"):
-            sec = Section(TITLES[name], f"Not computed: the data hold no pain measurements (VAS "
-                          f"or NRS), so {NEEDS_PAIN[name]} cannot be estimated.")
-        elif absent:
-            sec = Section(TITLES[name], f"Not computed: the data hold no {absent}, which this "
-                          "section needs.")
-        else:
-            try:
-                sec = make(cohort)
-            except AlsPainCohortError as err:  # data the section cannot use: it says why
-                sec = Section(TITLES[name], f"Not computed: {readable_text(str(err))}")
-        timings[name] = time.perf_counter() - t0
-        sections[name] = sec
+    with cohort.memoized():  # every section derives baseline() and survival(): once each
+        for name, make in bar(SECTIONS, "report", progress):
+            t0 = time.perf_counter()
+            absent = _absent(cohort, name)
+            if not pain and name in ("prevalence", "depression"):
+                sec = Section(TITLES[name], f"Not computed: the data hold no pain measurements "
+                              f"(VAS or NRS), so {NEEDS_PAIN[name]} cannot be estimated.")
+            elif absent:
+                sec = Section(TITLES[name], f"Not computed: the data hold no {absent}, which "
+                              "this section needs.")
+            else:
+                try:
+                    sec = make(cohort)
+                except AlsPainCohortError as err:  # data the section cannot use: it says why
+                    sec = Section(TITLES[name], f"Not computed: {readable_text(str(err))}")
+            timings[name] = time.perf_counter() - t0
+            sections[name] = sec
     t0 = time.perf_counter()
     control = DisclosureControl(k)
     for name, sec in sections.items():

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import alspaincohort as apc
 from alspaincohort import Cohort, CohortValidationError, SchemaError
 from alspaincohort.schema import DAYS_PER_MONTH, RULES, standardize
 
@@ -283,3 +284,25 @@ def test_cohort_does_not_keep_the_callers_frame() -> None:
     before = c2.patients["age_at_onset"].copy()
     p.loc[p.index[0], "age_at_onset"] = 999.0
     pd.testing.assert_series_equal(c2.patients["age_at_onset"], before)
+
+
+def test_memoized_hands_out_copies_of_one_derivation() -> None:
+    """Inside ``memoized()``, baseline / survival / scores are derived once and each caller
+    gets its own copy (changing it changes nothing for the next caller); outside, and after
+    the block, every call derives afresh; the results equal those without the block."""
+    c = apc.simulate_cohort(80, seed=4)
+    plain = (c.baseline(), c.survival("composite", "onset"), c.scores("vas_pain"))
+    with c.memoized():
+        with c.memoized():  # nested: the outer block's memo stays
+            first = c.baseline()
+        first["age_at_onset"] = -1.0
+        again = c.baseline()
+        assert again is not first
+        pd.testing.assert_frame_equal(again, plain[0])
+        pd.testing.assert_frame_equal(c.survival("composite", "onset"), plain[1])
+        pd.testing.assert_frame_equal(c.scores("vas_pain"), plain[2])
+        with pytest.raises(apc.errors.SchemaError, match="endpoint"):
+            c.survival("tracheostomy")
+    after = c.baseline()
+    assert after is not again
+    pd.testing.assert_frame_equal(after, plain[0])

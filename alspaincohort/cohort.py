@@ -104,7 +104,8 @@ class Cohort:
         """Within the block, :meth:`baseline`, :meth:`survival` and :meth:`scores` are
         computed once per argument set and handed out as copies: a pipeline that calls many
         analyses on one cohort (the report calls ``baseline()`` eleven times and ``scores()``
-        thirty-two) derives them once. The cohort's tables must not change inside the block.
+        thirty-two) derives them once; :meth:`validate` keeps its patient-id index the same
+        way. The cohort's tables must not change inside the block.
 
         Examples
         --------
@@ -116,20 +117,24 @@ class Cohort:
         """
         outer = self.__dict__.get("_memo")
         if outer is None:
-            self._memo: dict[tuple[Any, ...], pd.DataFrame] | None = {}
+            self._memo: dict[tuple[Any, ...], Any] | None = {}
         try:
             yield self
         finally:
             if outer is None:
                 self._memo = None
 
-    def _memo_or(self, key: tuple[Any, ...], make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    def _memo_or(self, key: tuple[Any, ...], make: Callable[[], Any], copy: bool = True
+                 ) -> Any:
+        """``make()``, once per ``key`` inside a :meth:`memoized` block; frames are handed out
+        as copies (a caller may change its frame, never the kept one), ``copy=False`` for
+        values no caller changes."""
         memo = self.__dict__.get("_memo")
         if memo is None:
             return make()
         if key not in memo:
             memo[key] = make()
-        return memo[key].copy()  # a caller may change its frame: never the kept one
+        return memo[key].copy() if copy else memo[key]
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -162,9 +167,7 @@ class Cohort:
         CohortValidationError
             When ``raise_on_error`` is True and there is at least one breach.
         """
-        # the patients' ids, looked up by every rule about patients: built once per validation
-        self._ids_memo: tuple[pd.Index, np.ndarray] | None = None
-        try:
+        with self.memoized():  # the patient-id index every patient rule looks up: built once
             pieces = [self._column_breaches(name) for name in TABLE_NAMES]
             pieces += [
                 self._key_breaches(),
@@ -174,8 +177,6 @@ class Cohort:
                 self._instrument_breaches(),
                 self._medication_breaches(),
             ]
-        finally:
-            del self._ids_memo
         pieces = [p for p in pieces if len(p)]
         if pieces:
             out = pd.concat(pieces, ignore_index=True)
@@ -375,14 +376,9 @@ class Cohort:
         return np.where(idx >= 0, first_pos[np.maximum(idx, 0)] if len(first_pos) else -1, -1)
 
     def _unique_patient_ids(self) -> tuple[pd.Index, np.ndarray]:
-        """The distinct patient ids and their first rows (kept for the rest of a validation)."""
-        validating = hasattr(self, "_ids_memo")
-        if validating and self._ids_memo is not None:
-            return self._ids_memo
-        out = _unique_ids(self.patients["patient_id"])
-        if validating:
-            self._ids_memo = out
-        return out
+        """The distinct patient ids and their first rows (once per :meth:`memoized` block)."""
+        return self._memo_or(("patient_ids",), lambda: _unique_ids(self.patients["patient_id"]),
+                             copy=False)
 
     def _patient_values(self, ids: pd.Series, per_patient: np.ndarray,
                         like: np.dtype | None = None, absent: float = np.nan) -> np.ndarray:

@@ -25,12 +25,13 @@ from alspaincohort.analysis.prognosis import (
 )
 from alspaincohort.stats.concordance import (
     concordance_counts,
+    concordance_counts_weighted,
     harrell_and_uno_c,
     harrell_c,
     uno_c,
 )
 from alspaincohort.stats.cox import CoxTimeVarying
-from alspaincohort.stats.finegray import finegray_rows
+from alspaincohort.stats.finegray import FineGray, finegray_rows
 from alspaincohort.stats.prediction import brier_score, time_dependent_auc
 from alspaincohort.stats.survival import (
     aalen_johansen,
@@ -530,3 +531,47 @@ def test_landmark_refuses_landmarks_without_an_answer() -> None:
         landmark(c, (6, -1))
     with pytest.raises(apc.ParameterError, match="landmarks_months"):
         landmark(c, ())
+
+
+FG = pd.DataFrame({"time": [1.0, 2, 3, 4, 5, 6], "cause": [1, 2, 0, 1, 2, 1],
+                   "x": [0.1, 0.5, 0.3, 0.9, 0.2, 0.4]})
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"cause": [1, -1, 0, 1, 2, 1]}, r"causes must be whole numbers >= 0 .* rows \[1\] hold \[-1\]"),
+    ({"cause": [1, 1.5, 0, 1, 2, 1]}, r"rows \[1\] hold \[1.5\]"),
+    ({"cause": ["death"] * 6}, "causes must be whole numbers"),
+    ({"time": [0.0, 2, 3, 4, 5, 6]}, r"times must be finite and > 0; rows \[0\]"),
+    ({"x": ["a", 1, 1, 1, 1, 1]}, "column 'x' is text"),
+])
+def test_fine_gray_bad_input_is_named_by_both_fits(change: dict[str, Any], message: str) -> None:
+    """The risk-set fit and R's expanded rows refuse the same input with the same words (one
+    check serves both), naming the rows; the model's own name leads its messages."""
+    d = FG.assign(**change)
+    with pytest.raises(apc.errors.ModelDataError, match=message):
+        FineGray().fit(d, "time", "cause", 1, formula="x")
+    if "x" not in change:
+        with pytest.raises(apc.errors.ModelDataError, match=message):
+            finegray_rows(d["time"], d["cause"], 1)
+
+
+def test_fine_gray_edge_cases() -> None:
+    with pytest.raises(apc.errors.ModelDataError, match="FineGray: no covariate can be est"):
+        FineGray().fit(FG.iloc[:1], "time", "cause", 1, formula="x")
+    with pytest.raises(apc.errors.ModelDataError, match="no event of cause 1"):
+        FineGray().fit(FG.iloc[:0], "time", "cause", 1, formula="x")
+    with pytest.raises(apc.errors.ParameterError, match="of_interest"):
+        FineGray().fit(FG, "time", "cause", "death", formula="x")
+    with pytest.warns(apc.errors.ModelWarning, match="1 of 6 rows dropped"):
+        fit = FineGray().fit(FG.assign(x=[np.nan, .5, .3, .9, .2, .4]), "time", "cause", 1,
+                             formula="x")
+    assert fit.n_obs_ == 5 and fit.n_dropped_ == 1
+    assert "Fine-Gray subdistribution hazards of cause 1" in fit._describe()
+
+
+def test_concordance_event_weights_are_validated() -> None:
+    t, e, r = [1.0, 2.0, 3.0], [1, 1, 0], [3.0, 1.0, 2.0]
+    with pytest.raises(apc.errors.ModelDataError, match="event_time_weights has 1 values for 2"):
+        concordance_counts_weighted(None, t, e, r, None, [[1.0]])
+    with pytest.raises(apc.errors.ModelDataError, match="event_time_weights must lie in"):
+        concordance_counts(None, t, e, r, event_time_weights=[1.0, -1.0])

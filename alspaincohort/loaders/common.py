@@ -90,7 +90,6 @@ class Source:
         self.raw_text: dict[int, str] = {}
         self.id_column: str | None = None  # set by the loader that reads the ids
         self.control_characters = False  # the file's bytes hold one (set by the CSV reader)
-        self._categorical: dict[str, pd.Categorical] = {}
         self._encoded: dict[str, tuple[np.ndarray, pa.Array]] = {}
 
     def line(self, rows: np.ndarray) -> np.ndarray:
@@ -114,14 +113,6 @@ class Source:
     def text(self, column: str) -> np.ndarray:
         """Column as an object array of str / None."""
         return np.asarray(self.table.column(column).to_numpy(zero_copy_only=False), dtype=object)
-
-    def categorical(self, column: str) -> pd.Categorical:
-        """Column as a pandas Categorical (dictionary-encoded by Arrow, no Python strings)."""
-        if column not in self._categorical:
-            codes, dictionary = self.encoded(column)
-            self._categorical[column] = pd.Categorical.from_codes(
-                codes, categories=pd.Index(dictionary.to_pylist(), dtype=object))
-        return self._categorical[column]
 
     def encoded(self, column: str) -> tuple[np.ndarray, pa.Array]:
         """Column dictionary-encoded by Arrow: int32 codes (-1 for an empty cell) and the

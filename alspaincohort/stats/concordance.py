@@ -222,7 +222,8 @@ def concordance_counts_weighted(start: np.ndarray | None, stop: np.ndarray, even
     below, upto, total = below - tie_below, upto - tie_upto, total - same_time
     out = []
     for etw in event_time_weights:
-        qw = w[ev] * (1.0 if etw is None else np.asarray(etw, dtype=float))
+        qw = w[ev] * (1.0 if etw is None else check_scores(etw, "event_time_weights", len(ev),
+                                                           low=0.0))
         out.append(ConcordanceCounts(
             concordant=float((qw * below).sum()),
             discordant=float((qw * (total - upto)).sum()),

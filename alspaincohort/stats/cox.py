@@ -16,8 +16,8 @@ cumulative sums over the blocks give the risk sets, so an iteration costs one pa
 rows, O(n (1 + p + p^2)), plus one pass over the Efron tie ranks; there is no loop over rows or
 event times in Python. (Summing blocks directly, rather than subtracting running totals, leaves
 no rounding residue where a covariate is constant within every risk set: such a column has
-information zero against its own spread and is reported as not estimable.) Strata are handled by shifting each stratum's times into its own
-disjoint range, so risk sets never mix strata.
+information zero against its own spread and is reported as not estimable.) Strata are handled
+by shifting each stratum's times into its own disjoint range, so risk sets never mix strata.
 
 Robust (sandwich) standard errors cluster by ``id_col``: V = I^-1 (sum_c U_c U_c') I^-1 with
 U_c the sum of the score residuals of the cluster's rows, the Efron-weighted score residuals of
@@ -482,11 +482,12 @@ class CoxTimeVarying(Estimator):
         if aliased.any():
             if aliased.all():
                 raise ModelDataError(
-                    f"CoxTimeVarying: no covariate can be estimated: {self.aliased_} do not vary "
-                    "within the risk sets (constant, or constant within every stratum)")
+                    f"{type(self).__name__}: no covariate can be estimated: {self.aliased_} do "
+                    "not vary within the risk sets (constant, or constant within every "
+                    "stratum)")
             warnings.warn(
-                f"CoxTimeVarying: {self.aliased_} cannot be estimated (constant within every "
-                "risk set or stratum, or a linear combination of the other covariates); left "
+                f"{type(self).__name__}: {self.aliased_} cannot be estimated (constant within "
+                "every risk set or stratum, or a linear combination of the other covariates); left "
                 "out of the model and reported as NaN, as R's coxph reports NA",
                 ModelWarning, stacklevel=3)
             keep = ~aliased
@@ -566,8 +567,8 @@ class CoxTimeVarying(Estimator):
                     len(stop), int(event.sum()))
         # for the concordance, the baseline hazard and the proportional-hazards test
         # (alspaincohort.stats.zph)
-        self._fit_state = {"plik": plik, "beta": beta, "start": start, "stop": stop,
-                           "means": means, "det": det}
+        self._fit_state: dict[str, Any] = {"plik": plik, "beta": beta, "start": start,
+                                           "stop": stop}
 
     def _check_finite_maximum(self, beta: np.ndarray, U: np.ndarray, info: np.ndarray,
                               X: np.ndarray, names: list[str], converged: bool) -> None:
@@ -595,14 +596,14 @@ class CoxTimeVarying(Estimator):
         if diverging.any():
             bad = [n for n, d in zip(names, diverging, strict=True) if d]
             raise ModelDataError(
-                f"CoxTimeVarying: the partial likelihood has no finite maximum: the "
+                f"{type(self).__name__}: the partial likelihood has no finite maximum: the "
                 f"coefficient(s) of {bad} grow without bound (monotone likelihood: the "
                 "covariate orders the events before the rest of their risk sets, typical of "
                 "few events); no hazard ratio can be estimated. Use fewer covariates, more "
                 "events, or a penalised (Firth) model")
         if not converged:
             raise ModelDataError(
-                f"CoxTimeVarying: Newton-Raphson did not converge in {self.max_iter} "
+                f"{type(self).__name__}: Newton-Raphson did not converge in {self.max_iter} "
                 "iterations (raise max_iter, or check the covariates' scale)")
 
     @staticmethod
@@ -662,9 +663,8 @@ class CoxTimeVarying(Estimator):
             FH = np.concatenate([[0.0], np.cumsum(rs.ext_time * det["H"])])
             FG = np.concatenate([np.zeros((1, X.shape[1])),
                                  np.cumsum(rs.ext_time[:, None] * det["G"], axis=0)])
-            after = np.searchsorted(rs.times, rs.stop, side="right")
-            resid -= (w * rs.ext_row)[:, None] * (X * (FH[-1] - FH[after])[:, None]
-                                                  - (FG[-1] - FG[after]))
+            resid -= (w * rs.ext_row)[:, None] * (X * (FH[-1] - FH[hi])[:, None]
+                                                  - (FG[-1] - FG[hi]))
         er = rs.ev_rows
         k = rs.ev_time_index
         resid[er] += X[er] - det["xbar_mean"][k]

@@ -92,6 +92,14 @@ def _check(time: Any, cause: Any, of_interest: int, what: str) -> tuple[np.ndarr
         bad = np.flatnonzero(~np.isfinite(t) | (t <= 0))
         raise ModelDataError(f"{what}: times must be finite and > 0; rows "
                              f"{bad[:10].tolist()} are not")
+    ok = np.zeros(len(c), dtype=bool)
+    if c.dtype.kind in "iuf":
+        with np.errstate(invalid="ignore"):
+            ok = np.isfinite(c) & (c >= 0) & (c == np.round(c))
+    if not ok.all():
+        bad = np.flatnonzero(~ok)
+        raise ModelDataError(f"{what}: causes must be whole numbers >= 0 (0 = censored); rows "
+                             f"{bad[:10].tolist()} hold {c[bad][:5].tolist()}")
     if not (c == of_interest).any():
         raise ModelDataError(f"{what}: no event of cause {of_interest}")
     return t, c
@@ -159,11 +167,9 @@ class FineGray(CoxTimeVarying):
             raise ParameterError(f"FineGray: of_interest must be an integer cause code, not "
                                  f"{of_interest!r}")
         design = self._covariates(data, [time_col, cause_col], formula)
-        codes = data[cause_col].to_numpy()[design.rows]  # two columns, not a copy of the frame
-        if codes.dtype.kind not in "iuf" or not np.all(codes == np.round(codes)):
-            raise ModelDataError(f"FineGray: {cause_col} must hold integer cause codes (0 = "
-                                 "censored)")
-        t, c = _check(data[time_col].to_numpy()[design.rows], codes, of_interest, "FineGray")
+        # two columns, not a copy of the frame
+        t, c = _check(data[time_col].to_numpy()[design.rows],
+                      data[cause_col].to_numpy()[design.rows], of_interest, "FineGray")
         warn_dropped(design.n_dropped, len(data), "FineGray")
         cut, prob = _censoring_intervals(t, c)
         competing = (c != 0) & (c != of_interest)

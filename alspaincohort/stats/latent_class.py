@@ -30,16 +30,23 @@ The gradient is analytic: d/d beta_k = sum_i tau_ik X_i'V_i^-1 r_ik; d/dD = sum_
 (|V_i^-1 r_ik|^2 - tr V_i^-1) / 2; d/d xi_k = sum_i (tau_ik - pi_k), where tau_ik are the
 posterior class probabilities.
 
-Fitting has two phases. (1) EM from each start (k-means on per-patient least-squares lines, or
-given parameters): posterior probabilities, class weights, weighted GLS for each class's
-fixed effects, and a few quasi-Newton steps on the shared covariance (a generalised EM: the
-likelihood never decreases). EM is robust from poor starts but converges linearly. (2) From
-the best EM answer, Marquardt-Newton steps on the full log-likelihood in hlme's
-parametrisation (xi, beta, the upper Cholesky factor U of D = U'U, sigma), analytic gradient,
-Hessian by central differences of the gradient, until the Newton decrement g'(-H)^-1 g is
-below ``tol``. hlme uses the same parametrisation and Marquardt algorithm (marqLevAlg) with
-finite-difference derivatives and a looser default stop (g'H^-1 g / p < 1e-4). Standard errors
-come from the inverse of -H; those of D by the delta method from U.
+Fitting has two phases. (1) 30 EM iterations from each start (k-means on per-patient
+least-squares lines, or given parameters): posterior probabilities, class weights, weighted
+GLS for each class's fixed effects, and D and sigma^2 from the conditional moments of the
+random effects (the likelihood never decreases). EM is robust from poor starts but converges
+linearly, so it only chooses the finalists. (2) From the best few EM answers (and from given
+starting values directly, hlme's path), Marquardt-Newton steps on the full log-likelihood in
+hlme's parametrisation (xi, beta, the upper Cholesky factor U of D = U'U, sigma), with the
+analytic gradient and the exact Hessian (Louis' identity, :func:`_hessian`), until the Newton
+decrement g'(-H)^-1 g is below ``tol``. hlme uses the same parametrisation and Marquardt
+algorithm (marqLevAlg) with finite-difference derivatives and a looser default stop
+(g'H^-1 g / p < 1e-4). Standard errors come from the inverse of -H; those of D by the delta
+method from U.
+
+Speed: every quantity is written entry by entry on arrays over (parameter vectors, patients,
+classes), since NumPy's matmul on stacks of 2 x 2 matrices costs far more per matrix than the
+arithmetic; a line search evaluates several step lengths in one pass on small data.
+``benchmarks/bench_latent.py`` times a fit against ``lcmm::hlme`` from the same start.
 """
 
 from __future__ import annotations
@@ -89,23 +96,34 @@ class _Stats:
         return out
 
 
-def _inv2(M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Batched inverse and log-determinant of symmetric positive-definite 2 x 2 matrices."""
-    det = M[..., 0, 0] * M[..., 1, 1] - M[..., 0, 1] * M[..., 1, 0]
-    inv = np.empty_like(M)
-    inv[..., 0, 0], inv[..., 1, 1] = M[..., 1, 1] / det, M[..., 0, 0] / det
-    inv[..., 0, 1] = -M[..., 0, 1] / det
-    inv[..., 1, 0] = -M[..., 1, 0] / det
-    return inv, np.log(det)
+def _relative_cov(s: _Stats, l00: Any, l10: Any, l11: Any
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """C = L M^-1 L' with M = L'S L + I for every patient (S = X_i'X_i, L lower triangular with
+    entries l00, l10, l11, scalars or arrays broadcasting against the patients' axis), entry by
+    entry: C00, C01, C11 and |M|. (Per-patient 2 x 2 algebra written out: NumPy's matmul on
+    stacks of 2 x 2 matrices costs far more per matrix than the few products inside.)"""
+    n, sx, sxx = s.XtX[:, 0, 0], s.XtX[:, 0, 1], s.XtX[:, 1, 1]
+    m01 = l11 * (sx * l00 + sxx * l10)
+    m00 = n * l00 * l00 + 2 * sx * l00 * l10 + sxx * l10 * l10 + 1.0
+    m11 = sxx * l11 * l11 + 1.0
+    det = m00 * m11 - m01 * m01
+    i00, i01, i11 = m11 / det, -m01 / det, m00 / det
+    C00 = l00 * l00 * i00
+    C01 = l00 * (l10 * i00 + l11 * i01)
+    C11 = l10 * l10 * i00 + 2 * l10 * l11 * i01 + l11 * l11 * i11
+    return C00, C01, C11, det
 
 
-def _unpack(phi: np.ndarray, K: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """xi (K, last 0), betas (K, 2), U (2 x 2 upper), sigma from hlme's parameter vector."""
-    xi = np.r_[phi[: K - 1], 0.0]
-    betas = np.column_stack([phi[K - 1: 2 * K - 1], phi[2 * K - 1: 3 * K - 1]])
-    u11, u12, u22 = phi[3 * K - 1: 3 * K + 2]
-    U = np.array([[u11, u12], [0.0, u22]])
-    return xi, betas, U, float(phi[3 * K + 2])
+def _unpack(phi: np.ndarray, K: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, Any]:
+    """xi (K, last 0), betas (K, 2), U (2 x 2 upper), sigma from hlme's parameter vector; for a
+    stack of vectors (P, n_parameters) each output gains a leading axis of length P."""
+    phi = np.asarray(phi, dtype=float)
+    xi = np.concatenate([phi[..., : K - 1], np.zeros(phi.shape[:-1] + (1,))], axis=-1)
+    betas = np.stack([phi[..., K - 1: 2 * K - 1], phi[..., 2 * K - 1: 3 * K - 1]], axis=-1)
+    U = np.zeros(phi.shape[:-1] + (2, 2))
+    U[..., 0, 0], U[..., 0, 1], U[..., 1, 1] = (phi[..., 3 * K - 1 + j] for j in range(3))
+    sigma = phi[..., 3 * K + 2]
+    return xi, betas, U, (float(sigma) if phi.ndim == 1 else sigma)
 
 
 def _pack(pis: np.ndarray, betas: np.ndarray, D: np.ndarray, sigma: float) -> np.ndarray:
@@ -124,59 +142,174 @@ def _pack(pis: np.ndarray, betas: np.ndarray, D: np.ndarray, sigma: float) -> np
 def _evaluate(s: _Stats, phi: np.ndarray, K: int, gradient: bool = False
               ) -> tuple[float, np.ndarray, np.ndarray | None]:
     """Log-likelihood, posterior probabilities (G, K) and, optionally, the analytic gradient."""
-    xi, betas, U, sigma = _unpack(phi, K)
+    ll, tau, grad = _evaluate_many(s, np.asarray(phi, dtype=float)[None], K, gradient)
+    if not np.isfinite(ll[0]) and ll[0] < 0 and not abs(float(phi[3 * K + 2])) > 0:
+        return -np.inf, np.full((s.G, K), np.nan), None  # sigma = 0: outside the model
+    return float(ll[0]), tau[0], None if grad is None else grad[0]
+
+
+def _evaluate_many(s: _Stats, phis: np.ndarray, K: int, gradient: bool = False
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """:func:`_evaluate` at P parameter vectors at once (``phis`` of shape (P, n_parameters)):
+    log-likelihoods (P,), posteriors (P, G, K) and gradients (P, n_parameters); a vector with
+    sigma <= 0 gets -inf.
+
+    The 2 x 2 algebra is written out entry by entry on arrays over (vectors, patients,
+    classes): NumPy's matmul on stacks of 2 x 2 matrices costs far more per matrix than the
+    few multiplications inside, and one pass over all P vectors (the Hessian's 2 n_parameters
+    gradients) replaces P passes. S = X_i'X_i = [[n, sx], [sx, sxx]], L = U'/sigma, C =
+    L M^-1 L' (:func:`_relative_cov`), r = X_i'y_i - S beta_k."""
+    xi, betas, U, sigma = _unpack(phis, K)
+    ok = sigma * sigma > 0
+    sigma = np.where(ok, sigma, 1.0)
     s2 = sigma * sigma
-    if not s2 > 0:
-        return -np.inf, np.full((s.G, K), np.nan), None
-    L = U.T / sigma
-    # batched 2 x 2 products by matmul (three-operand einsum is many times slower here)
-    M = L.T @ s.XtX @ L + np.eye(2)
-    Minv, logdetM = _inv2(M)
-    C = L @ Minv @ L.T  # L M^-1 L'
-    XB = s.XtX @ betas.T  # (G, 2, K)
-    Xtr = s.Xty[:, None, :] - XB.transpose(0, 2, 1)  # (G, K, 2)
-    c = Xtr @ C  # C symmetric: rows are (C Xtr_k)'
-    rr = s.yty[:, None] - 2 * s.Xty @ betas.T + (betas.T[None] * XB).sum(axis=1)
-    quad = (rr - (Xtr * c).sum(axis=2)) / s2
-    log_pi = xi - np.logaddexp.reduce(xi)
-    logf = (-0.5 * (s.n_i[:, None] * (_LOG_2PI + np.log(s2)) + logdetM[:, None] + quad)
-            + log_pi[None, :])
-    mx = logf.max(axis=1, keepdims=True)
-    tot = mx[:, 0] + np.log(np.exp(logf - mx).sum(axis=1))
-    tau = np.exp(logf - tot[:, None])
-    ll = float(tot.sum())
+    n, sx, sxx = s.XtX[:, 0, 0], s.XtX[:, 0, 1], s.XtX[:, 1, 1]
+    u0, u1 = s.Xty[:, 0], s.Xty[:, 1]
+    C00, C01, C11, det = _relative_cov(s, (U[:, 0, 0] / sigma)[:, None],
+                                       (U[:, 0, 1] / sigma)[:, None],
+                                       (U[:, 1, 1] / sigma)[:, None])  # (P, G)
+    # residual moments per class (P, G, K)
+    b0, b1 = betas[:, None, :, 0], betas[:, None, :, 1]
+    r0 = u0[None, :, None] - (n[None, :, None] * b0 + sx[None, :, None] * b1)
+    r1 = u1[None, :, None] - (sx[None, :, None] * b0 + sxx[None, :, None] * b1)
+    C00k, C01k, C11k = C00[..., None], C01[..., None], C11[..., None]
+    c0 = C00k * r0 + C01k * r1
+    c1 = C01k * r0 + C11k * r1
+    rr = (s.yty[None, :, None] - 2 * (u0[None, :, None] * b0 + u1[None, :, None] * b1)
+          - b0 * (r0 - u0[None, :, None]) - b1 * (r1 - u1[None, :, None]))  # y'y-2u'b+b'Sb
+    rc = r0 * c0 + r1 * c1
+    s2k = s2[:, None, None]
+    log_pi = xi - np.logaddexp.reduce(xi, axis=1, keepdims=True)
+    logf = (-0.5 * (s.n_i[None, :, None] * (_LOG_2PI + np.log(s2k)) + np.log(det)[..., None]
+                    + (rr - rc) / s2k) + log_pi[:, None, :])
+    mx = logf.max(axis=2, keepdims=True)
+    tot = mx[..., 0] + np.log(np.exp(logf - mx).sum(axis=2))
+    tau = np.exp(logf - tot[..., None])
+    ll = np.where(ok, tot.sum(axis=1), -np.inf)
     if not gradient:
         return ll, tau, None
-    # a = X'V^-1 r = (Xtr - X'X C Xtr) / s2;  B = X'V^-1 X = (X'X - X'X C X'X) / s2
-    XtXc = c @ s.XtX  # rows (X'X C Xtr_k)'
-    a = (Xtr - XtXc) / s2
-    B = (s.XtX - s.XtX @ C @ s.XtX) / s2
-    g_beta = (tau[:, :, None] * a).sum(axis=0)
-    ta = (tau[:, :, None] * a).reshape(-1, 2)
-    GD = 0.5 * (ta.T @ a.reshape(-1, 2) - B.sum(axis=0))
-    GU = 2 * U @ GD  # d ll / dU for D = U'U (upper-triangular entries used)
-    vr2 = (rr - 2 * (c * Xtr).sum(axis=2) + (c * XtXc).sum(axis=2)) / s2**2  # |V^-1 r|^2
-    trVinv = (s.n_i - (C * s.XtX).sum(axis=(1, 2))) / s2
-    g_s2 = 0.5 * float((tau * (vr2 - trVinv[:, None])).sum())
-    g_xi = (tau.sum(axis=0) - s.G * np.exp(log_pi))[: K - 1]
-    grad = np.r_[g_xi, g_beta[:, 0], g_beta[:, 1], GU[0, 0], GU[0, 1], GU[1, 1],
-                 2 * sigma * g_s2]
+    # a = X'V^-1 r = (r - S C r) / s2;  sum_i B_i = sum_i X'V^-1 X = sum_i (S - S C S) / s2
+    e0 = n[None, :, None] * c0 + sx[None, :, None] * c1
+    e1 = sx[None, :, None] * c0 + sxx[None, :, None] * c1
+    a0, a1 = (r0 - e0) / s2k, (r1 - e1) / s2k
+    sc00, sc01 = n * C00 + sx * C01, n * C01 + sx * C11
+    sc10, sc11 = sx * C00 + sxx * C01, sx * C01 + sxx * C11
+    B00 = (n.sum() - (sc00 * n + sc01 * sx).sum(axis=1)) / s2
+    B01 = (sx.sum() - (sc00 * sx + sc01 * sxx).sum(axis=1)) / s2
+    B11 = (sxx.sum() - (sc10 * sx + sc11 * sxx).sum(axis=1)) / s2
+    ta0, ta1 = tau * a0, tau * a1
+    GD00 = 0.5 * ((ta0 * a0).sum(axis=(1, 2)) - B00)
+    GD01 = 0.5 * ((ta0 * a1).sum(axis=(1, 2)) - B01)
+    GD11 = 0.5 * ((ta1 * a1).sum(axis=(1, 2)) - B11)
+    # d ll / dU for D = U'U: 2 U GD (upper-triangular entries)
+    GU00 = 2 * (U[:, 0, 0] * GD00 + U[:, 0, 1] * GD01)
+    GU01 = 2 * (U[:, 0, 0] * GD01 + U[:, 0, 1] * GD11)
+    GU11 = 2 * U[:, 1, 1] * GD11
+    vr2 = (rr - 2 * rc + c0 * e0 + c1 * e1) / s2k**2  # |V^-1 r|^2
+    trVinv = (s.n_i - (C00 * n + 2 * C01 * sx + C11 * sxx)) / s2[:, None]  # (P, G)
+    g_s2 = 0.5 * (tau * (vr2 - trVinv[..., None])).sum(axis=(1, 2))
+    g_xi = (tau.sum(axis=1) - s.G * np.exp(log_pi))[:, : K - 1]
+    grad = np.concatenate([g_xi, ta0.sum(axis=1), ta1.sum(axis=1), GU00[:, None],
+                           GU01[:, None], GU11[:, None], (2 * sigma * g_s2)[:, None]], axis=1)
     return ll, tau, grad
 
 
 def _hessian(s: _Stats, phi: np.ndarray, K: int) -> np.ndarray:
-    """Hessian by central differences of the analytic gradient, symmetrised."""
-    p = len(phi)
-    H = np.empty((p, p))
-    for j in range(p):
-        h = 1e-5 * max(1.0, abs(phi[j]))
-        up, down = phi.copy(), phi.copy()
-        up[j] += h
-        down[j] -= h
-        gu = _evaluate(s, up, K, True)[2]
-        gd = _evaluate(s, down, K, True)[2]
-        assert gu is not None and gd is not None
-        H[:, j] = (gu - gd) / (2 * h)
+    """Exact Hessian of the log-likelihood in hlme's parametrisation, by Louis' identity for
+    mixtures: sum_i [sum_k tau_ik (H_ik + g_ik g_ik') - g_i g_i'], where g_ik and H_ik are
+    the gradient and Hessian of log(pi_k f_k(y_i)) and g_i = sum_k tau_ik g_ik.
+
+    For one class's Gaussian log-density with V = sigma^2 I + X D X' and psi = (D11, D12,
+    D22, sigma^2), V_psi = X E X' (E the symmetric basis matrices) or I:
+    d2/dbeta2 = -Q, d2/dbeta dpsi_m = -X'V^-1 V_m V^-1 r and d2/dpsi_m dpsi_l =
+    tr(V^-1 V_m V^-1 V_l) / 2 - r'V^-1 V_m V^-1 V_l V^-1 r, with Q = X'V^-1 X, a = X'V^-1 r,
+    Q2 = X'V^-2 X, a2 = X'V^-2 r, tr V^-2 and r'V^-3 r from the sufficient statistics by
+    Woodbury (X'V^-1 = T X' / sigma^2 with T = I - S C). The chain rule to (U, sigma),
+    D = U'U and sigma^2, adds the gradient in psi times the constant second derivatives of
+    psi. The tests check it against Richardson differences of the log-likelihood."""
+    xi, betas, U, sigma = _unpack(phi, K)
+    s2 = sigma * sigma
+    S = s.XtX  # (G, 2, 2)
+    G = s.G
+    C00, C01, C11, _ = _relative_cov(s, U[0, 0] / sigma, U[0, 1] / sigma, U[1, 1] / sigma)
+    C = np.stack([np.stack([C00, C01], -1), np.stack([C01, C11], -1)], -2)
+    SC = S @ C
+    T = np.eye(2) - SC  # X'V^-1 = T X' / s2
+    TT = T @ T
+    Q = T @ S / s2  # X'V^-1 X (G, 2, 2)
+    Q2 = TT @ S / s2**2  # X'V^-2 X
+    w = s.Xty[:, None, :] - np.einsum("gij,kj->gki", S, betas)  # X'r (G, K, 2)
+    a = np.einsum("gij,gkj->gki", T, w) / s2
+    a2 = np.einsum("gij,gkj->gki", TT, w) / s2**2
+    Cw = np.einsum("gij,gkj->gki", C, w)
+    SCw = np.einsum("gij,gkj->gki", S, Cw)
+    CSCw = np.einsum("gij,gkj->gki", C, SCw)
+    rr = (s.yty[:, None] - 2 * s.Xty @ betas.T
+          + np.einsum("kj,gkj->gk", betas, s.Xty[:, None, :] - w))  # r'r
+    wCw = (w * Cw).sum(-1)
+    wCSCw = (SCw * Cw).sum(-1)
+    wCSCSCw = (SCw * CSCw).sum(-1)
+    trSC = np.trace(SC, axis1=1, axis2=2)
+    trSCSC = np.einsum("gij,gji->g", SC, SC)
+    rV2r = (rr - 2 * wCw + wCSCw) / s2**2
+    rV3r = (rr - 3 * wCw + 3 * wCSCw - wCSCSCw) / s2**3
+    trV1 = (s.n_i - trSC) / s2
+    trV2 = (s.n_i - 2 * trSC + trSCSC) / s2**2
+    _, tau, _ = _evaluate(s, phi, K)
+    pi = np.exp(xi - np.logaddexp.reduce(xi))
+    E = np.array([[[1.0, 0.0], [0.0, 0.0]], [[0.0, 1.0], [1.0, 0.0]], [[0.0, 0.0], [0.0, 1.0]]])
+    # gradient in psi per patient and class (G, K, 4)
+    EQ = np.einsum("mij,gjl->gmil", E, Q)  # E_m Q
+    Ea = np.einsum("mij,gkj->gkmi", E, a)  # E_m a
+    g_psi = np.concatenate([0.5 * ((a[:, :, None, :] * Ea).sum(-1)
+                                   - np.trace(EQ, axis1=2, axis2=3)[:, None, :]),
+                            (0.5 * (rV2r - trV1[:, None]))[..., None]], axis=-1)
+    # tau-weighted sums over patients and classes of the Hessian in psi (4 x 4) and of the
+    # beta-psi cross blocks (K, 2, 4): the chain rule is linear, so it acts on the sums
+    QEa = np.einsum("gij,gkmj->gkmi", Q, Ea)  # Q E_m a
+    H_psi = np.empty((4, 4))
+    H_psi[:3, :3] = (0.5 * np.einsum("g,gmij,glji->ml", tau.sum(1), EQ, EQ)
+                     - np.einsum("gkmi,gkli->ml", tau[..., None, None] * Ea, QEa))
+    H_psi[:3, 3] = H_psi[3, :3] = (
+        0.5 * tau.sum(1) @ np.einsum("mij,gji->gm", E, Q2)
+        - np.einsum("gkmi,gki->m", tau[..., None, None] * Ea, a2))
+    H_psi[3, 3] = float((tau * (0.5 * trV2[:, None] - rV3r)).sum())
+    H_bpsi = -np.concatenate([np.einsum("gk,gkmi->kim", tau, QEa),
+                              np.einsum("gk,gki->ki", tau, a2)[..., None]], axis=-1)
+    # chain rule to theta = (u11, u12, u22, sigma)
+    u11, u12, u22 = U[0, 0], U[0, 1], U[1, 1]
+    J = np.array([[2 * u11, 0, 0, 0], [u12, u11, 0, 0], [0, 2 * u12, 2 * u22, 0],
+                  [0, 0, 0, 2 * sigma]])
+    second = np.zeros((4, 4, 4))  # d2 psi_m / dtheta dtheta
+    second[0, 0, 0] = 2.0
+    second[1, 0, 1] = second[1, 1, 0] = 1.0
+    second[2, 1, 1] = second[2, 2, 2] = 2.0
+    second[3, 3, 3] = 2.0
+    g_th = (g_psi.reshape(-1, 4) @ J).reshape(G, K, 4)
+    # per patient-class gradients in the full vector
+    q = 3 * K + 3
+    g_full = np.zeros((G, K, q))
+    g_full[:, :, : K - 1] = (np.eye(K) - pi)[None, :, : K - 1]
+    for k in range(K):
+        g_full[:, k, K - 1 + k] = a[:, k, 0]
+        g_full[:, k, 2 * K - 1 + k] = a[:, k, 1]
+    g_full[:, :, 3 * K - 1:] = g_th
+    H = np.zeros((q, q))
+    H[: K - 1, : K - 1] = -G * (np.diag(pi) - np.outer(pi, pi))[: K - 1, : K - 1]
+    cov_idx = np.arange(3 * K - 1, q)
+    H[np.ix_(cov_idx, cov_idx)] = (J.T @ H_psi @ J
+                                   + np.tensordot((tau[..., None] * g_psi).sum((0, 1)),
+                                                  second, axes=1))
+    Qsum = np.einsum("gk,gij->kij", tau, Q)
+    cross = H_bpsi @ J  # (K, 2, 4)
+    for k in range(K):
+        idx = np.array([K - 1 + k, 2 * K - 1 + k])
+        H[np.ix_(idx, idx)] = -Qsum[k]
+        H[np.ix_(idx, cov_idx)] = cross[k]
+        H[np.ix_(cov_idx, idx)] = cross[k].T
+    flat = g_full.reshape(-1, q)
+    gi = np.einsum("gk,gkp->gp", tau, g_full)
+    H += (tau.reshape(-1, 1) * flat).T @ flat - gi.T @ gi
     return (H + H.T) / 2
 
 
@@ -242,7 +375,6 @@ def _kmeans_posteriors(s: _Stats, K: int, rng: np.random.Generator, ranks: bool 
 # wrong way; both are tried from every k-means partition)
 _SMALL_D = np.array([[0.1, 0.0], [0.0, 0.02]])
 _LARGE_D = np.array([[0.5, 0.0], [0.0, 0.1]])
-_SHORT_EM = 30
 _FINALISTS = 5
 
 
@@ -268,30 +400,44 @@ def _em(s: _Stats, K: int, tau: np.ndarray, L: np.ndarray, s2: float, max_iter: 
     ll_old = -np.inf
     ll = -np.inf
     phi = np.zeros(3 * K + 3)
+    n, sx, sxx = s.XtX[:, 0, 0], s.XtX[:, 0, 1], s.XtX[:, 1, 1]
+    u0, u1 = s.Xty[:, 0], s.Xty[:, 1]
     it = 0
     for it in range(1, max_iter + 1):  # noqa: B007 (the count is returned)
         pis = np.clip(tau.mean(axis=0), 1e-12, None)
         pis = pis / pis.sum()
-        M = L.T @ s.XtX @ L + np.eye(2)
-        Minv, _ = _inv2(M)
-        C = L @ Minv @ L.T  # L M^-1 L'
-        XVX = s.XtX - s.XtX @ C @ s.XtX  # sigma^2 X'V^-1 X
-        XVy = s.Xty - (s.XtX @ C @ s.Xty[:, :, None])[:, :, 0]
+        C00, C01, C11, _ = _relative_cov(s, L[0, 0], L[1, 0], L[1, 1])
+        sc00, sc01 = n * C00 + sx * C01, n * C01 + sx * C11
+        sc10, sc11 = sx * C00 + sxx * C01, sx * C01 + sxx * C11
+        # sigma^2 X'V^-1 X = S - S C S and sigma^2 X'V^-1 y = u - S C u, entry by entry
+        W00 = n - (sc00 * n + sc01 * sx)
+        W01 = sx - (sc00 * sx + sc01 * sxx)
+        W11 = sxx - (sc10 * sx + sc11 * sxx)
+        v0 = u0 - (sc00 * u0 + sc01 * u1)
+        v1 = u1 - (sc10 * u0 + sc11 * u1)
+        Wk = np.stack([tau.T @ W00, tau.T @ W01, tau.T @ W01, tau.T @ W11], axis=1)
+        rhs = np.stack([tau.T @ v0, tau.T @ v1], axis=1)
         for k in range(K):
-            W = np.tensordot(tau[:, k], XVX, axes=1)
+            W = Wk[k].reshape(2, 2)
             try:
-                betas[k] = np.linalg.solve(W, tau[:, k] @ XVy)
+                betas[k] = np.linalg.solve(W, rhs[k])
             except np.linalg.LinAlgError:
-                betas[k] = np.linalg.lstsq(W, tau[:, k] @ XVy, rcond=None)[0]
-        XB = s.XtX @ betas.T  # (G, 2, K)
-        Xtr = s.Xty[:, None, :] - XB.transpose(0, 2, 1)
-        bhat = Xtr @ C  # rows (C Xtr_k)', C symmetric
-        rr = (s.yty[:, None] - 2 * s.Xty @ betas.T
-              + (betas.T[None] * XB).sum(axis=1))
-        res = (rr - 2 * (bhat * Xtr).sum(axis=2) + ((bhat @ s.XtX) * bhat).sum(axis=2))
-        trace = (s.XtX * C).sum(axis=(1, 2))
-        tb = (tau[:, :, None] * bhat).reshape(-1, 2)
-        D = (tb.T @ bhat.reshape(-1, 2) + s2 * C.sum(axis=0)) / s.G
+                betas[k] = np.linalg.lstsq(W, rhs[k], rcond=None)[0]
+        b0, b1 = betas[None, :, 0], betas[None, :, 1]
+        r0 = u0[:, None] - (n[:, None] * b0 + sx[:, None] * b1)  # (G, K)
+        r1 = u1[:, None] - (sx[:, None] * b0 + sxx[:, None] * b1)
+        c0 = C00[:, None] * r0 + C01[:, None] * r1  # E[b_i | y_i, k] = C X'r
+        c1 = C01[:, None] * r0 + C11[:, None] * r1
+        rr = (s.yty[:, None] - 2 * (u0[:, None] * b0 + u1[:, None] * b1)
+              - b0 * (r0 - u0[:, None]) - b1 * (r1 - u1[:, None]))
+        e0 = n[:, None] * c0 + sx[:, None] * c1
+        e1 = sx[:, None] * c0 + sxx[:, None] * c1
+        res = rr - 2 * (c0 * r0 + c1 * r1) + c0 * e0 + c1 * e1
+        trace = n * C00 + 2 * sx * C01 + sxx * C11
+        tc0, tc1 = tau * c0, tau * c1
+        D = np.array([[(tc0 * c0).sum() + s2 * C00.sum(), (tc0 * c1).sum() + s2 * C01.sum()],
+                      [0.0, (tc1 * c1).sum() + s2 * C11.sum()]]) / s.G
+        D[1, 0] = D[0, 1]
         s2 = float(((tau * res).sum() + s2 * trace.sum()) / s.N)
         if not s2 > 0:
             break
@@ -319,6 +465,54 @@ def _decrement(H: np.ndarray, g: np.ndarray) -> float:
     if np.any(np.abs(proj[flat]) > 1e-6 * np.sqrt(top)):
         return np.inf
     return float((proj[~flat] ** 2 / w[~flat]).sum())
+
+
+#: Patients times vectors up to which evaluations are batched (see :func:`_line_search`).
+_BATCH_ROWS = 4096
+
+
+def _line_search(s: _Stats, phi: np.ndarray, d: np.ndarray, K: int, best_ll: float,
+                 best_phi: np.ndarray | None, tries: int
+                 ) -> tuple[float, np.ndarray | None]:
+    """Along phi + t d: backtrack from t = 1 by halving (``tries`` lengths) to the first
+    log-likelihood above ``best_ll``, then double t while it keeps rising (up to 16). Returns
+    the best log-likelihood and its parameters (``best_phi`` unchanged if none is better).
+
+    The lengths are evaluated in batches (1 and 2 first, then up to eight halvings at a
+    time), with the outcome of trying them one by one. Batches are for small data, where a
+    call costs more than its arithmetic; on large data (``_BATCH_ROWS`` patients or more) the
+    lengths go one at a time, as most searches end at t = 1."""
+    def better(value: float, than: float) -> bool:
+        return bool(np.isfinite(value) and value > than)
+
+    batch = int(np.clip(_BATCH_ROWS // s.G, 1, 8))
+    first = _evaluate_many(s, phi + np.outer([1.0, 2.0][:batch], d), K)[0]
+    if better(first[0], best_ll):
+        best_ll, best_phi, t = float(first[0]), phi + d, 2.0
+        if batch == 1:
+            first = np.r_[first, _evaluate(s, phi + 2.0 * d, K)[0]]
+        if better(first[1], best_ll):
+            best_ll, best_phi = float(first[1]), phi + 2.0 * d
+            while t < 16:
+                t *= 2
+                ll_far = _evaluate(s, phi + t * d, K)[0]
+                if not better(ll_far, best_ll):
+                    break
+                best_ll, best_phi = ll_far, phi + t * d
+        return best_ll, best_phi
+    seen: list[float] = []  # log-likelihoods at t = 1/2, 1/4, ...
+    for lo in range(1, tries, batch):
+        ts = 0.5 ** np.arange(lo, min(lo + batch, tries))
+        seen += list(_evaluate_many(s, phi + np.outer(ts, d), K)[0])
+        for j in range(lo - 1, len(seen)):
+            if better(seen[j], best_ll):
+                best_ll, best_phi = float(seen[j]), phi + 0.5 ** (j + 1) * d
+                for i in range(j - 1, -1, -1):  # doubling: t = 2^-i ... 1/2, then 1 fell short
+                    if not better(seen[i], best_ll):
+                        break
+                    best_ll, best_phi = float(seen[i]), phi + 0.5 ** (i + 1) * d
+                return best_ll, best_phi
+    return best_ll, best_phi
 
 
 def _marquardt(s: _Stats, phi: np.ndarray, K: int, tol: float, max_iter: int
@@ -361,22 +555,9 @@ def _marquardt(s: _Stats, phi: np.ndarray, K: int, tol: float, max_iter: int
             directions += [t * d for t in (scale, -scale, 1.0, -1.0, 0.1, -0.1)]
         best_ll, best_phi = ll, None
         for n_dir, d in enumerate(directions):
-            t = 1.0
-            # backtrack to the first improvement, then extend while better (the escape
-            # directions of a saddle get a shorter search: they only need to leave it)
-            for _ in range(30 if n_dir == 0 else 8):
-                new = phi + t * d
-                ll_new = _evaluate(s, new, K)[0]
-                if np.isfinite(ll_new) and ll_new > best_ll:
-                    best_ll, best_phi = ll_new, new
-                    while t < 16:
-                        t *= 2
-                        ll_far = _evaluate(s, phi + t * d, K)[0]
-                        if not (np.isfinite(ll_far) and ll_far > best_ll):
-                            break
-                        best_ll, best_phi = ll_far, phi + t * d
-                    break
-                t /= 2
+            # the escape directions of a saddle get a shorter search: they only need to leave
+            best_ll, best_phi = _line_search(s, phi, d, K, best_ll, best_phi,
+                                             30 if n_dir == 0 else 8)
         if best_phi is None or best_ll - ll <= 1e-15 * max(1.0, abs(ll)):
             if mu >= 1e8:
                 break
@@ -448,8 +629,12 @@ class LatentClassMixedModel(Estimator):
     em_tol : float
         EM stops (and Newton takes over) when the log-likelihood changes by less than
         em_tol * max(1, |log-likelihood|) in an iteration.
-    max_em_iter, max_newton_iter : int
-        Iterations of the two phases at most.
+    max_em_iter : int
+        EM iterations from each start at most before the best few go on to Newton's method
+        (EM only chooses the finalists: its linear convergence makes more of it slower than
+        the Newton steps it would save).
+    max_newton_iter : int
+        Newton iterations at most from each finalist.
     alpha : float
         1 - confidence level of :meth:`conf_int` and ``summary``.
 
@@ -496,7 +681,7 @@ class LatentClassMixedModel(Estimator):
     """
 
     def __init__(self, n_classes: int = 2, n_starts: int = 5, seed: int | None = 0,
-                 tol: float = 1e-10, em_tol: float = 1e-6, max_em_iter: int = 200,
+                 tol: float = 1e-10, em_tol: float = 1e-6, max_em_iter: int = 30,
                  max_newton_iter: int = 100, alpha: float = 0.05) -> None:
         super().__init__(alpha)
         self.n_classes = check_integer(n_classes, "n_classes", low=1)
@@ -575,20 +760,14 @@ class LatentClassMixedModel(Estimator):
             partitions += _outlier_posteriors(s, K, rng)
             starts += [(tau, L, s2_start) for tau in partitions for L in (_SMALL_D, _LARGE_D)]
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            # short EM runs from every start; the best few continue to convergence
-            runs = [_em(s, K, *start, min(_SHORT_EM, self.max_em_iter), self.em_tol)
-                    for start in starts]
+            # short EM runs from every start; the best few go on to Newton's method
+            runs = [_em(s, K, *start, self.max_em_iter, self.em_tol) for start in starts]
             order = sorted(range(len(runs)), reverse=True,
                            key=lambda i: runs[i][1] if np.isfinite(runs[i][1]) else -np.inf)
             if init is not None and 0 not in order[:_FINALISTS]:
-                order = [0, *order]  # the given start always goes on to convergence
-            finalists = []
-            for phi0, _, n_em in (runs[i] for i in order[:_FINALISTS + (init is not None)]):
-                if n_em == _SHORT_EM and self.max_em_iter > _SHORT_EM:
-                    phi0, _, more = _em(s, K, *_state(s, phi0, K),
-                                        self.max_em_iter - _SHORT_EM, self.em_tol)
-                    n_em += more
-                finalists.append((phi0, n_em))
+                order = [0, *order]  # the given start always goes on to Newton's method
+            finalists = [(runs[i][0], runs[i][2])
+                         for i in order[:_FINALISTS + (init is not None)]]
             best: tuple[np.ndarray, float, bool, int, np.ndarray, int] | None = None
             tried: list[np.ndarray] = []
             for phi0, n_em in finalists + direct:

@@ -15,7 +15,13 @@ import pandas as pd
 import pytest
 
 from alspaincohort.errors import AlsPainCohortError
-from alspaincohort.stats.concordance import concordance_counts, harrell_c, uno_c
+from alspaincohort.stats.concordance import (
+    CensoringDistribution,
+    concordance_counts,
+    harrell_and_uno_c,
+    harrell_c,
+    uno_c,
+)
 from alspaincohort.stats.cox import CoxTimeVarying
 from alspaincohort.stats.gee import GEE
 from alspaincohort.stats.lmm import LinearMixedModel
@@ -89,6 +95,16 @@ CASES += [
     ("signed_rank_test: length", lambda: signed_rank_test([1, 2, 3], [1, 2])),
     ("pool: one imputation", lambda: pool([1.0], [0.1])),
     ("pool: negative variance", lambda: pool([1.0, 2.0], [0.1, -0.1])),
+    # G computed from another follow-up, or not G at all
+    ("uno_c: censoring of other data", lambda: uno_c(T, E, R, censoring=CensoringDistribution(
+        T, 1 - E))),
+    ("harrell_and_uno_c: censoring of fewer subjects", lambda: harrell_and_uno_c(
+        T, E, R, censoring=CensoringDistribution(T[:5], E[:5]))),
+    ("time_dependent_auc: censoring as an array", lambda: time_dependent_auc(
+        T, E, R, 3.5, censoring=np.ones(6))),
+    ("brier_score: censoring of shifted times", lambda: brier_score(
+        T, E, R, 3.5, censoring=CensoringDistribution(T + 1, E))),
+    ("CensoringDistribution: nan time", lambda: CensoringDistribution([1.0, np.nan], [1, 0])),
 ]
 
 

@@ -40,7 +40,7 @@ from ..errors import ModelDataError, ModelWarning, ParameterError
 from ..progress import bar
 from ..result import Result
 from ..stats.base import one_blas_thread
-from ..stats.concordance import harrell_and_uno_c
+from ..stats.concordance import CensoringDistribution, harrell_and_uno_c
 from ..stats.cox import CoxTimeVarying
 from ..stats.prediction import brier_score, kaplan_meier_risk, time_dependent_auc
 from ..validation import check_cohort, check_integer
@@ -106,14 +106,27 @@ def _fit(frame: pd.DataFrame, cols: list[str]) -> CoxTimeVarying:
 
 @dataclass
 class _Outcome:
-    """Follow-up of one data set (the cohort, or a bootstrap sample) as arrays."""
+    """Follow-up of one data set (the cohort, or a bootstrap sample) as arrays, with what the
+    metrics of every model on it share: the censoring distribution G and the Kaplan-Meier
+    risk at each time (computed once per data set, not once per model and metric)."""
 
     time: np.ndarray
     event: np.ndarray
     X: np.ndarray  # every full-model column; the base model's are the first ones
+    censoring: CensoringDistribution = field(init=False, repr=False)
+    km_risk: dict[float, float] = field(init=False, repr=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.censoring = CensoringDistribution(self.time, self.event)
 
     def take(self, rows: np.ndarray) -> _Outcome:
         return _Outcome(self.time[rows], self.event[rows], self.X[rows])
+
+    def observed_risk(self, at: float) -> float:
+        """1 - Kaplan-Meier survival at ``at``."""
+        if at not in self.km_risk:
+            self.km_risk[at] = kaplan_meier_risk(self.time, self.event, at)
+        return self.km_risk[at]
 
 
 def _predict(model: CoxTimeVarying, X: np.ndarray, cols: list[str],
@@ -133,13 +146,14 @@ def _metrics(model: CoxTimeVarying, data: _Outcome, cols: list[str],
     eta, risk = _predict(model, data.X, cols, times)
     slope = 1.0 if training else CoxTimeVarying().fit_arrays(
         eta[:, None], t, e, init=np.ones(1)).params_.iloc[0]
-    harrell, uno = harrell_and_uno_c(t, e, eta, tau=max(times))
+    g = data.censoring
+    harrell, uno = harrell_and_uno_c(t, e, eta, tau=max(times), censoring=g)
     out = {("harrell_c", np.nan): harrell, ("uno_c", float(max(times))): uno,
            ("calibration_slope", np.nan): float(slope)}
     for j, at in enumerate(times):
-        out[("auc", float(at))] = time_dependent_auc(t, e, eta, at)
-        out[("brier", float(at))] = brier_score(t, e, risk[:, j], at)
-        out[("observed_expected", float(at))] = kaplan_meier_risk(t, e, at) / risk[:, j].mean()
+        out[("auc", float(at))] = time_dependent_auc(t, e, eta, at, censoring=g)
+        out[("brier", float(at))] = brier_score(t, e, risk[:, j], at, censoring=g)
+        out[("observed_expected", float(at))] = data.observed_risk(at) / risk[:, j].mean()
     return out
 
 

@@ -258,10 +258,63 @@ def censoring_survival_at(time: Any, event: Any, at: Any,
                           before: bool = True) -> np.ndarray:
     """G (see :func:`censoring_survival`) at each time in ``at``: just before it (G(t-),
     ``before=True``) or at it, censorings at t included (G(t))."""
-    ctimes, surv = censoring_survival(time, event)
+    return _step_at(*censoring_survival(time, event), at, before)
+
+
+def _step_at(ctimes: np.ndarray, surv: np.ndarray, at: Any, before: bool) -> np.ndarray:
     idx = np.searchsorted(ctimes, np.asarray(at, dtype=float),
                           side="left" if before else "right")
     return np.r_[1.0, surv][idx]
+
+
+class CensoringDistribution:
+    """G, the Kaplan-Meier of the censoring distribution (:func:`censoring_survival`), of one
+    right-censored follow-up, computed once for every measure that weights by it: Uno's C
+    (:func:`harrell_and_uno_c`, :func:`uno_c`), the time-dependent AUC and the Brier score
+    (:mod:`alspaincohort.stats.prediction`) take it as ``censoring=`` (a bootstrap evaluates
+    them for many risk scores on the same follow-up).
+
+    Parameters
+    ----------
+    time, event : arrays
+        Follow-up time and 0/1 event indicator.
+
+    Examples
+    --------
+    >>> g = CensoringDistribution([2.0, 3.0, 5.0, 7.0], [1, 0, 1, 0])
+    >>> g.at([3.0, 4.0]).tolist()
+    [1.0, 0.6666666666666667]
+    """
+
+    def __init__(self, time: Any, event: Any) -> None:
+        t, e, _ = check_survival(time, event)
+        self._key = (len(t), float(t.sum()), int(e.sum()))
+        self.times, self.survival = censoring_survival(t, e)
+
+    def at(self, at: Any, before: bool = True) -> np.ndarray:
+        """G just before each time in ``at`` (G(t-), ``before=True``) or at it (G(t))."""
+        return _step_at(self.times, self.survival, at, before)
+
+    def check(self, time: np.ndarray, event: np.ndarray) -> CensoringDistribution:
+        """Itself, after checking that it was made from this follow-up (validated arrays):
+        :class:`ParameterError` otherwise."""
+        if (len(time), float(time.sum()), int(event.sum())) != self._key:
+            raise ParameterError(
+                f"censoring: made from another follow-up ({self._key[0]} subjects, "
+                f"{self._key[2]} events) than the one given ({len(time)} subjects, "
+                f"{int(event.sum())} events)")
+        return self
+
+
+def censoring_of(time: np.ndarray, event: np.ndarray,
+                 censoring: CensoringDistribution | None) -> CensoringDistribution:
+    """``censoring`` checked against the (validated) follow-up, or G computed from it."""
+    if censoring is None:
+        return CensoringDistribution(time, event)
+    if not isinstance(censoring, CensoringDistribution):
+        raise ParameterError(f"censoring must be a CensoringDistribution, not "
+                             f"{type(censoring).__name__}")
+    return censoring.check(time, event)
 
 
 def _defined(counts: ConcordanceCounts, what: str) -> float:
@@ -282,17 +335,19 @@ def harrell_c(time: np.ndarray, event: np.ndarray, risk: np.ndarray,
 
 
 def uno_c(time: np.ndarray, event: np.ndarray, risk: np.ndarray,
-          tau: float | None = None) -> float:
+          tau: float | None = None, censoring: CensoringDistribution | None = None) -> float:
     """Uno's C: each event's pairs weighted by 1 / G(t-)^2 (R ``concordance(...,
     timewt = "n/G2", ymax = tau)``); events after ``tau`` are left out. Raises
-    :class:`ModelDataError` when no pair is comparable (no event by ``tau``)."""
-    time, event, risk, tw = _uno_weights(time, event, risk, tau)
+    :class:`ModelDataError` when no pair is comparable (no event by ``tau``). ``censoring``:
+    G of this follow-up computed beforehand (:class:`CensoringDistribution`)."""
+    time, event, risk, tw = _uno_weights(time, event, risk, tau, censoring)
     return _defined(concordance_counts(None, time, event, risk, event_time_weights=tw),
                     "uno_c")
 
 
 def harrell_and_uno_c(time: np.ndarray, event: np.ndarray, risk: np.ndarray,
-                      tau: float | None = None) -> tuple[float, float]:
+                      tau: float | None = None,
+                      censoring: CensoringDistribution | None = None) -> tuple[float, float]:
     """Harrell's C (:func:`harrell_c`) and Uno's C (:func:`uno_c`) of right-censored data from
     one count of the pairs (bootstrap validation computes both thousands of times).
 
@@ -304,6 +359,9 @@ def harrell_and_uno_c(time: np.ndarray, event: np.ndarray, risk: np.ndarray,
         Risk score; higher = earlier event.
     tau : float, optional
         Uno's truncation time (events after it are left out of Uno's C).
+    censoring : CensoringDistribution, optional
+        G of this follow-up computed beforehand (checked to come from it); default computed
+        here.
 
     Returns
     -------
@@ -316,19 +374,20 @@ def harrell_and_uno_c(time: np.ndarray, event: np.ndarray, risk: np.ndarray,
     >>> h == harrell_c([2.0, 3.0, 5.0, 7.0], [1, 1, 0, 1], [0.9, 0.5, 0.4, 0.1])
     True
     """
-    time, event, risk, tw = _uno_weights(time, event, risk, tau)
+    time, event, risk, tw = _uno_weights(time, event, risk, tau, censoring)
     harrell, uno = concordance_counts_weighted(None, time, event, risk, None, [None, tw])
     return _defined(harrell, "harrell_c"), _defined(uno, "uno_c")
 
 
-def _uno_weights(time: Any, event: Any, risk: Any, tau: float | None
+def _uno_weights(time: Any, event: Any, risk: Any, tau: float | None,
+                 censoring: CensoringDistribution | None
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The validated arrays and Uno's weight of each event: 1 / G(t-)^2, 0 after ``tau``."""
     time, event, _ = check_survival(time, event)
     risk = check_scores(risk, "risk", len(time))
     if tau is not None and not np.isfinite(tau):
         raise ParameterError(f"tau must be a finite time, not {tau!r}")
-    g = censoring_survival_at(time, event, time[event])
+    g = censoring_of(time, event, censoring).at(time[event])
     tw = np.where(g > 0, 1.0 / g**2, 0.0)
     if tau is not None:
         tw = np.where(time[event] > tau, 0.0, tw)

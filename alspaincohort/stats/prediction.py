@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import ModelDataError, ParameterError
 from ..validation import check_scores, check_survival
-from .concordance import censoring_survival_at
+from .concordance import CensoringDistribution, censoring_of
 from .survival import risk_counts
 
 
@@ -44,28 +44,32 @@ def _arrays(time: Any, event: Any, risk: Any, at: float, probability: bool = Fal
     return t, e, r
 
 
-def time_dependent_auc(time: Any, event: Any, risk: Any, at: float) -> float:
+def time_dependent_auc(time: Any, event: Any, risk: Any, at: float,
+                       censoring: CensoringDistribution | None = None) -> float:
     """Cumulative/dynamic AUC at time ``at`` (higher risk = earlier event). Raises
     :class:`ModelDataError` when there are no cases (events by ``at``) or no controls (subjects
-    followed beyond ``at``): the AUC does not exist there."""
+    followed beyond ``at``): the AUC does not exist there. ``censoring``: G of this follow-up
+    computed beforehand (:class:`~alspaincohort.stats.concordance.CensoringDistribution`)."""
     t, e, r = _arrays(time, event, risk, at)
     case = (t <= at) & e
     control = t > at
-    w = 1.0 / censoring_survival_at(t, e, t[case])
+    w = 1.0 / censoring_of(t, e, censoring).at(t[case])
     ctrl = np.sort(r[control])
     below = np.searchsorted(ctrl, r[case], side="left")
     upto = np.searchsorted(ctrl, r[case], side="right")
     return float((w * (below + 0.5 * (upto - below))).sum() / (w.sum() * len(ctrl)))
 
 
-def brier_score(time: Any, event: Any, predicted_risk: Any, at: float) -> float:
+def brier_score(time: Any, event: Any, predicted_risk: Any, at: float,
+                censoring: CensoringDistribution | None = None) -> float:
     """IPCW Brier score at time ``at`` of predicted risks F(at) (probability of the event by
-    ``at``)."""
+    ``at``). ``censoring``: as :func:`time_dependent_auc`."""
     t, e, f = _arrays(time, event, predicted_risk, at, probability=True)
     case = (t <= at) & e
     control = t > at
-    g_case = censoring_survival_at(t, e, t[case])
-    g_at = censoring_survival_at(t, e, [at], before=False)[0]
+    g = censoring_of(t, e, censoring)
+    g_case = g.at(t[case])
+    g_at = g.at([at], before=False)[0]
     total = ((1.0 - f[case]) ** 2 / g_case).sum() + (f[control] ** 2).sum() / g_at
     return float(total / len(t))
 

@@ -597,7 +597,7 @@ def schoenfeld_plot(result: Any, term: str | None = None, ax: Any = None) -> Any
     95% band; under proportional hazards the smooth stays flat at the coefficient (dashed)."""
     import formulaic
     import pandas as pd
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import OLS
 
     ax = _axes(ax, (6, 4))
     res = result.residuals
@@ -609,7 +609,7 @@ def schoenfeld_plot(result: Any, term: str | None = None, ax: Any = None) -> Any
     grid = np.linspace(x.min(), x.max(), 100)
     spec = formulaic.model_matrix("cr(x, df=4, constraints='center')",
                                   pd.DataFrame({"x": x}))
-    fit = sm.OLS(y, np.asarray(spec)).fit()
+    fit = OLS(y, np.asarray(spec)).fit()
     new = np.asarray(spec.model_spec.get_model_matrix(pd.DataFrame({"x": grid})))
     band = fit.get_prediction(new).summary_frame(alpha=0.05)
     ax.plot(grid, band["mean"], color="C1")

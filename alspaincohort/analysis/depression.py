@@ -377,6 +377,16 @@ def mediation(cohort: Cohort, exposure: str = "vas_pain", mediator: str = "hads_
     """
     check_integer(n_boot, "n_boot", 1)
     check_level(level)
+    # every matrix here is small: BLAS threads gain nothing and, idle-spinning after each
+    # call, take the cores from other jobs (benchmarks/bench_threads.py)
+    with one_blas_thread():
+        return _mediation(cohort, exposure, mediator, outcome, covariates, n_boot, seed, level,
+                          rho, progress)
+
+
+def _mediation(cohort: Cohort, exposure: str, mediator: str, outcome: str,
+               covariates: Sequence[str], n_boot: int, seed: int | None, level: float,
+               rho: Sequence[float], progress: bool | None) -> MediationResult:
     covs = [canonical(c) for c in covariates]
     d0 = analysis_frame(cohort, [outcome, exposure, mediator, *covs], "baseline")
     d = complete_cases(d0, list(d0.columns), "mediation")
@@ -395,9 +405,8 @@ def mediation(cohort: Cohort, exposure: str = "vas_pain", mediator: str = "hads_
     rng = np.random.default_rng(seed)
     n = len(d)
     boot = np.empty((n_boot, 4))
-    chunk = max(1, 4_000_000 // n)  # resamples per batch: a counts matrix of at most 32 MB
-    with one_blas_thread(), bar(desc="mediation bootstrap", progress=progress,
-                                total=n_boot) as shown:
+    chunk = max(1, 60_000 // n)  # resamples per batch: a counts matrix of at most 480 kB
+    with bar(desc="mediation bootstrap", progress=progress, total=n_boot) as shown:
         for lo in range(0, n_boot, chunk):
             hi = min(n_boot, lo + chunk)
             counts = np.stack([np.bincount(rng.integers(0, n, n), minlength=n)

@@ -339,16 +339,39 @@ class Cohort:
         pair += 1
         value = a["value"].to_numpy()
         pieces = []
-        rows = np.flatnonzero(unknown_inst.ravel()[pair])
-        pieces.append(_breaches("assessments", rows, "instrument",
-                                _labels(a["instrument"], rows), "known_instrument"))
-        rows = np.flatnonzero(unknown_item.ravel()[pair])
-        pieces.append(_breaches("assessments", rows, "item", _labels(a["item"], rows),
-                                "known_item"))
-        with np.errstate(invalid="ignore"):
-            out = value < lo.ravel()[pair]
-            out |= value > hi.ravel()[pair]
-        rows = np.flatnonzero(out)
+        runs = _runs(pair)
+        if runs is not None:  # rows in long runs of one (instrument, item), as loaders write
+            starts, ends = runs
+            run_pair = pair[starts]
+
+            def run_rows(flag: np.ndarray) -> np.ndarray:
+                hit = np.flatnonzero(flag[run_pair])
+                return np.concatenate([np.arange(starts[k], ends[k]) for k in hit]) \
+                    if len(hit) else np.zeros(0, dtype=np.int64)
+
+            unknown_inst_rows = run_rows(unknown_inst.ravel())
+            unknown_item_rows = run_rows(unknown_item.ravel())
+            out_rows = []
+            lo_run, hi_run = lo.ravel()[run_pair], hi.ravel()[run_pair]
+            for k in np.flatnonzero(np.isfinite(lo_run) | np.isfinite(hi_run)):
+                v = value[starts[k]:ends[k]]
+                # fmin / fmax skip NaN, as the row-wise comparison does
+                if np.fmin.reduce(v) < lo_run[k] or np.fmax.reduce(v) > hi_run[k]:
+                    with np.errstate(invalid="ignore"):
+                        out_rows.append(np.flatnonzero((v < lo_run[k]) | (v > hi_run[k]))
+                                        + starts[k])
+            rows = np.sort(np.concatenate(out_rows)) if out_rows else np.zeros(0, np.int64)
+        else:
+            unknown_inst_rows = np.flatnonzero(unknown_inst.ravel()[pair])
+            unknown_item_rows = np.flatnonzero(unknown_item.ravel()[pair])
+            with np.errstate(invalid="ignore"):
+                out = value < lo.ravel()[pair]
+                out |= value > hi.ravel()[pair]
+            rows = np.flatnonzero(out)
+        pieces.append(_breaches("assessments", unknown_inst_rows, "instrument",
+                                _labels(a["instrument"], unknown_inst_rows), "known_instrument"))
+        pieces.append(_breaches("assessments", unknown_item_rows, "item",
+                                _labels(a["item"], unknown_item_rows), "known_item"))
         pieces.append(_breaches("assessments", rows, "value", value[rows].astype(np.float64),
                                 "instrument_range"))
         return _concat(pieces)
@@ -894,6 +917,8 @@ def _may_breach(spec: Any, col: pd.Series) -> bool:
         return spec.low is not None or spec.high is not None
     if spec.values is not None or not pd.api.types.is_numeric_dtype(col.dtype):
         return True
+    if col.dtype == bool:  # NumPy booleans: never missing, in range unless a range is set
+        return spec.low is not None or spec.high is not None
     if isinstance(col.dtype, np.dtype) and col.dtype.kind in "iuf":
         values = col.to_numpy()  # no copy; fmin / fmax skip NaN without one either
         if not len(values):
@@ -914,6 +939,15 @@ def _may_breach(spec: Any, col: pd.Series) -> bool:
     lo = -np.inf if spec.low is None else spec.low
     hi = np.inf if spec.high is None else spec.high
     return not (lo <= low and high <= hi)
+
+
+def _runs(codes: np.ndarray, most: int = 4096) -> tuple[np.ndarray, np.ndarray] | None:
+    """Start and end positions of the runs of equal codes, or None when there are more than
+    ``most`` runs (then row-wise gathers are cheaper than a loop over runs)."""
+    change = np.flatnonzero(codes[1:] != codes[:-1]) + 1
+    if len(change) >= most:
+        return None
+    return np.r_[0, change], np.r_[change, len(codes)]
 
 
 def _packed_key(df: pd.DataFrame, cols: list[str]) -> np.ndarray | None:
@@ -958,7 +992,9 @@ def _duplicated(df: pd.DataFrame, key: Iterable[str], keep: str | bool) -> pd.Se
     packed = _packed_key(df, cols)
     if packed is None:
         return df.duplicated(subset=cols, keep=keep)
-    ordered = np.sort(packed)
-    if not (ordered[1:] == ordered[:-1]).any():
+    packed.sort()  # in place: a fresh array (a sorted copy of a long table's keys cost more)
+    if not (packed[1:] == packed[:-1]).any():
         return pd.Series(np.zeros(len(df), dtype=bool), index=df.index)
+    packed = _packed_key(df, cols)  # duplicates: the flags need the keys in row order
+    assert packed is not None
     return pd.Series(packed, index=df.index).duplicated(keep=keep)

@@ -306,3 +306,37 @@ def test_memoized_hands_out_copies_of_one_derivation() -> None:
     after = c.baseline()
     assert after is not again
     pd.testing.assert_frame_equal(after, plain[0])
+
+
+def test_instrument_checks_agree_in_any_row_order() -> None:
+    """The instrument checks read long runs of one (instrument, item), as loaders write
+    them, run by run, and shuffled rows row by row: both find the same breaches (values out
+    of range, unknown instruments and items, with missing values among them)."""
+    c = apc.simulate_cohort(400, seed=3)
+    a = c.assessments.copy()
+    rng = np.random.default_rng(0)
+    bad = rng.choice(len(a), 40, replace=False)
+    a.loc[bad[:15], "value"] = 999.0
+    a.loc[bad[15:20], "value"] = -5.0
+    a.loc[bad[20:25], "value"] = np.nan
+    a["instrument"] = a["instrument"].cat.add_categories(["phq9"])
+    a.loc[bad[25:30], "instrument"] = "phq9"
+    a["item"] = a["item"].cat.add_categories(["worst"])
+    a.loc[bad[30:], "item"] = "worst"
+    grouped = a.sort_values(["instrument", "item"], kind="stable").reset_index(drop=True)
+    shuffled = grouped.sample(frac=1.0, random_state=1).reset_index(drop=True)
+    assert len(grouped) > 10_000  # enough runs when shuffled for the row-wise path
+
+    def found(assessments: pd.DataFrame) -> pd.DataFrame:
+        b = Cohort(patients=c.patients, assessments=assessments, pain_sites=c.pain_sites,
+                   medications=c.medications, events=c.events).validate()
+        b = b[b["rule"].isin(["instrument_range", "known_instrument", "known_item"])]
+        key = assessments.iloc[b["row"].to_numpy()][["patient_id", "day", "instrument",
+                                                        "item"]].astype(str)
+        return pd.concat([b[["rule", "column"]].reset_index(drop=True),
+                          key.reset_index(drop=True)], axis=1).sort_values(
+            list(key.columns) + ["rule"]).reset_index(drop=True)
+
+    on_runs, row_wise = found(grouped), found(shuffled)
+    assert set(on_runs["rule"]) == {"instrument_range", "known_instrument", "known_item"}
+    pd.testing.assert_frame_equal(on_runs, row_wise)

@@ -39,6 +39,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -122,7 +123,9 @@ class _Builder:
     def __init__(self, staging: Staging, sources: Sequence[Source]) -> None:
         self.st = staging
         self.tables: dict[str, list[pd.DataFrame]] = {}
+        self._long: list[dict[str, Any]] = []  # the assessments (see finished())
         self.cat_ids: dict[str, pd.Categorical] = {}
+        self.id_present: dict[str, np.ndarray] = {}  # each source's ids not missing
         # one dictionary of subject ids for every source (DEMOGRAPHICS first): every table
         # piece then shares one categorical dtype and the pieces concatenate without
         # re-encoding millions of ids
@@ -135,11 +138,48 @@ class _Builder:
     def put(self, table: str, frame: pd.DataFrame) -> None:
         self.tables.setdefault(table, []).append(frame)
 
+    def finished(self) -> dict[str, list[pd.DataFrame]]:
+        """The table pieces, the assessments as one piece built from every
+        :meth:`assessments` call at once: one array per column, the categorical columns
+        coded by the call (a few dozen calls of hundreds of thousands of rows each: built
+        as frames and concatenated, they cost a second on a large export)."""
+        out = dict(self.tables)
+        if self._long:
+            out["assessments"] = [self._long_frame(), *out.get("assessments", [])]
+        return out
+
+    def _long_frame(self) -> pd.DataFrame:
+        calls = self._long
+        sizes = np.array([len(c["value"]) for c in calls])
+
+        def labels(key: str) -> pd.Categorical:
+            return _optional_labels([c[key] for c in calls], sizes)
+
+        days = [c["day"] for c in calls]
+        int_days = all(d.dtype == np.int32 for d in days)
+        rows = [c["_row"] for c in calls]
+        return pd.DataFrame({
+            "patient_id": pd.Categorical.from_codes(
+                np.concatenate([c["patient"] for c in calls]), dtype=self.id_dtype),
+            "day": np.concatenate(days if int_days else [d.astype(np.float64) for d in days]),
+            "instrument": labels("instrument"), "item": labels("item"),
+            "value": np.concatenate([c["value"] for c in calls]),
+            "derived": np.repeat(np.array([c["derived"] for c in calls], dtype=bool), sizes),
+            "source": labels("source"), "_file": labels("_file"),
+            "_row": np.concatenate(rows if len({r.dtype for r in rows}) == 1
+                                   else [r.astype(np.int64) for r in rows]),
+            "_col": labels("_col")}, copy=False)
+
     def ids(self, src: Source, column: str = "subject_id") -> np.ndarray:
         src.require([column])
         src.id_column = column
-        ids = src.text(column)
         codes, dictionary = src.encoded(column)
+        # the ids as str / None (Source.text) from the distinct ones: one Python string per
+        # distinct id, not per row
+        distinct = np.empty(len(dictionary) + 1, dtype=object)  # the last one: None
+        distinct[:-1] = dictionary.to_pylist()
+        ids = distinct[codes]
+        self.id_present[src.name] = codes >= 0
         if column == "subject_id":  # in the shared dictionary: mapped by Arrow
             pos = pc.index_in(dictionary, value_set=self.id_values).to_numpy(
                 zero_copy_only=False)
@@ -169,18 +209,23 @@ class _Builder:
         r = rows[keep]
         if not len(r):
             return
-        n = len(r)
-        zeros = np.zeros(n, dtype=np.int8)
         days = day[r]
         if np.all(days == np.round(days)):  # whole days (checked at the source): the schema's
             days = days.astype(np.int32)    # int32 directly, no second cast of every row
-        self.put("assessments", pd.DataFrame({
-            "patient_id": self.cat_ids[src.name][r], "day": days,
-            "instrument": pd.Categorical.from_codes(zeros, categories=[instrument]),
-            "item": pd.Categorical.from_codes(zeros, categories=[item]),
-            "value": value[r], "derived": np.full(n, derived),
-            "source": pd.Categorical.from_codes(zeros, categories=[source or src.name]),
-            **provenance(src, r, column)}, copy=False))
+        prov = provenance(src, r, column)
+        self._long.append({
+            "patient": self.cat_ids[src.name].codes[r], "day": days, "instrument": instrument,
+            "item": item, "value": value[r], "derived": derived,
+            "source": source or src.name, "_file": src.name, "_row": prov["_row"],
+            "_col": column})
+
+
+def _optional_labels(names: list[str | None], sizes: np.ndarray) -> pd.Categorical:
+    """A categorical of one label per call (None: missing), repeated over its rows."""
+    union = list(dict.fromkeys(x for x in names if x is not None))
+    code = np.int8 if len(union) < 127 else np.int16 if len(union) < 32767 else np.int32
+    codes = np.array([union.index(x) if x is not None else -1 for x in names], dtype=code)
+    return pd.Categorical.from_codes(np.repeat(codes, sizes), categories=union)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -239,7 +284,7 @@ def load_proact(directory: str | Path, pain: str | Path | Sequence[str | Path] |
             _questionnaire(b, src)
     meta = {"loader": "load_proact", "directory": directory.name,
             "forms": sorted(forms), "pain_files": [Path(p).name for p in paths]}
-    return finalize(st, b.tables, meta)
+    return finalize(st, b.finished(), meta)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -286,7 +331,7 @@ def _history(b: _Builder, src: Source | None, sites: dict[str, str]) -> pd.DataF
                               f"'{target}'")
     rows = pd.DataFrame({"id": ids, "onset_day": onset, "diagnosis_day": diag,
                          "onset_site": site, "row": np.arange(src.n)})
-    rows = rows[st.ok(src) & pd.notna(ids)]
+    rows = rows[st.ok(src) & b.id_present[src.name]]
     out = {}
     for col in cols:
         vals = rows[["id", col, "row"]].dropna(subset=[col])
@@ -323,7 +368,7 @@ def _history(b: _Builder, src: Source | None, sites: dict[str, str]) -> pd.DataF
 def _patients(b: _Builder, src: Source, history: pd.DataFrame, ee_src: Source | None) -> None:
     st = b.st
     ids = b.ids(src)
-    dup = np.flatnonzero(pd.Series(ids).duplicated(keep="first").to_numpy() & pd.notna(ids))
+    dup = np.flatnonzero(pd.Series(ids).duplicated(keep="first").to_numpy() & b.id_present[src.name])
     st.breach(src, dup, "subject_id", ids[dup], "unique_key", "the subject appears twice")
     sex = np.full(src.n, None, dtype=object)
     if src.has("Sex"):
@@ -338,7 +383,7 @@ def _patients(b: _Builder, src: Source, history: pd.DataFrame, ee_src: Source | 
         dob = src.numeric("Date_of_Birth", st)
         age = np.where(np.isnan(age), -dob / 365.25, age)
     onset = pd.Series(ids).map(history.get("onset_day", pd.Series(dtype=float))).to_numpy(float)
-    no_onset = int((~np.isnan(age) & np.isnan(onset) & st.ok(src) & pd.notna(ids)).sum())
+    no_onset = int((~np.isnan(age) & np.isnan(onset) & st.ok(src) & b.id_present[src.name]).sum())
     if no_onset:
         st.notes.append(f"{src.name}: {no_onset} patient(s) with an age at trial entry but no "
                         "Onset_Delta: age_at_onset left empty (it is Age + Onset_Delta / 365.25)")
@@ -354,7 +399,7 @@ def _patients(b: _Builder, src: Source, history: pd.DataFrame, ee_src: Source | 
         "source": "PRO-ACT",
         **provenance(src, np.arange(src.n)),
     })
-    b.put("patients", frame[st.ok(src) & pd.notna(ids)])
+    b.put("patients", frame[st.ok(src) & b.id_present[src.name]])
 
 
 def _el_escorial(b: _Builder, src: Source | None) -> pd.Series:
@@ -371,7 +416,7 @@ def _el_escorial(b: _Builder, src: Source | None) -> pd.Series:
               f"unknown El Escorial category; known: {sorted(EL_ESCORIAL_MAP)}")
     st.link(src, np.arange(src.n), ids, "subject_id")
     df = pd.DataFrame({"id": ids, "v": mapped, "row": np.arange(src.n)})
-    df = df[st.ok(src) & pd.notna(ids) & pd.notna(mapped)]
+    df = df[st.ok(src) & b.id_present[src.name] & pd.notna(mapped)]
     nuniq = df.groupby("id")["v"].transform("nunique")
     bad = df[nuniq > 1]
     st.breach(src, bad["row"].to_numpy(), "el_escorial", bad["v"].to_numpy(),
@@ -433,7 +478,7 @@ def _alsfrs(b: _Builder, src: Source) -> None:
                              & (np.abs(given - total) > 1e-9))
         st.breach(src, bad, col, given[bad], "inconsistent_total",
                   "the total differs from the sum of the items")
-    ok = st.ok(src) & pd.notna(ids) & ~np.isnan(day)
+    ok = st.ok(src) & b.id_present[src.name] & ~np.isnan(day)
     for inst, mask, total, given, extra in (
         ("alsfrs_r", ok & is_r, total_r, given_r, list(ALSFRS_R_ITEMS[10:])),
         ("alsfrs", ok & is_old, total_old, given_old, ["q10_respiratory"]),
@@ -466,7 +511,7 @@ def _fvc(b: _Builder, src: Source) -> None:
     nothing = np.flatnonzero(np.isnan(pct) & np.isnan(liters))
     st.breach(src, nothing, "pct_of_Normal_Trial_1", [None] * len(nothing), "empty_record",
               "no FVC value in the row")
-    rows = np.flatnonzero(st.ok(src) & pd.notna(ids) & ~np.isnan(day))
+    rows = np.flatnonzero(st.ok(src) & b.id_present[src.name] & ~np.isnan(day))
     b.assessments(src, rows, ids, day, "fvc", "percent_predicted", pct, source="PRO-ACT FVC",
                   column="pct_of_Normal_Trial_*")
     b.assessments(src, rows, ids, day, "fvc", "liters", liters, source="PRO-ACT FVC",
@@ -489,7 +534,7 @@ def _deaths(b: _Builder, src: Source) -> None:
     incons = np.flatnonzero((died != "yes") & ~np.isnan(day))
     st.breach(src, incons, "Death_Days", day[incons], "inconsistent_death",
               "a death day is given but Subject_Died is not Yes")
-    rows = np.flatnonzero(st.ok(src) & pd.notna(ids) & (died == "yes") & ~np.isnan(day))
+    rows = np.flatnonzero(st.ok(src) & b.id_present[src.name] & (died == "yes") & ~np.isnan(day))
     st.link(src, np.flatnonzero(died != "yes"), ids, "subject_id")  # alive: no death event
     b.put("events", pd.DataFrame({"patient_id": b.cat_ids[src.name][rows], "day": day[rows],
                                   "event": "death",
@@ -516,7 +561,7 @@ def _riluzole(b: _Builder, src: Source) -> None:
               "Subject_used_Riluzole must be Yes, No or empty")
     start = (b.day(src, "Riluzole_use_Delta", required=False) if src.has("Riluzole_use_Delta")
              else np.full(src.n, np.nan))
-    rows = np.flatnonzero(st.ok(src) & pd.notna(ids) & (used == "yes"))
+    rows = np.flatnonzero(st.ok(src) & b.id_present[src.name] & (used == "yes"))
     st.link(src, np.flatnonzero(used != "yes"), ids, "subject_id")  # no riluzole: no row
     n = src.n
     b.put("medications", _med_frame(b.cat_ids[src.name], rows,
@@ -527,7 +572,7 @@ def _riluzole(b: _Builder, src: Source) -> None:
 
 def _conmeds(b: _Builder, src: Source) -> None:
     st = b.st
-    ids = b.ids(src)
+    b.ids(src)
     src.require(["Medication_Coded"])
     drug = src.normalised("Medication_Coded")
     miss = np.flatnonzero(pd.isna(drug))
@@ -541,7 +586,7 @@ def _conmeds(b: _Builder, src: Source) -> None:
     atc = src.text("ATC_Code") if src.has("ATC_Code") else None
     indication = src.text("Indication") if src.has("Indication") else np.full(src.n, None,
                                                                                 dtype=object)
-    rows = np.flatnonzero(st.ok(src) & pd.notna(ids))
+    rows = np.flatnonzero(st.ok(src) & b.id_present[src.name])
     b.put("medications", _med_frame(b.cat_ids[src.name], rows, drug, start, stop, atc, dose,
                                     indication,
                                     "PRO-ACT CONMEDS", src))
@@ -563,7 +608,7 @@ def _questionnaire(b: _Builder, src: Source) -> None:
     values = {c: src.numeric(c, st) for c in known}
     nothing = np.flatnonzero(np.isnan(np.column_stack(list(values.values()))).all(axis=1))
     st.breach(src, nothing, day_col, day[nothing], "empty_record", "no value in the row")
-    rows = np.flatnonzero(st.ok(src) & pd.notna(ids) & ~np.isnan(day))
+    rows = np.flatnonzero(st.ok(src) & b.id_present[src.name] & ~np.isnan(day))
     for col in known:
         inst, item = QUESTIONNAIRE_COLUMNS[col]
         b.assessments(src, rows, ids, day, inst, item, values[col], column=col)
@@ -576,12 +621,12 @@ def _questionnaire(b: _Builder, src: Source) -> None:
 
 def _pain_sites(b: _Builder, src: Source) -> None:
     st = b.st
-    ids = b.ids(src)
+    b.ids(src)
     src.require(["Site", "Pain_Type"])
     day_col = "Delta" if src.has("Delta") else "Site_Delta"
     day = b.day(src, day_col)
-    rows = np.flatnonzero(st.ok(src) & pd.notna(ids) & ~np.isnan(day))
-    site, kind = src.normalised("Site"), src.normalised("Pain_Type")
+    rows = np.flatnonzero(st.ok(src) & b.id_present[src.name] & ~np.isnan(day))
+    site, kind = src.normalised_categorical("Site"), src.normalised_categorical("Pain_Type")
     b.put("pain_sites", pd.DataFrame({"patient_id": b.cat_ids[src.name][rows], "day": day[rows],
                                       "site": site[rows], "pain_type": kind[rows],
                                       **provenance(src, rows)}, copy=False))

@@ -262,14 +262,18 @@ class _PartialLikelihood:
         mult = mw if self.efron else rs.death_weight
         xbar = S1 / S0[:, None]
         ll -= float((mult * np.log(S0)).sum())
-        # each time's information S2 / S0 - xbar xbar' is formed before the sum over times:
-        # summing the two parts first and subtracting (matrix products) cancels digits when a
-        # covariate's mean is large against its spread within the risk sets (R's SEs then
-        # differ by 1e-6 instead of 1e-7 on the corpus)
+        # the information sum_t m_t (S2_t / S0_t - xbar_t xbar_t') as two sums by einsum (no
+        # times x p^2 temporaries of the difference); BLAS matrix products in their place
+        # accumulate sequentially and lost digits (R's SEs differed by 2.4e-6 relative on the
+        # corpus; 1.6e-7 with einsum, 3.7e-7 with the per-time difference summed pairwise)
         Ut = -(mult[:, None] * xbar)
-        It = mult[:, None] * (S2 / S0[:, None] - xbar[:, self.iu[0]] * xbar[:, self.iu[1]])
+        if per_time:
+            It = mult[:, None] * (S2 / S0[:, None] - xbar[:, self.iu[0]] * xbar[:, self.iu[1]])
+            Itri += It.sum(axis=0)
+        else:
+            Itri += np.einsum("t,ti->i", mult / S0, S2) - np.einsum(
+                "ti,ti->i", -Ut[:, self.iu[0]], xbar[:, self.iu[1]])
         U += Ut.sum(axis=0)
-        Itri += It.sum(axis=0)
         h = mult / S0
         H += h
         G += h[:, None] * xbar
@@ -289,9 +293,14 @@ class _PartialLikelihood:
             U -= ut.sum(axis=0)
             hk = mk / s0
             fhk = frac * hk
-            s2 = S2[k] - frac[:, None] * D2[j]
-            it = mk[:, None] * (s2 / s0[:, None] - xb[:, self.iu[0]] * xb[:, self.iu[1]])
-            Itri += it.sum(axis=0)
+            if per_time:
+                s2 = S2[k] - frac[:, None] * D2[j]
+                it = mk[:, None] * (s2 / s0[:, None] - xb[:, self.iu[0]] * xb[:, self.iu[1]])
+                Itri += it.sum(axis=0)
+            else:  # the pairs' hk S2 - fhk D2 grouped by time first
+                Itri += (np.einsum("t,ti->i", np.add.reduceat(hk, starts), S2[tt])
+                         - np.einsum("t,ti->i", np.add.reduceat(fhk, starts), D2)
+                         - np.einsum("ti,ti->i", ut[:, self.iu[0]], xb[:, self.iu[1]]))
             # sums over each tied time's ranks (the pairs are grouped by time)
             if per_time:
                 Ut[tt] -= np.add.reduceat(ut, starts, axis=0)

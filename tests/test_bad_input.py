@@ -105,6 +105,10 @@ CASES += [
     ("brier_score: censoring of shifted times", lambda: brier_score(
         T, E, R, 3.5, censoring=CensoringDistribution(T + 1, E))),
     ("CensoringDistribution: nan time", lambda: CensoringDistribution([1.0, np.nan], [1, 0])),
+    # same n, total time and events, another follow-up: the times' squares tell them apart
+    ("brier_score: censoring of other times with equal sums", lambda: brier_score(
+        T, E, R, 3.5, censoring=CensoringDistribution(
+            np.array([0.5, 2.5, 3.0, 4.0, 5.5, 5.5]), E))),
 ]
 
 

@@ -288,7 +288,7 @@ class CensoringDistribution:
 
     def __init__(self, time: Any, event: Any) -> None:
         t, e, _ = check_survival(time, event)
-        self._key = (len(t), float(t.sum()), int(e.sum()))
+        self._key = _follow_up_key(t, e)
         self.times, self.survival = censoring_survival(t, e)
 
     def at(self, at: Any, before: bool = True) -> np.ndarray:
@@ -298,12 +298,23 @@ class CensoringDistribution:
     def check(self, time: np.ndarray, event: np.ndarray) -> CensoringDistribution:
         """Itself, after checking that it was made from this follow-up (validated arrays):
         :class:`ParameterError` otherwise."""
-        if (len(time), float(time.sum()), int(event.sum())) != self._key:
+        key = _follow_up_key(time, event)
+        if key[:2] != self._key[:2] or not np.allclose(key[2:], self._key[2:], rtol=1e-12,
+                                                       atol=0.0):
             raise ParameterError(
                 f"censoring: made from another follow-up ({self._key[0]} subjects, "
-                f"{self._key[2]} events) than the one given ({len(time)} subjects, "
+                f"{self._key[1]} events) than the one given ({len(time)} subjects, "
                 f"{int(event.sum())} events)")
         return self
+
+
+def _follow_up_key(time: np.ndarray, event: np.ndarray) -> tuple[float, ...]:
+    """What identifies a follow-up up to the order of its subjects (G does not depend on the
+    order): n, events, and the sums of the times, their squares and the event times (compared
+    to 1e-12: a reordering changes the sums' rounding)."""
+    t = np.asarray(time, dtype=float)
+    e = np.asarray(event).astype(bool)
+    return (len(t), int(e.sum()), float(t.sum()), float((t * t).sum()), float(t[e].sum()))
 
 
 def censoring_of(time: np.ndarray, event: np.ndarray,

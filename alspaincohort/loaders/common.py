@@ -578,13 +578,18 @@ def check_days(staging: Staging, source: Source, values: np.ndarray, column: str
     return values
 
 
+def row_numbers(source: Source, rows: np.ndarray) -> np.ndarray:
+    """The ``_row`` provenance of standard-table rows built from source rows ``rows``."""
+    return np.asarray(rows, dtype=np.int32 if source.n < 2**31 else np.int64)
+
+
 def provenance(source: Source, rows: np.ndarray, column: str | None = None) -> dict[str, Any]:
     """The ``_file``, ``_row`` (and, for values taken from one cell, ``_col``) columns of
     standard-table rows built from ``rows``."""
     out: dict[str, Any] = {
         "_file": pd.Categorical.from_codes(np.zeros(len(rows), dtype=np.int8),
                                            categories=[source.name]),
-        "_row": np.asarray(rows, dtype=np.int32 if source.n < 2**31 else np.int64)}
+        "_row": row_numbers(source, rows)}
     if column is not None:
         out["_col"] = pd.Categorical.from_codes(np.zeros(len(rows), dtype=np.int8),
                                                 categories=[column])

@@ -49,7 +49,15 @@ import pyarrow.compute as pc
 from ..cohort import Cohort
 from ..drugs import classify
 from ..schema import ALSFRS_R_ITEMS
-from .common import Source, Staging, check_days, finalize, provenance, read_source
+from .common import (
+    Source,
+    Staging,
+    check_days,
+    finalize,
+    provenance,
+    read_source,
+    row_numbers,
+)
 from .report import LoadError
 
 FORMS = ("DEMOGRAPHICS", "ALSHISTORY", "ALSFRS", "FVC", "DEATHDATA", "ELESCORIAL", "RILUZOLE",
@@ -143,10 +151,7 @@ class _Builder:
         :meth:`assessments` call at once: one array per column, the categorical columns
         coded by the call (a few dozen calls of hundreds of thousands of rows each: built
         as frames and concatenated, they cost a second on a large export)."""
-        out = dict(self.tables)
-        if self._long:
-            out["assessments"] = [self._long_frame(), *out.get("assessments", [])]
-        return out
+        return {**self.tables, **({"assessments": [self._long_frame()]} if self._long else {})}
 
     def _long_frame(self) -> pd.DataFrame:
         calls = self._long
@@ -170,15 +175,13 @@ class _Builder:
                                    else [r.astype(np.int64) for r in rows]),
             "_col": labels("_col")}, copy=False)
 
-    def ids(self, src: Source, column: str = "subject_id") -> np.ndarray:
+    def register_ids(self, src: Source, column: str = "subject_id") -> None:
+        """Read the source's id column: its patients as codes of the shared dictionary
+        (``cat_ids``), which rows have one (``id_present``), and a breach for each row
+        without."""
         src.require([column])
         src.id_column = column
         codes, dictionary = src.encoded(column)
-        # the ids as str / None (Source.text) from the distinct ones: one Python string per
-        # distinct id, not per row
-        distinct = np.empty(len(dictionary) + 1, dtype=object)  # the last one: None
-        distinct[:-1] = dictionary.to_pylist()
-        ids = distinct[codes]
         self.id_present[src.name] = codes >= 0
         if column == "subject_id":  # in the shared dictionary: mapped by Arrow
             pos = pc.index_in(dictionary, value_set=self.id_values).to_numpy(
@@ -192,7 +195,15 @@ class _Builder:
         missing = np.flatnonzero(codes < 0)
         self.st.breach(src, missing, column, [None] * len(missing), "not_null",
                        "the subject_id is missing")
-        return ids
+
+    def ids(self, src: Source, column: str = "subject_id") -> np.ndarray:
+        """:meth:`register_ids`, and the ids as str / None (``Source.text``), made from the
+        distinct ones: one Python string per distinct id, not per row."""
+        self.register_ids(src, column)
+        codes, dictionary = src.encoded(column)
+        distinct = np.empty(len(dictionary) + 1, dtype=object)  # the last one: None
+        distinct[:-1] = dictionary.to_pylist()
+        return distinct[codes]
 
     def day(self, src: Source, column: str, required: bool = True) -> np.ndarray:
         src.require([column])
@@ -202,7 +213,7 @@ class _Builder:
             self.st.breach(src, miss, column, [None] * len(miss), "not_null", "the day is missing")
         return d
 
-    def assessments(self, src: Source, rows: np.ndarray, ids: np.ndarray, day: np.ndarray,
+    def assessments(self, src: Source, rows: np.ndarray, day: np.ndarray,
                     instrument: str, item: str, value: np.ndarray, derived: bool = False,
                     source: str | None = None, column: str | None = None) -> None:
         keep = ~np.isnan(value[rows])
@@ -212,11 +223,10 @@ class _Builder:
         days = day[r]
         if np.all(days == np.round(days)):  # whole days (checked at the source): the schema's
             days = days.astype(np.int32)    # int32 directly, no second cast of every row
-        prov = provenance(src, r, column)
         self._long.append({
             "patient": self.cat_ids[src.name].codes[r], "day": days, "instrument": instrument,
             "item": item, "value": value[r], "derived": derived,
-            "source": source or src.name, "_file": src.name, "_row": prov["_row"],
+            "source": source or src.name, "_file": src.name, "_row": row_numbers(src, r),
             "_col": column})
 
 
@@ -426,7 +436,7 @@ def _el_escorial(b: _Builder, src: Source | None) -> pd.Series:
 
 def _alsfrs(b: _Builder, src: Source) -> None:
     st = b.st
-    ids = b.ids(src)
+    b.register_ids(src)
     day = b.day(src, "ALSFRS_Delta")
     items = {item: (src.numeric(col, st) if src.has(col) else np.full(src.n, np.nan))
              for col, item in ITEM_COLUMNS.items()}
@@ -487,19 +497,19 @@ def _alsfrs(b: _Builder, src: Source) -> None:
         columns = {v: k for k, v in ITEM_COLUMNS.items()} | {"q10_respiratory": "Q10_Respiratory"}
         for item in list(ALSFRS_R_ITEMS[:10]) + extra:
             values = q10 if item == "q10_respiratory" else items[item]
-            b.assessments(src, rows, ids, day, inst, item, values, source="PRO-ACT ALSFRS",
+            b.assessments(src, rows, day, inst, item, values, source="PRO-ACT ALSFRS",
                           column=columns[item])
         complete = ~np.isnan(total)
-        b.assessments(src, rows[complete[rows]], ids, day, inst, "total", total, derived=True,
+        b.assessments(src, rows[complete[rows]], day, inst, "total", total, derived=True,
                       source="PRO-ACT ALSFRS")
-        b.assessments(src, rows[~complete[rows]], ids, day, inst, "total", given,
+        b.assessments(src, rows[~complete[rows]], day, inst, "total", given,
                       source="PRO-ACT ALSFRS",
                       column="ALSFRS_R_Total" if inst == "alsfrs_r" else "ALSFRS_Total")
 
 
 def _fvc(b: _Builder, src: Source) -> None:
     st = b.st
-    ids = b.ids(src)
+    b.register_ids(src)
     day = b.day(src, "Forced_Vital_Capacity_Delta")
     def best(prefix: str) -> np.ndarray:
         cols = [c for c in src.columns if c.startswith(prefix)]
@@ -512,9 +522,9 @@ def _fvc(b: _Builder, src: Source) -> None:
     st.breach(src, nothing, "pct_of_Normal_Trial_1", [None] * len(nothing), "empty_record",
               "no FVC value in the row")
     rows = np.flatnonzero(st.ok(src) & b.id_present[src.name] & ~np.isnan(day))
-    b.assessments(src, rows, ids, day, "fvc", "percent_predicted", pct, source="PRO-ACT FVC",
+    b.assessments(src, rows, day, "fvc", "percent_predicted", pct, source="PRO-ACT FVC",
                   column="pct_of_Normal_Trial_*")
-    b.assessments(src, rows, ids, day, "fvc", "liters", liters, source="PRO-ACT FVC",
+    b.assessments(src, rows, day, "fvc", "liters", liters, source="PRO-ACT FVC",
                   column="Subject_Liters_Trial_*")
 
 
@@ -572,7 +582,7 @@ def _riluzole(b: _Builder, src: Source) -> None:
 
 def _conmeds(b: _Builder, src: Source) -> None:
     st = b.st
-    b.ids(src)
+    b.register_ids(src)
     src.require(["Medication_Coded"])
     drug = src.normalised("Medication_Coded")
     miss = np.flatnonzero(pd.isna(drug))
@@ -594,7 +604,7 @@ def _conmeds(b: _Builder, src: Source) -> None:
 
 def _questionnaire(b: _Builder, src: Source) -> None:
     st = b.st
-    ids = b.ids(src)
+    b.register_ids(src)
     day_col = "Delta" if src.has("Delta") else next(
         (c for c in src.columns if c.endswith("_Delta")), "Delta")
     day = b.day(src, day_col)
@@ -611,17 +621,17 @@ def _questionnaire(b: _Builder, src: Source) -> None:
     rows = np.flatnonzero(st.ok(src) & b.id_present[src.name] & ~np.isnan(day))
     for col in known:
         inst, item = QUESTIONNAIRE_COLUMNS[col]
-        b.assessments(src, rows, ids, day, inst, item, values[col], column=col)
+        b.assessments(src, rows, day, inst, item, values[col], column=col)
         if (inst, item) == ("vas_pain", "mm"):
             # the 0-10 score beside the original millimetres (an out-of-range mm value is a
             # breach of the mm row, which quarantines the whole source row)
-            b.assessments(src, rows, ids, day, "vas_pain", "total", values[col] / 10.0,
+            b.assessments(src, rows, day, "vas_pain", "total", values[col] / 10.0,
                           derived=True, column=col)
 
 
 def _pain_sites(b: _Builder, src: Source) -> None:
     st = b.st
-    b.ids(src)
+    b.register_ids(src)
     src.require(["Site", "Pain_Type"])
     day_col = "Delta" if src.has("Delta") else "Site_Delta"
     day = b.day(src, day_col)

@@ -254,19 +254,6 @@ def censoring_survival(time: np.ndarray, event: np.ndarray) -> tuple[np.ndarray,
     return ctimes, np.cumprod(1.0 - m / n_risk)
 
 
-def censoring_survival_at(time: Any, event: Any, at: Any,
-                          before: bool = True) -> np.ndarray:
-    """G (see :func:`censoring_survival`) at each time in ``at``: just before it (G(t-),
-    ``before=True``) or at it, censorings at t included (G(t))."""
-    return _step_at(*censoring_survival(time, event), at, before)
-
-
-def _step_at(ctimes: np.ndarray, surv: np.ndarray, at: Any, before: bool) -> np.ndarray:
-    idx = np.searchsorted(ctimes, np.asarray(at, dtype=float),
-                          side="left" if before else "right")
-    return np.r_[1.0, surv][idx]
-
-
 class CensoringDistribution:
     """G, the Kaplan-Meier of the censoring distribution (:func:`censoring_survival`), of one
     right-censored follow-up, computed once for every measure that weights by it: Uno's C
@@ -292,8 +279,11 @@ class CensoringDistribution:
         self.times, self.survival = censoring_survival(t, e)
 
     def at(self, at: Any, before: bool = True) -> np.ndarray:
-        """G just before each time in ``at`` (G(t-), ``before=True``) or at it (G(t))."""
-        return _step_at(self.times, self.survival, at, before)
+        """G just before each time in ``at`` (G(t-), ``before=True``) or at it, censorings at t
+        included (G(t))."""
+        idx = np.searchsorted(self.times, np.asarray(at, dtype=float),
+                              side="left" if before else "right")
+        return np.r_[1.0, self.survival][idx]
 
     def check(self, time: np.ndarray, event: np.ndarray) -> CensoringDistribution:
         """Itself, after checking that it was made from this follow-up (validated arrays):

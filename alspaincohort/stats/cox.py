@@ -293,20 +293,19 @@ class _PartialLikelihood:
             U -= ut.sum(axis=0)
             hk = mk / s0
             fhk = frac * hk
+            # sums over each tied time's ranks (the pairs are grouped by time)
+            hk_t, fhk_t = np.add.reduceat(hk, starts), np.add.reduceat(fhk, starts)
             if per_time:
                 s2 = S2[k] - frac[:, None] * D2[j]
                 it = mk[:, None] * (s2 / s0[:, None] - xb[:, self.iu[0]] * xb[:, self.iu[1]])
                 Itri += it.sum(axis=0)
-            else:  # the pairs' hk S2 - fhk D2 grouped by time first
-                Itri += (np.einsum("t,ti->i", np.add.reduceat(hk, starts), S2[tt])
-                         - np.einsum("t,ti->i", np.add.reduceat(fhk, starts), D2)
-                         - np.einsum("ti,ti->i", ut[:, self.iu[0]], xb[:, self.iu[1]]))
-            # sums over each tied time's ranks (the pairs are grouped by time)
-            if per_time:
                 Ut[tt] -= np.add.reduceat(ut, starts, axis=0)
                 It[tt] += np.add.reduceat(it, starts, axis=0)
-            H[tt] += np.add.reduceat(hk, starts)
-            Hc[tt] += np.add.reduceat(fhk, starts)
+            else:  # the pairs' hk S2 - fhk D2, grouped by time first
+                Itri += (np.einsum("t,ti->i", hk_t, S2[tt]) - np.einsum("t,ti->i", fhk_t, D2)
+                         - np.einsum("ti,ti->i", ut[:, self.iu[0]], xb[:, self.iu[1]]))
+            H[tt] += hk_t
+            Hc[tt] += fhk_t
             G[tt] += np.add.reduceat(hk[:, None] * xb, starts, axis=0)
             Gc[tt] += np.add.reduceat(fhk[:, None] * xb, starts, axis=0)
             xbar_mean[tt] += np.add.reduceat(xb, starts, axis=0) / d[tt, None]

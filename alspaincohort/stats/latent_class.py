@@ -142,9 +142,9 @@ def _pack(pis: np.ndarray, betas: np.ndarray, D: np.ndarray, sigma: float) -> np
 def _evaluate(s: _Stats, phi: np.ndarray, K: int, gradient: bool = False
               ) -> tuple[float, np.ndarray, np.ndarray | None]:
     """Log-likelihood, posterior probabilities (G, K) and, optionally, the analytic gradient."""
+    if not abs(float(phi[3 * K + 2])) > 0:  # sigma 0 (or NaN): outside the model
+        return -np.inf, np.full((s.G, K), np.nan), None
     ll, tau, grad = _evaluate_many(s, np.asarray(phi, dtype=float)[None], K, gradient)
-    if not np.isfinite(ll[0]) and ll[0] < 0 and not abs(float(phi[3 * K + 2])) > 0:
-        return -np.inf, np.full((s.G, K), np.nan), None  # sigma = 0: outside the model
     return float(ll[0]), tau[0], None if grad is None else grad[0]
 
 

@@ -383,12 +383,39 @@ def test_cox_fit_arrays_equals_the_formula_fit_from_any_start() -> None:
                 assert got.llf_ == pytest.approx(ref.llf_, rel=1e-12, abs=1e-10)
                 assert got.lr_test_["statistic"] == pytest.approx(ref.lr_test_["statistic"],
                                                                   rel=1e-8, abs=1e-9)
+                # after a warm start the null model is evaluated when a test asks for it
+                assert got.llf_null_ == pytest.approx(ref.llf_null_, rel=1e-12, abs=1e-10)
+                for test in ("score_test_", "wald_test_"):
+                    assert getattr(got, test)["statistic"] == pytest.approx(
+                        getattr(ref, test)["statistic"], rel=1e-7, abs=1e-9)
                 at = np.quantile(t, [0.2, 0.5, 0.9])
                 np.testing.assert_allclose(got.baseline_cumulative_hazard_at(at),
                                            ref.baseline_cumulative_hazard_at(at), rtol=1e-8)
                 assert got.aliased_ == ref.aliased_
                 compared += 1
     assert compared >= 60  # most datasets have a finite maximum, each checked from 2 starts
+
+
+def test_cox_estimates_belong_to_the_last_fit_and_survive_pickling() -> None:
+    """The Series, frames and tests are built on first access: a second fit of the same object
+    replaces every one read after the first, and a fitted model (its null model still to
+    evaluate, after a warm start) pickles for a process pool."""
+    import pickle
+
+    rng = np.random.default_rng(12)
+    X = rng.normal(size=(300, 2))
+    t = np.ceil(rng.exponential(30 * np.exp(-0.5 * X[:, 0])))
+    e = rng.random(300) < 0.8
+    model = CoxTimeVarying()
+    first = model.fit_arrays(X[:, :1], t, e, names=["a"])
+    read = (first.params_.copy(), first.bse_.copy(), first.score_test_, first.means_.copy())
+    model.fit_arrays(X, t, e, names=["a", "b"], init=[0.4, 0.0])
+    assert list(model.params_.index) == ["a", "b"] and list(model.means_.index) == ["a", "b"]
+    assert model.params_["a"] != read[0]["a"] and model.score_test_["df"] == 2
+    clone = pickle.loads(pickle.dumps(model))
+    assert clone.llf_null_ == model.llf_null_
+    pd.testing.assert_frame_equal(clone.cov_params_, model.cov_params_)
+    assert not CoxTimeVarying().is_fitted and model.is_fitted
 
 
 def test_cox_fit_arrays_bad_input_names_the_argument() -> None:

@@ -43,6 +43,7 @@ from ..stats.base import one_blas_thread
 from ..stats.concordance import CensoringDistribution, harrell_and_uno_c
 from ..stats.cox import CoxTimeVarying
 from ..stats.prediction import brier_score, kaplan_meier_risk, time_dependent_auc
+from ..stats.survival import kaplan_meier_table, survival_at
 from ..validation import check_cohort, check_integer
 from .frames import covariate_frame, indicator_columns
 from .prognosis import ENCALS_LIKE
@@ -160,8 +161,7 @@ def _metrics(model: CoxTimeVarying, data: _Outcome, cols: list[str],
 def _calibration_table(frame: pd.DataFrame, models: dict[str, CoxTimeVarying],
                        cols: dict[str, list[str]], times: Sequence[float],
                        n_groups: int) -> pd.DataFrame:
-    from lifelines import KaplanMeierFitter
-
+    time, event = frame["time"].to_numpy(dtype=float), frame["event"].to_numpy()
     rows = []
     for name, model in models.items():
         _, risk = _predict(model, frame[cols[name]].to_numpy(dtype=float), cols[name], times)
@@ -169,14 +169,13 @@ def _calibration_table(frame: pd.DataFrame, models: dict[str, CoxTimeVarying],
             group = pd.qcut(risk[:, j], n_groups, labels=False, duplicates="drop")
             for g in np.unique(group):
                 sel = group == g
-                km = KaplanMeierFitter().fit(frame["time"][sel], frame["event"][sel])
-                surv = float(km.survival_function_at_times(at).iloc[0])
-                ci = km.confidence_interval_survival_function_
-                ci_at = ci[ci.index <= at].iloc[-1] if (ci.index <= at).any() else ci.iloc[0]
+                # log-log interval (lifelines' "exponential Greenwood"); NaN beyond the
+                # group's last follow-up time, where nothing is observed
+                km = survival_at(kaplan_meier_table(time[sel], event[sel]), [at]).iloc[0]
                 rows.append({"model": name, "time": float(at), "group": int(g) + 1,
                              "n": int(sel.sum()), "predicted": float(risk[sel, j].mean()),
-                             "observed": 1 - surv, "ci_low": 1 - float(ci_at.iloc[1]),
-                             "ci_high": 1 - float(ci_at.iloc[0])})
+                             "observed": 1 - km["survival"], "ci_low": 1 - km["ci_high"],
+                             "ci_high": 1 - km["ci_low"]})
     return pd.DataFrame(rows)
 
 
@@ -197,7 +196,8 @@ class IncrementalValueResult(Result):
         statistic, df, p_value of the added terms (same patients in both models).
     calibration : DataFrame
         model, time, group (by predicted risk), n, predicted (mean predicted risk), observed
-        (1 - Kaplan-Meier at time), ci_low, ci_high (95%).
+        (1 - Kaplan-Meier at time), ci_low, ci_high (95%, log-log; NaN where the group's
+        survival is still 1 or the time is beyond its follow-up, as R's ``survfit``).
     fits : dict
         "base" and "full" fitted :class:`~alspaincohort.stats.cox.CoxTimeVarying` (also
         ``models``).

@@ -289,8 +289,8 @@ class CensoringDistribution:
         """Itself, after checking that it was made from this follow-up (validated arrays):
         :class:`ParameterError` otherwise."""
         key = _follow_up_key(time, event)
-        if key[:2] != self._key[:2] or not np.allclose(key[2:], self._key[2:], rtol=1e-12,
-                                                       atol=0.0):
+        if key[:2] != self._key[:2] or any(abs(a - b) > 1e-12 * abs(b) for a, b in
+                                            zip(key[2:], self._key[2:], strict=True)):
             raise ParameterError(
                 f"censoring: made from another follow-up ({self._key[0]} subjects, "
                 f"{self._key[1]} events) than the one given ({len(time)} subjects, "
@@ -303,8 +303,11 @@ def _follow_up_key(time: np.ndarray, event: np.ndarray) -> tuple[float, ...]:
     order): n, events, and the sums of the times, their squares and the event times (compared
     to 1e-12: a reordering changes the sums' rounding)."""
     t = np.asarray(time, dtype=float)
-    e = np.asarray(event).astype(bool)
-    return (len(t), int(e.sum()), float(t.sum()), float((t * t).sum()), float(t[e].sum()))
+    e = np.asarray(event)
+    e = e if e.dtype == bool else e.astype(bool)
+    # dot products: no temporaries (G is checked by every metric of a bootstrap replicate)
+    return (len(t), int(np.count_nonzero(e)), float(t.sum()), float(t @ t),
+            float(t @ e.astype(float)))
 
 
 def censoring_of(time: np.ndarray, event: np.ndarray,

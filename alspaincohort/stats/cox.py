@@ -29,6 +29,7 @@ Concordance follows R's ``concordance()`` for counting-process data (see
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -124,23 +125,24 @@ class _RiskSets:
             self.by_start = _BlockSums(_blocks(X, iu, self.start_order), self.start_order,
                                        self.start_idx)
         self.A_tied = _blocks(X, iu, self.ev_tied_order)
+        self.tied_groups = _GroupSums(self.ev_tied_starts, len(self.ev_tied_order))
+        self.pair_groups = _GroupSums(self.tie_starts, len(self.tie_time))
 
     def risk_sums(self, w: np.ndarray) -> np.ndarray:
         """For each event time t, sum of w [1, x, x x'] over the rows with start < t <= stop:
         the suffix sums over {stop >= t} minus those over {start >= t}. Shape (times, k)."""
-        at_risk, _ = self.by_stop.sums(w)
+        at_risk = self.by_stop.sums(w, after=True)
         if not self.no_entry:
-            at_risk -= self.by_start.sums(w)[0]
+            at_risk -= self.by_start.sums(w, after=True)
         if self.ext_row is not None:  # + f(t) * sum over {stop < t} of a_i w [1, x, x x']
-            _, before = self.by_stop.sums(w * self.ext_row)
+            before = self.by_stop.sums(w * self.ext_row, after=False)
             at_risk += before * self.ext_time[:, None]
         return at_risk
 
     def tied_event_sums(self, w: np.ndarray) -> np.ndarray:
         """For each event time with tied events (``tied_times``), sum of w [1, x, x x'] over
         the rows with an event at it."""
-        return np.add.reduceat(self.A_tied * w[self.ev_tied_order][:, None],
-                               self.ev_tied_starts, axis=0)
+        return self.tied_groups.sums(self.A_tied, w[self.ev_tied_order])
 
 
 def _blocks(X: np.ndarray, iu: Any, rows: np.ndarray) -> np.ndarray:
@@ -175,13 +177,32 @@ class _BlockSums:
         self.matrix = sparse.csr_matrix(
             (np.ones(n), np.arange(n, dtype=np.int64), indptr), shape=(len(idx) + 1, n))
 
-    def sums(self, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per position: the sum over the rows at or after it, and over the rows before it."""
+    def sums(self, w: np.ndarray, after: bool) -> np.ndarray:
+        """Per position: the sum over the rows at or after it (``after``), or over the rows
+        before it."""
         self.matrix.data = w[self.order]
         blocks = self.matrix @ self.rows  # block j: rows from position j - 1 to position j
-        before = np.cumsum(blocks[:-1], axis=0)
-        after = np.cumsum(blocks[::-1], axis=0)[-2::-1]
-        return after, before
+        if after:
+            return np.cumsum(blocks[::-1], axis=0)[-2::-1]
+        return np.cumsum(blocks[:-1], axis=0)
+
+
+class _GroupSums:
+    """Sums of w_i a_i over consecutive groups of rows (group g: rows ``starts[g]`` to
+    ``starts[g + 1] - 1``), as one compiled sparse product: NumPy's ``add.reduceat`` along the
+    first axis of a 2-d array took several times longer on the Efron tie ranks."""
+
+    def __init__(self, starts: np.ndarray, n: int) -> None:
+        from scipy import sparse
+
+        indptr = np.concatenate([starts, [n]]).astype(np.int64)
+        self.matrix = sparse.csr_matrix(
+            (np.ones(n), np.arange(n, dtype=np.int64), indptr), shape=(len(starts), n))
+
+    def sums(self, rows: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
+        """Each group's sum of ``rows`` (2-d), weighted by ``w`` when given."""
+        self.matrix.data = np.ones(self.matrix.shape[1]) if w is None else w
+        return self.matrix @ rows
 
 
 def _newton_step(info: np.ndarray, U: np.ndarray) -> np.ndarray | None:
@@ -220,6 +241,15 @@ def aliased_columns(info: np.ndarray, toler: float = float(np.finfo(float).eps) 
 def _tri(X: np.ndarray) -> Any:
     """The upper triangle (diagonal included) of a p x p matrix, as index arrays."""
     return np.triu_indices(X.shape[1])
+
+
+def _chi2_test(statistic: float, df: int) -> dict[str, Any]:
+    return {"statistic": statistic, "df": df, "p_value": float(special.chdtrc(df, statistic))}
+
+
+# the estimates CoxTimeVarying builds on first access (cleared by every fit)
+_LAZY = ("params_", "bse_", "cov_params_", "naive_cov_params_", "hazard_ratios_", "means_",
+         "_null", "llf_null_", "lr_test_", "wald_test_", "score_test_")
 
 
 class _PartialLikelihood:
@@ -293,8 +323,15 @@ class _PartialLikelihood:
             U -= ut.sum(axis=0)
             hk = mk / s0
             fhk = frac * hk
-            # sums over each tied time's ranks (the pairs are grouped by time)
-            hk_t, fhk_t = np.add.reduceat(hk, starts), np.add.reduceat(fhk, starts)
+            # sums over each tied time's ranks (the pairs are grouped by time), all in one
+            # sparse product: hk, fhk, hk xb, fhk xb, xb
+            Z = np.empty((len(k), 2 + 3 * p))
+            Z[:, 0], Z[:, 1] = hk, fhk
+            np.multiply(hk[:, None], xb, out=Z[:, 2:2 + p])
+            np.multiply(fhk[:, None], xb, out=Z[:, 2 + p:2 + 2 * p])
+            Z[:, 2 + 2 * p:] = xb
+            Zt = rs.pair_groups.sums(Z)
+            hk_t, fhk_t = Zt[:, 0], Zt[:, 1]
             if per_time:
                 s2 = S2[k] - frac[:, None] * D2[j]
                 it = mk[:, None] * (s2 / s0[:, None] - xb[:, self.iu[0]] * xb[:, self.iu[1]])
@@ -306,9 +343,9 @@ class _PartialLikelihood:
                          - np.einsum("ti,ti->i", ut[:, self.iu[0]], xb[:, self.iu[1]]))
             H[tt] += hk_t
             Hc[tt] += fhk_t
-            G[tt] += np.add.reduceat(hk[:, None] * xb, starts, axis=0)
-            Gc[tt] += np.add.reduceat(fhk[:, None] * xb, starts, axis=0)
-            xbar_mean[tt] += np.add.reduceat(xb, starts, axis=0) / d[tt, None]
+            G[tt] += Zt[:, 2:2 + p]
+            Gc[tt] += Zt[:, 2 + p:2 + 2 * p]
+            xbar_mean[tt] += Zt[:, 2 + 2 * p:] / d[tt, None]
         info = np.zeros((p, p))
         info[self.iu] = Itri
         info = info + np.triu(info, 1).T
@@ -510,13 +547,13 @@ class CoxTimeVarying(Estimator):
         rs = _RiskSets(start, stop, event, stratum, case_weights, extension)
         iu = _tri(Xc)
         plik = _PartialLikelihood(rs, Xc, iu, self.ties == "efron")
-        beta = np.zeros(X.shape[1])
-        ll0, U0, I0, det = plik(beta)
-        # R's rule is relative to the largest information; a column whose information is
-        # nothing against its own spread (constant within every risk set, up to rounding)
-        # cannot be estimated either, even when every column is such
+        beta, (ll, U, info, det) = self._starting_point(plik, init)
+        # R's rule is relative to the largest information (at the starting point, as R's
+        # coxph); a column whose information is nothing against its own spread (constant
+        # within every risk set, up to rounding) cannot be estimated either, even when every
+        # column is such
         spread = rs.cw[rs.ev_rows].sum() * np.average(Xc**2, axis=0, weights=rs.cw)
-        aliased = aliased_columns(I0) | (np.diag(I0) <= 1e-10 * spread)
+        aliased = aliased_columns(info) | (np.diag(info) <= 1e-10 * spread)
         self.aliased_ = [names[j] for j in np.flatnonzero(aliased)]
         self._all_terms = list(names)
         if aliased.any():
@@ -535,16 +572,13 @@ class CoxTimeVarying(Estimator):
             names = [n for n, k in zip(names, keep, strict=True) if k]
             iu = _tri(Xc)
             plik = _PartialLikelihood(rs, Xc, iu, self.ties == "efron")
-            beta = np.zeros(X.shape[1])
-            ll0, U0, I0, det = plik(beta)
-            init = None if init is None else init[keep]
-        ll, U, info = ll0, U0, I0
-        if init is not None and np.any(init != 0):
-            with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-                cand = plik(init)
-            if np.isfinite(cand[0]) and cand[0] >= ll0:  # else start from 0 as without init
-                beta = init.copy()
-                ll, U, info, det = cand
+            beta, (ll, U, info, det) = self._starting_point(
+                plik, None if init is None else init[keep])
+        # the null model (beta = 0) for the likelihood-ratio and score tests: the first point
+        # of a fit from 0; after a warm start, computed when a test is first asked for (a
+        # bootstrap refit asks for none)
+        null: tuple[float, np.ndarray, np.ndarray] | _PartialLikelihood = (ll, U, info) \
+            if not beta.any() else plik
         converged = False
         n_iter = polish = 0
         last_step = np.inf
@@ -603,12 +637,26 @@ class CoxTimeVarying(Estimator):
             Uc = np.zeros((cluster.max() + 1, X.shape[1]))
             np.add.at(Uc, cluster, rs.cw[:, None] * resid)
             var = naive @ (Uc.T @ Uc) @ naive
-        self._store(beta, var, naive, ll, ll0, U0, I0, names, means, det, robust, converged,
+        self._store(beta, var, naive, ll, null, names, means, det, robust, converged,
                     len(stop), int(event.sum()))
         # for the concordance, the baseline hazard and the proportional-hazards test
         # (alspaincohort.stats.zph)
         self._fit_state: dict[str, Any] = {"plik": plik, "beta": beta, "start": start,
                                            "stop": stop}
+
+    @staticmethod
+    def _starting_point(plik: _PartialLikelihood, init: np.ndarray | None
+                        ) -> tuple[np.ndarray, tuple[float, np.ndarray, np.ndarray, dict]]:
+        """Where Newton-Raphson starts: ``init`` where the partial likelihood and its
+        information are finite there (R's coxph starts at its ``init`` as given), else 0; and
+        the likelihood's value, score, information and pieces there."""
+        if init is not None and np.any(init != 0):
+            with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+                at = plik(init)
+            if np.isfinite(at[0]) and np.all(np.isfinite(at[2])):
+                return init.copy(), at
+        beta = np.zeros(plik.p)
+        return beta, plik(beta)
 
     def _check_finite_maximum(self, beta: np.ndarray, U: np.ndarray, info: np.ndarray,
                               X: np.ndarray, names: list[str], converged: bool) -> None:
@@ -712,33 +760,91 @@ class CoxTimeVarying(Estimator):
         return resid
 
     def _store(self, beta: np.ndarray, var: np.ndarray, naive: np.ndarray, ll: float,
-               ll0: float, U0: np.ndarray, I0: np.ndarray, names: list[str], means: np.ndarray,
-               det: dict[str, Any], robust: bool, converged: bool, n: int,
-               n_events: int) -> None:
-        p = len(beta)
-        self.params_ = pd.Series(beta, index=names, name="coef")
-        self.cov_params_ = pd.DataFrame(var, index=names, columns=names)
-        self.naive_cov_params_ = pd.DataFrame(naive, index=names, columns=names)
-        self.bse_ = pd.Series(np.sqrt(np.diag(var)), index=names, name="se")
-        with np.errstate(over="ignore"):  # a finite but huge coefficient has HR inf
-            self.hazard_ratios_ = np.exp(self.params_).rename("hazard_ratio")
-        self.llf_, self.llf_null_ = ll, ll0
-        lrt = 2 * (ll - ll0)
-        wald = float(beta @ np.linalg.solve(var, beta))
-        score = float(U0 @ np.linalg.solve(I0, U0))
-        self.lr_test_ = {"statistic": lrt, "df": p,
-                                           "p_value": float(special.chdtrc(p, lrt))}
-        self.wald_test_ = {"statistic": wald, "df": p, "p_value": float(special.chdtrc(p, wald))}
-        self.score_test_ = {"statistic": score, "df": p,
-                            "p_value": float(special.chdtrc(p, score))}
+               null: tuple[float, np.ndarray, np.ndarray] | _PartialLikelihood,
+               names: list[str], means: np.ndarray, det: dict[str, Any], robust: bool,
+               converged: bool, n: int, n_events: int) -> None:
+        """Keep the estimates as arrays; the Series, frames and tests are built on first
+        access (a bootstrap refit reads one or two of them, and building all of them cost as
+        much as two Newton steps)."""
+        self.__dict__.update(_est={"beta": beta, "var": var, "naive": naive, "names": names,
+                                   "means": means, "null": null},
+                             llf_=ll)
+        for lazy in _LAZY:
+            self.__dict__.pop(lazy, None)
         # baseline hazard increments at x = 0: undo the centring and the overflow shift
         self._hazard = det["H"] * np.exp(-(means @ beta + det["shift"]))
-        self.means_ = pd.Series(means, index=names)
         self.robust = robust
         self.converged_ = converged
         self.n_obs_, self.n_events_ = n, n_events
         self._concordance: float | None = None
         self._baseline: pd.DataFrame | None = None
+
+    def _estimate(self, key: str) -> Any:
+        est = self.__dict__.get("_est")
+        if est is None:  # not fitted: hasattr(model, "params_") is False
+            raise AttributeError(key)
+        return est[key]
+
+    @functools.cached_property
+    def params_(self) -> pd.Series:  # type: ignore[override]
+        """Log hazard ratios."""
+        return pd.Series(self._estimate("beta"), index=self._estimate("names"), name="coef")
+
+    @functools.cached_property
+    def bse_(self) -> pd.Series:  # type: ignore[override]
+        """Standard errors (robust when fitted so)."""
+        return pd.Series(np.sqrt(np.diag(self._estimate("var"))),
+                         index=self._estimate("names"), name="se")
+
+    @functools.cached_property
+    def cov_params_(self) -> pd.DataFrame:
+        """Covariance of ``params_`` (robust when fitted so)."""
+        names = self._estimate("names")
+        return pd.DataFrame(self._estimate("var"), index=names, columns=names)
+
+    @functools.cached_property
+    def naive_cov_params_(self) -> pd.DataFrame:
+        """The inverse information (model-based covariance)."""
+        names = self._estimate("names")
+        return pd.DataFrame(self._estimate("naive"), index=names, columns=names)
+
+    @functools.cached_property
+    def hazard_ratios_(self) -> pd.Series:
+        """exp(``params_``)."""
+        with np.errstate(over="ignore"):  # a finite but huge coefficient has HR inf
+            return np.exp(self.params_).rename("hazard_ratio")
+
+    @functools.cached_property
+    def means_(self) -> pd.Series:
+        """The covariates' means (the centring of the linear predictor)."""
+        return pd.Series(self._estimate("means"), index=self._estimate("names"))
+
+    @functools.cached_property
+    def _null(self) -> tuple[float, np.ndarray, np.ndarray]:
+        null = self._estimate("null")  # the values, or the likelihood to evaluate at 0
+        return null(np.zeros(null.p))[:3] if isinstance(null, _PartialLikelihood) else null
+
+    @functools.cached_property
+    def llf_null_(self) -> float:
+        """Log partial likelihood at beta = 0."""
+        return float(self._null[0])
+
+    @functools.cached_property
+    def lr_test_(self) -> dict[str, Any]:
+        """Likelihood-ratio test against beta = 0 (R's ``logtest``)."""
+        return _chi2_test(2 * (self.llf_ - self.llf_null_), len(self._estimate("beta")))
+
+    @functools.cached_property
+    def wald_test_(self) -> dict[str, Any]:
+        """Wald test of beta = 0 (R's ``waldtest``)."""
+        beta = self._estimate("beta")
+        return _chi2_test(float(beta @ np.linalg.solve(self._estimate("var"), beta)), len(beta))
+
+    @functools.cached_property
+    def score_test_(self) -> dict[str, Any]:
+        """Score test at beta = 0 (R's ``sctest``)."""
+        _, U0, I0 = self._null
+        return _chi2_test(float(U0 @ np.linalg.solve(I0, U0)), len(U0))
 
     def _store_strata(self, strata_labels: Any, strata_cols: list[str], n_dropped: int) -> None:
         self._strata_labels, self.strata_, self.n_dropped_ = strata_labels, strata_cols, n_dropped

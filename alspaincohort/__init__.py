@@ -45,9 +45,13 @@ __all__ = [
     "pain_determinants",
     "power_curve",
     "prevalence",
+    "proxy_agreement",
     "schema",
     "table_one",
     "simulate_cohort",
+    "treatment_initiation",
+    "treatment_prognosis",
+    "treatment_response",
 ]
 
 
@@ -71,6 +75,10 @@ _ANALYSES = {
     "encals_linear_predictor": ".analysis.incremental",
     "cox_zph": ".stats.zph",
     "power_curve": ".simulation",
+    "treatment_initiation": ".analysis.treatment",
+    "treatment_response": ".analysis.treatment",
+    "treatment_prognosis": ".analysis.treatment",
+    "proxy_agreement": ".analysis.proxy",
 }
 
 

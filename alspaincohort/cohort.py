@@ -26,6 +26,7 @@ from .schema import (
     DAYS_PER_MONTH,
     INSTRUMENTS,
     KEYS,
+    RESPONDENTS,
     TABLE_NAMES,
     TABLES,
     check_rule_names,
@@ -220,10 +221,11 @@ class Cohort:
 
     def _key_breaches(self) -> pd.DataFrame:
         pieces = []
-        for table, key in KEYS.items():
+        for table, full_key in KEYS.items():
             df = getattr(self, table)
             if df.empty:
                 continue
+            key = tuple(c for c in full_key if c in df.columns)
             dup_any = _duplicated(df, key, keep=False)
             if not dup_any.any():
                 continue
@@ -231,7 +233,7 @@ class Cohort:
             if table == "assessments":
                 # within a duplicated key, different values are a conflict
                 sub = df.loc[dup_any, [*key, "value"]]
-                nvals = sub.groupby(list(key), observed=True)["value"].transform(
+                nvals = sub.groupby(list(key), observed=True, dropna=False)["value"].transform(
                     lambda s: s.nunique(dropna=False)
                 )
                 conflict = pd.Series(False, index=df.index)
@@ -483,14 +485,34 @@ class Cohort:
     # ------------------------------------------------------------------------------------------
     # views
     # ------------------------------------------------------------------------------------------
-    def scores(self, instrument: str, item: str = "total") -> pd.DataFrame:
-        """Rows of one instrument score or item: patient_id, day, value (float64), sorted."""
+    def scores(self, instrument: str, item: str = "total",
+               respondent: str = "patient") -> pd.DataFrame:
+        """Rows of one instrument score or item given by ``respondent`` (default the patient:
+        every analysis reads the patient's own ratings; "caregiver" or "clinician" for proxy
+        ratings): patient_id, day, value (float64), sorted."""
+        if respondent not in RESPONDENTS:
+            raise SchemaError(f"respondent must be one of {RESPONDENTS}, not {respondent!r}")
         if not (isinstance(instrument, str) and isinstance(item, str)):
-            return self._scores(instrument, item)
-        return self._memo_or(("scores", instrument, item), lambda: self._scores(instrument, item))
+            return self._scores(instrument, item, respondent)
+        return self._memo_or(("scores", instrument, item, respondent),
+                             lambda: self._scores(instrument, item, respondent))
 
-    def _scores(self, instrument: str, item: str) -> pd.DataFrame:
+    def rated_by(self, respondent: str = "patient") -> pd.DataFrame:
+        """The assessments given by ``respondent`` ("patient": also the rows without a
+        respondent; the whole table when it has no respondent column)."""
+        if respondent not in RESPONDENTS:
+            raise SchemaError(f"respondent must be one of {RESPONDENTS}, not {respondent!r}")
         a = self.assessments
+        if "respondent" not in a.columns:
+            return a if respondent == "patient" else a.iloc[0:0]
+        r = a["respondent"]
+        mask = r == respondent
+        if respondent == "patient":
+            mask |= r.isna()
+        return a[mask.to_numpy(dtype=bool)]
+
+    def _scores(self, instrument: str, item: str, respondent: str = "patient") -> pd.DataFrame:
+        a = self.rated_by(respondent)
         rows = a.loc[(a["instrument"] == instrument) & (a["item"] == item),
                      ["patient_id", "day", "value"]]
         rows = rows[rows["value"].notna()]
@@ -556,7 +578,7 @@ class Cohort:
         return first.set_index("patient_id")["value"]
 
     def _baseline_stages(self, window_days: int) -> pd.DataFrame:
-        a = self.assessments
+        a = self.rated_by("patient")
         near = a[(a["instrument"] == "alsfrs_r") & (a["day"].abs() <= window_days)]
         wide = ins.wide_items(near, "alsfrs_r")
         cols = ["kings_stage", "mitos_stage"]

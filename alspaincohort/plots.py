@@ -645,3 +645,54 @@ def calibration_plot(result: Any, time: float | None = None, ax: Any = None) -> 
     ax.set_ylabel("observed risk (Kaplan-Meier)")
     ax.legend(frameon=False, fontsize=8)
     return ax
+
+
+@styled
+def response_plot(table: Any, ax: Any = None, title: str | None = None) -> Any:
+    """The IMMPACT categories of the change in pain after each drug class's start (a table of
+    :func:`alspaincohort.analysis.treatment.treatment_response`): one bar per class, split
+    into the shares of no, minimal, moderate and substantial reduction; classes whose counts
+    are suppressed (NaN) or without a defined change are left out."""
+    cats = ("none", "minimal", "moderate", "substantial")
+    shares = table[[f"{c}_share" for c in cats]].to_numpy(float)
+    keep = np.isfinite(shares).all(axis=1)
+    table, shares = table[keep], shares[keep]
+    ax = _axes(ax, (6, 0.5 * len(table) + 1.6))
+    y = np.arange(len(table))[::-1]
+    left = np.zeros(len(table))
+    colours = ("0.75", "#c6dbef", "#6baed6", "#08519c")
+    for j, (cat, colour) in enumerate(zip(cats, colours, strict=True)):
+        ax.barh(y, shares[:, j], left=left, color=colour, label=cat, height=0.6)
+        left += shares[:, j]
+    ax.set_yticks(y)
+    ax.set_yticklabels([f"{c} (n={int(n)})" for c, n in zip(table["drug_class"],
+                                                            table["n_defined"], strict=True)])
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of patients by reduction in pain (IMMPACT)")
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+@styled
+def bland_altman_plot(x: Any, y: Any, bias: float, loa_low: float, loa_high: float,
+                      ax: Any = None, labels: tuple[str, str] = ("x", "y"),
+                      title: str | None = None) -> Any:
+    """Bland-Altman plot: the difference y - x of each pair against its mean, with the mean
+    difference and the limits of agreement (:func:`alspaincohort.stats.agreement.bland_altman`
+    gives them)."""
+    a, b = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    ax = _axes(ax, (6, 4))
+    ax.scatter((a + b) / 2, b - a, s=10, alpha=0.5, color="C0")
+    for value, style, name in ((bias, "-", "mean difference"), (loa_low, "--", "limits of "
+                                                                  "agreement"),
+                               (loa_high, "--", None)):
+        ax.axhline(value, color="C3" if style == "-" else "0.4", ls=style, lw=1, label=name)
+    ax.axhline(0, color="0.8", lw=0.8)
+    ax.set_xlabel(f"mean of {labels[0]} and {labels[1]}")
+    ax.set_ylabel(f"{labels[1]} - {labels[0]}")
+    ax.legend(fontsize=8, frameon=False)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax

@@ -29,7 +29,7 @@ import pandas as pd
 
 from .cohort import Cohort
 from .disclosure import DisclosureControl, Suppression
-from .errors import AlsPainCohortError
+from .errors import AlsPainCohortError, ModelDataError
 from .formatting import format_interval, format_p, readable_text
 from .result import Result
 
@@ -155,23 +155,51 @@ def _prevalence(c: Cohort) -> Section:
 
     r = prevalence(c, "any_pain", by="onset_site")
     stage = prevalence(c, "any_pain", at="visits", by="kings_stage", n_boot=300)
-
-    def reading(shown: list[Result]) -> str:
-        t = shown[0].table
-        all_ = t[t.stratum == "all"].iloc[0]
-        if all_.prevalence != all_.prevalence:
-            return "Prevalence of pain at baseline: suppressed (small numbers)."
-        return (f"{100 * all_.prevalence:.0f}% of patients had pain at baseline "
-                f"(95% CI {format_interval(None, 100 * all_.ci_low, 100 * all_.ci_high, 2)}%).")
-
-    return Section("Prevalence of pain", reading, [
+    parts = [
         Part(r, "Patients with any pain (VAS or NRS > 0) at baseline, overall and by site of "
                 "onset: prevalence with Wilson 95% CI.",
              "Prevalence of any pain at baseline by site of onset, with 95% CIs."),
         Part(stage, "Visits with any pain by King's stage at the visit: prevalence with "
                     "patient-level (cluster) bootstrap 95% CI; n counts visits.",
              "Prevalence of any pain at visits by King's stage, with cluster-bootstrap 95% "
-             "CIs.")])
+             "CIs.")]
+    end = _end_of_life(c)
+    if end is not None:
+        parts.append(Part(end, "End of life: patients who died with a pain assessment in their "
+                               "last 30 days, and those with any pain (VAS or NRS > 0) at one "
+                               "of those visits: prevalence with Wilson 95% CI.",
+                          figure=False))
+
+    def reading(shown: list[Result]) -> str:
+        t = shown[0].table
+        all_ = t[t.stratum == "all"].iloc[0]
+        if all_.prevalence != all_.prevalence:
+            return "Prevalence of pain at baseline: suppressed (small numbers)."
+        text = (f"{100 * all_.prevalence:.0f}% of patients had pain at baseline "
+                f"(95% CI {format_interval(None, 100 * all_.ci_low, 100 * all_.ci_high, 2)}%).")
+        if end is not None:
+            e = shown[-1].table.iloc[0]
+            text += (" In the last 30 days of life: suppressed (small numbers)."
+                     if e.prevalence != e.prevalence else
+                     f" In the last 30 days of life {100 * e.prevalence:.0f}% of the patients "
+                     f"assessed then had pain (95% CI "
+                     f"{format_interval(None, 100 * e.ci_low, 100 * e.ci_high, 2)}%; the "
+                     "review cites 52% with pain almost all the time or often).")
+        return text
+
+    return Section("Prevalence of pain", reading, parts)
+
+
+def _end_of_life(c: Cohort) -> Result | None:
+    """Pain in the last 30 days of life, when some patient who died was assessed then."""
+    from .analysis.prevalence import prevalence
+
+    if not c.survival("death")["event"].any():
+        return None
+    try:
+        return prevalence(c, "any_pain", window_before_death=(30, 0))
+    except ModelDataError:  # no patient who died was assessed in the last 30 days
+        return None
 
 
 def _meta(_: Cohort) -> Section:
@@ -265,12 +293,38 @@ def _trajectories(c: Cohort) -> Section:
     slope = r.table.set_index("term").loc["time"]
     reading = (f"Among patients with pain, VAS changes by {slope.estimate:.2f} points per month "
                f"(95% CI {format_interval(None, slope.ci_low, slope.ci_high)}).")
-    return Section("Pain trajectories", reading, [
+    parts = [
         Part(r, "Linear mixed model of pain (VAS 0-10) on months since baseline among patients "
                 "with pain (random intercept and slope): fixed effects; the time term is the "
                 "change per month.",
              "Pain (VAS) over months since baseline: patients' trajectories and the mean "
-             "line.")])
+             "line.")]
+    death = _before_death_trajectory(c)
+    if death is not None:
+        d_slope = death.table.set_index("term").loc["time"]
+        reading += (f" Counted back from death, among the patients with pain who died, VAS "
+                    f"changes by {d_slope.estimate:.2f} points per month towards death (95% CI "
+                    f"{format_interval(None, d_slope.ci_low, d_slope.ci_high)}).")
+        parts.append(Part(
+            death, "Linear mixed model of pain (VAS 0-10) on the months-before-death clock "
+                   "(time = minus the months before death, 0 at death) among patients with "
+                   "pain who died: fixed effects; the time term is the change per month as "
+                   "death approaches.",
+            "Pain (VAS) over the months before death (0 = death): patients' trajectories "
+            "and the mean line."))
+    return Section("Pain trajectories", reading, parts)
+
+
+def _before_death_trajectory(c: Cohort) -> Result | None:
+    """The pain trajectory on the months-before-death clock, when deaths with pain exist."""
+    from .analysis.trajectories import fit_trajectories
+
+    if not c.survival("death")["event"].any():
+        return None
+    try:
+        return fit_trajectories(c, time="months_before_death")
+    except ModelDataError:  # no patient with pain who died has a VAS measurement
+        return None
 
 
 def _km_reading(shown: list[Result]) -> str:

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from .drugs import CLASSES as DRUG_CLASSES
 from .errors import ParameterError, SchemaError
 
 # ----------------------------------------------------------------------------------------------
@@ -62,6 +63,8 @@ PAIN_SITES = (
     "generalised",
 )
 EVENTS = ("death", "tracheostomy", "niv_full_time", "gastrostomy", "withdrawal", "last_contact")
+RESPONDENTS = ("patient", "caregiver", "clinician")
+"""Who gave an assessment (``assessments.respondent``; missing means the patient)."""
 
 DAYS_PER_MONTH = 365.25 / 12
 """Days in a month for every days-to-months conversion (365.25 / 12 = 30.4375)."""
@@ -153,6 +156,9 @@ TABLES: dict[str, tuple[ColumnSpec, ...]] = {
         ),
         ColumnSpec("source", "category", required=False, nullable=True,
                    description="where the value came from (form or file)"),
+        ColumnSpec("respondent", "category", required=False, nullable=True, values=RESPONDENTS,
+                   description="who rated: the patient (also when missing), a caregiver or a "
+                               "clinician (proxy ratings)"),
     ),
     "pain_sites": _spec(
         ColumnSpec("patient_id", "category"),
@@ -169,8 +175,7 @@ TABLES: dict[str, tuple[ColumnSpec, ...]] = {
         ColumnSpec("dose_mg_per_day", "float64", required=False, nullable=True, low=0.0),
         ColumnSpec("indication", "category", required=False, nullable=True),
         ColumnSpec("drug_class", "category", required=False, nullable=True,
-                   values=("nonopioid_analgesic", "opioid", "neuropathic_agent", "antispastic",
-                           "anticramp", "riluzole", "other"),
+                   values=DRUG_CLASSES,
                    description="alspaincohort.drugs class"),
         ColumnSpec("source", "category", required=False, nullable=True),
     ),
@@ -185,12 +190,13 @@ TABLE_NAMES: tuple[str, ...] = tuple(TABLES)
 
 KEYS: dict[str, tuple[str, ...]] = {
     "patients": ("patient_id",),
-    "assessments": ("patient_id", "day", "instrument", "item"),
+    "assessments": ("patient_id", "day", "instrument", "item", "respondent"),
     "pain_sites": ("patient_id", "day", "site", "pain_type"),
     "medications": ("patient_id", "drug", "start_day"),
     "events": ("patient_id", "day", "event"),
 }
-"""The unique key of each table (rule ``unique_key``)."""
+"""The unique key of each table (rule ``unique_key``); an optional key column absent from a
+table (``respondent``) is left out of its key."""
 
 
 def column_names(table: str) -> list[str]:
@@ -578,6 +584,7 @@ __all__ = [
     "KEYS",
     "ONSET_SITES",
     "PAIN_SITES",
+    "RESPONDENTS",
     "PAIN_TYPES",
     "RULES",
     "SEXES",

@@ -180,6 +180,11 @@ def _calls(c: alspaincohort.Cohort) -> dict[str, object]:
                                                        seed=1, progress=False),
         "power_curve": lambda: a.power_curve("literature", "vas_slope", [150], 2, seed=1,
                                              progress=False),
+        "treatment_initiation": lambda: a.treatment_initiation(c),
+        "treatment_response": lambda: a.treatment_response(c),
+        "treatment_prognosis": lambda: a.treatment_prognosis(c, classes=("opioid",)),
+        "proxy_agreement": lambda: a.proxy_agreement(
+            a.simulate_cohort(200, seed=2026, p_caregiver=0.5)),
     }
 
 
@@ -239,6 +244,7 @@ def test_defaults_agree() -> None:
 
 
 @pytest.mark.parametrize("name", ["pain_cox", "landmark", "competing_risks",
+                                  "treatment_initiation", "treatment_prognosis",
                                   "depression_adjustment", "mediation", "pain_determinants",
                                   "fit_trajectories", "pain_depression_association",
                                   "incremental_value"])
@@ -261,6 +267,9 @@ def test_a_categorical_covariate_is_never_left_out(name: str,
             c, covariates=("onset_site",)),
         "incremental_value": lambda: a.incremental_value(c, base=("onset_site",),
                                                          n_bootstrap=0),
+        "treatment_initiation": lambda: a.treatment_initiation(c, covariates=("onset_site",)),
+        "treatment_prognosis": lambda: a.treatment_prognosis(c, classes=("opioid",),
+                                                             covariates=("onset_site",)),
     }[name]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

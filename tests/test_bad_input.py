@@ -221,6 +221,19 @@ def _analysis_cases() -> list[tuple[str, Callable[[], Any]]]:
                               dict(n_groups=0, n_bootstrap=2),
                               dict(endpoint="xyz", n_bootstrap=2)],
         "encals_linear_predictor": [],
+        "prevalence ": [dict(window_before_death=(0, 30)), dict(window_before_death="30"),
+                        dict(window_before_death=(30, 0), at="baseline")],
+        "treatment_initiation": [dict(drug_class="xyz"), dict(by="nonexistent"),
+                                 dict(covariates=("nonexistent",)), dict(ties="xyz")],
+        "treatment_response": [dict(drug_class="xyz"), dict(measure="xyz"),
+                               dict(before=(0, -10)), dict(after=(-5, 0)), dict(level=95),
+                               dict(drug_class="corticosteroid")],
+        "treatment_prognosis": [dict(classes=("xyz",)), dict(classes=()),
+                                dict(endpoint="xyz"), dict(pain_rise=0),
+                                dict(covariates=("nonexistent",)),
+                                dict(classes=("corticosteroid",))],
+        "proxy_agreement": [dict(proxy="patient"), dict(proxy="xyz"), dict(measure="xyz"),
+                            dict(window_days=-1), dict(periods=(0,)), dict(level=95)],
     }
     # degenerate cohorts where there is no answer (elsewhere one patient is a valid answer:
     # a prevalence of 1/1 with its CI, a one-row Table 1, a one-patient ENCALS predictor)
@@ -228,15 +241,19 @@ def _analysis_cases() -> list[tuple[str, Callable[[], Any]]]:
                                         "mediation", "pain_depression_association",
                                         "fit_trajectories", "first_last_change",
                                         "latent_trajectories", "pain_cox", "landmark",
-                                        "competing_risks", "incremental_value"]),
+                                        "competing_risks", "incremental_value",
+                                        "treatment_initiation", "treatment_prognosis",
+                                        "proxy_agreement"]),
                   "no VAS": (no_vas, ["prevalence", "pain_determinants",
                                       "depression_adjustment", "mediation",
                                       "pain_depression_association", "fit_trajectories",
                                       "first_last_change", "latent_trajectories", "pain_cox",
-                                      "landmark", "competing_risks", "incremental_value"])}
+                                      "landmark", "competing_risks", "incremental_value",
+                                      "treatment_response", "treatment_prognosis",
+                                      "proxy_agreement"])}
     cases: list[tuple[str, Callable[[], Any]]] = []
     for name, kwargs in bad.items():
-        f = getattr(apc, name)
+        f = getattr(apc, name.strip())  # "prevalence ": its end-of-life cases
         cases.append((f"{name}: a DataFrame, not a cohort", lambda f=f: f(c.patients.values)))
         cases.append((f"{name}: None", lambda f=f: f(None)))
         cases.append((f"{name}: empty cohort", lambda f=f: f(empty)))
@@ -287,7 +304,36 @@ def _simulation_cases() -> list[tuple[str, Callable[[], Any]]]:
     ]
 
 
-ALL = (CASES + _proportion_cases() + _meta_cases() + _design_cases() + _analysis_cases()
+def _agreement_cases() -> list[tuple[str, Callable[[], Any]]]:
+    from alspaincohort.stats.agreement import bland_altman, cohen_kappa, icc
+
+    good = np.array([[1.0, 2.0], [3.0, 3.5], [5.0, 4.0], [2.0, 2.5]])
+    text = good.astype(object)
+    text[1, 1] = "3,5"
+    holes = good.copy()
+    holes[2, 0] = np.nan
+    return [
+        ("icc: text rating", lambda: icc(text)),
+        ("icc: missing rating", lambda: icc(holes)),
+        ("icc: one rater", lambda: icc(good[:, :1])),
+        ("icc: one subject", lambda: icc(good[:1])),
+        ("icc: 3-d", lambda: icc(np.zeros((2, 2, 2)))),
+        ("icc: all equal", lambda: icc(np.ones((4, 3)))),
+        ("icc: level", lambda: icc(good, level=95)),
+        ("cohen_kappa: lengths", lambda: cohen_kappa([0, 1, 2], [0, 1])),
+        ("cohen_kappa: missing", lambda: cohen_kappa([0, 1, None], [0, 1, 1])),
+        ("cohen_kappa: unknown category", lambda: cohen_kappa([0, 1, 5], [0, 1, 1],
+                                                              categories=[0, 1, 2])),
+        ("cohen_kappa: one category", lambda: cohen_kappa([1, 1, 1], [1, 1, 1])),
+        ("cohen_kappa: weights", lambda: cohen_kappa([0, 1, 2], [0, 1, 1], weights="cubic")),
+        ("bland_altman: text", lambda: bland_altman(["1", "2", "3"], [1, 2, 3])),
+        ("bland_altman: two pairs", lambda: bland_altman([1, 2], [1, 2])),
+        ("bland_altman: lengths", lambda: bland_altman([1, 2, 3], [1, 2])),
+        ("bland_altman: infinite", lambda: bland_altman([1, np.inf, 3], [1, 2, 3])),
+    ]
+
+
+ALL = (CASES + _agreement_cases() + _proportion_cases() + _meta_cases() + _design_cases() + _analysis_cases()
        + _simulation_cases())
 
 

@@ -98,7 +98,7 @@ CASES: list[tuple[str, Mutation, str, str]] = [
                            onset_site="spinal", onset_day=-365, diagnosis_day=-100),
      "patients", "patient_id"),
     ("unique_key", _append("assessments", patient_id="P1", day=0, instrument="hads", item="d",
-                           value=9.0), "assessments", "patient_id+day+instrument+item"),
+                           value=9.0), "assessments", "patient_id+day+instrument+item+respondent"),
     ("conflicting_duplicate", _append("assessments", patient_id="P1", day=0, instrument="hads",
                                       item="d", value=12.0), "assessments", "value"),
     ("known_patient", _append("events", patient_id="P9", day=10, event="death"), "events",

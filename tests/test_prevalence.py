@@ -571,3 +571,38 @@ def test_prevalence_by_a_list_and_missing_strata_are_counted() -> None:
     assert r2.notes and "counted in 'all' only" in r2.notes[0]
     with pytest.raises(apc.ParameterError, match="continuous"):
         apc.prevalence(c, by="age")
+
+
+def test_end_of_life_prevalence_counts_the_window_before_each_death() -> None:
+    """Issue 21: prevalence(window_before_death=(30, 0)) is the share of patients who died with
+    a pain assessment in their last 30 days who had pain at one of those visits; the
+    denominator and the deaths left out are stated; the window is checked."""
+    c = apc.simulate_cohort(600, seed=211)
+    ev = c.events[c.events["event"].astype(str) == "death"]
+    death = pd.Series(ev["day"].to_numpy(), index=ev["patient_id"].astype(str))
+    vas = c.scores("vas_pain").assign(patient_id=lambda d: d["patient_id"].astype(str))
+    vas = vas[vas["value"].notna() & vas["patient_id"].isin(death.index)]
+    before = vas["patient_id"].map(death) - vas["day"]
+    for first, last in ((30, 0), (90, 31), (180, 0)):
+        inside = vas[(before >= last) & (before <= first)]
+        cases = (inside["value"] > 0).groupby(inside["patient_id"]).any()
+        r = apc.prevalence(c, window_before_death=(first, last))
+        row = r.table.iloc[0]
+        assert (row["n"], row["cases"]) == (len(cases), int(cases.sum()))
+        assert row["prevalence"] == pytest.approx(cases.mean())
+        assert f"{len(death)} patient(s) died, {len(cases)} with an assessment" in r.notes[0]
+        assert f"from {first} to {last} days before death" in r.headline()
+    per_visit = apc.prevalence(c, window_before_death=(30, 0), at="visits", n_boot=50)
+    inside = vas[(before >= 0) & (before <= 30)]
+    assert per_visit.table.iloc[0]["n"] == len(inside)
+    assert per_visit.table.iloc[0]["cases"] == int((inside["value"] > 0).sum())
+    by_sex = apc.prevalence(c, window_before_death=(30, 0), by="sex").table
+    assert by_sex.loc[by_sex.stratum != "all", "n"].sum() == by_sex.iloc[0]["n"]
+    for bad in ((0, 30), (30,), (-1, -5), (30.5, 0), "30", (True, 0)):
+        with pytest.raises(apc.ParameterError, match="window_before_death"):
+            apc.prevalence(c, window_before_death=bad)
+    with pytest.raises(apc.ParameterError, match="'period' or 'visits'"):
+        apc.prevalence(c, window_before_death=(30, 0), at="baseline")
+    no_deaths = apc.Cohort(patients=c.patients, assessments=c.assessments)
+    with pytest.raises(apc.errors.ModelDataError, match="days before death"):
+        apc.prevalence(no_deaths, window_before_death=(30, 0))

@@ -198,7 +198,7 @@ register_definition("analgesic_use", _analgesics,
 def visit_stages(cohort: Cohort) -> pd.DataFrame:
     """King's and MiToS stage at every visit with complete ALSFRS-R items (patient_id, day,
     kings_stage, mitos_stage); gastrostomy events count for King's stage 4."""
-    wide = ins.wide_items(cohort.assessments, "alsfrs_r")
+    wide = ins.wide_items(cohort.rated_by("patient"), "alsfrs_r")
     if wide.empty:
         return pd.DataFrame(columns=["patient_id", "day", "kings_stage", "mitos_stage"])
     wide = wide.reset_index()
@@ -295,6 +295,8 @@ class PrevalenceResult(Result):
     rows : DataFrame or None
         The case rows counted (patient_id, day, case, stratum), kept in memory for
         :meth:`count_cells`; never shown or exported.
+    window_before_death : (int, int) or None
+        The end-of-life window (days before death) when the prevalence is one.
     """
 
     table: pd.DataFrame
@@ -302,6 +304,7 @@ class PrevalenceResult(Result):
     at: Any
     notes: list[str] = field(default_factory=list)
     rows: pd.DataFrame | None = None
+    window_before_death: tuple[int, int] | None = None
 
     def count_cells(self, name: str) -> list[CountCell]:
         """n, cases and n - cases of every stratum (and n_patients for visits) as
@@ -346,8 +349,11 @@ class PrevalenceResult(Result):
                        rows=None)
 
     def headline(self) -> str:
+        where = f"at {self.at}" if self.window_before_death is None else (
+            f"{'at any visit' if self.at == 'period' else 'per visit'} from "
+            f"{self.window_before_death[0]} to {self.window_before_death[1]} days before death")
         return (f"Prevalence of {self.definition} ({DEFINITIONS[self.definition].description}) "
-                f"at {self.at}")
+                f"{where}")
 
     def plot(self, ax: Any = None, title: str | None = None) -> Any:
         """Prevalence with CIs by stratum (:func:`alspaincohort.plots.prevalence_plot`)."""
@@ -356,12 +362,13 @@ class PrevalenceResult(Result):
         return prevalence_plot(self.table, ax=ax, title=title)
 
 
-def prevalence(cohort: Cohort, definition: str = "any_pain", at: Any = "baseline",
+def prevalence(cohort: Cohort, definition: str = "any_pain", at: Any = None,
                by: str | Sequence[str] | None = None, ci: str | None = None,
                level: float = 0.95,
                window_days: int = 30, age_bands: Sequence[float] = (0, 50, 60, 70, 80, 120),
                depression_cutoff: float = 8, standard: pd.DataFrame | None = None,
-               n_boot: int = 2000, seed: int | None = 0) -> PrevalenceResult:
+               n_boot: int = 2000, seed: int | None = 0,
+               window_before_death: tuple[int, int] | None = None) -> PrevalenceResult:
     """Prevalence of a pain definition, overall or by stratum.
 
     Parameters
@@ -372,10 +379,11 @@ def prevalence(cohort: Cohort, definition: str = "any_pain", at: Any = "baseline
         bpi_severe, any_pain_site, cramp, spasticity, musculoskeletal, neuropathic, pressure,
         other, analgesic_use, or one added with :func:`register_definition`).
     at : "baseline" | (first_day, last_day) | "period" | "visits"
-        Point prevalence at the visit nearest day 0 (within ``window_days``); point prevalence
-        at each patient's first visit in a window of days; period prevalence (case at any visit
-        of follow-up); or every visit (patients counted once per visit; CIs by cluster
-        bootstrap; stages are then the stage at each visit).
+        Point prevalence at the visit nearest day 0 (within ``window_days``; the default); point
+        prevalence at each patient's first visit in a window of days; period prevalence (case at
+        any visit of follow-up, or of the window before death); or every visit (patients
+        counted once per visit; CIs by cluster bootstrap; stages are then the stage at each
+        visit). With ``window_before_death`` only "period" (the default there) and "visits".
     by : str or list of str, optional
         onset_site, sex, age_band (``age_bands`` edges, years at onset), kings_stage,
         mitos_stage, depression (HADS-D >= ``depression_cutoff``) or any categorical baseline()
@@ -400,6 +408,14 @@ def prevalence(cohort: Cohort, definition: str = "any_pain", at: Any = "baseline
         Bootstrap replicates of the cluster bootstrap.
     seed : int or None
         Seed of the cluster bootstrap.
+    window_before_death : (first, last) days, optional
+        End of life: count only the visits from ``first`` to ``last`` days before each
+        patient's death, both included (``(30, 0)``: the last month of life, as in the
+        review's "pain in 52% of patients in the last month of life"). The denominator is the
+        patients who died with an assessment of ``definition`` in that window; patients alive
+        at the end of follow-up, and deaths without such an assessment, are counted in
+        ``notes``. For severity use a severity definition (``moderate_pain``,
+        ``bpi_moderate_or_severe``, ``bpi_severe``).
 
     Returns
     -------
@@ -417,16 +433,29 @@ def prevalence(cohort: Cohort, definition: str = "any_pain", at: Any = "baseline
     """
     check_cohort(cohort, min_patients=1)
     check_choice(definition, "definition", sorted(DEFINITIONS))
+    death_window = _check_death_window(window_before_death)
+    if at is None:
+        at = "baseline" if death_window is None else "period"
+    elif death_window is not None and not (isinstance(at, str) and at in ("period", "visits")):
+        raise ParameterError(f"at must be 'period' or 'visits' with window_before_death (the "
+                             f"visits are those of the window), not {at!r}")
     method = ci or ("cluster-bootstrap" if isinstance(at, str) and at == "visits" else "wilson")
     check_choice(method, "ci", CI_METHODS)
     check_level(level)
     check_integer(window_days, "window_days", 0)
     if method == "cluster-bootstrap":
         check_integer(n_boot, "n_boot", 1)
-    rows = select_cases(DEFINITIONS[definition].func(cohort), at, window_days)
+    notes = []
+    rows = DEFINITIONS[definition].func(cohort)
+    if death_window is not None:
+        rows, note = _before_death(cohort, rows, death_window, definition)
+        notes.append(note)
+    rows = select_cases(rows, at, window_days)
     if rows.empty:
+        where = (f"{death_window[0]} to {death_window[1]} days before death"
+                 if death_window is not None else f"{at!r} (window {window_days} days)")
         raise ModelDataError(f"prevalence: no patient has an assessment of {definition!r} "
-                             f"at {at!r} (window {window_days} days)")
+                             f"at {where}")
     if by is not None and not isinstance(by, str):
         by = list(by)
         if not by or not all(isinstance(b, str) for b in by):
@@ -434,7 +463,6 @@ def prevalence(cohort: Cohort, definition: str = "any_pain", at: Any = "baseline
                                  f"{by!r}")
     rows = rows.assign(stratum=_strata(cohort, rows, by, at, age_bands, depression_cutoff))
     by_label = "" if by is None else by if isinstance(by, str) else " x ".join(by)
-    notes = []
     if by is not None and rows["stratum"].isna().any():
         lost = rows[rows["stratum"].isna()]
         notes.append(f"{lost['patient_id'].nunique()} patient(s) ({len(lost)} row(s)) without a "
@@ -460,7 +488,38 @@ def prevalence(cohort: Cohort, definition: str = "any_pain", at: Any = "baseline
     if standard is not None:
         table = pd.concat([table, _standardised(cohort, rows, standard, age_bands, definition,
                                                 level)], ignore_index=True)
-    return PrevalenceResult(table, definition, at, notes, rows)
+    return PrevalenceResult(table, definition, at, notes, rows, death_window)
+
+
+def _check_death_window(window: Any) -> tuple[int, int] | None:
+    """``window_before_death`` as (first, last) whole days before death, first >= last >= 0."""
+    if window is None:
+        return None
+    ok = (isinstance(window, (tuple, list)) and len(window) == 2
+          and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in window))
+    if not ok or not window[0] >= window[1] >= 0:
+        raise ParameterError(f"window_before_death must be (first, last) whole days before "
+                             f"death with first >= last >= 0, e.g. (30, 0), not {window!r}")
+    return int(window[0]), int(window[1])
+
+
+def _before_death(cohort: Cohort, rows: pd.DataFrame, window: tuple[int, int],
+                  definition: str) -> tuple[pd.DataFrame, str]:
+    """The case rows of the patients who died, dated ``window`` days before their death, and
+    the note on the denominator."""
+    s = cohort.survival("death")
+    died = s[s["event"] == 1]
+    death_day = pd.Series(died["end_day"].to_numpy(), index=died["patient_id"].astype(str))
+    before = death_day.reindex(rows["patient_id"].astype(str)).to_numpy() \
+        - rows["day"].to_numpy(dtype=float)
+    inside = (before <= window[0]) & (before >= window[1]) & rows["case"].notna().to_numpy()
+    kept = rows[inside]
+    seen = kept["patient_id"].nunique()
+    note = (f"end of life: visits {window[0]} to {window[1]} days before death; {len(died)} "
+            f"patient(s) died, {seen} with an assessment of {definition!r} in that window (the "
+            f"denominator), {len(died) - seen} without; {len(s) - len(died)} patient(s) with no "
+            "recorded death are not counted")
+    return kept, note
 
 
 def _standardised(cohort: Cohort, rows: pd.DataFrame, standard: pd.DataFrame,

@@ -627,15 +627,44 @@ def competing_risks(cohort: Cohort, by: str = "pain",
     ['Fine-Gray', 'cause-specific']
     """
     check_cohort(cohort, min_patients=1)
-    from ..stats.finegray import FineGray
-
     s = cohort.survival("composite", "baseline").set_index("patient_id")
     cause = s["event_type"].astype(str).map({"death": 1, "tracheostomy": 2,
                                              "niv_full_time": 2, "censored": 0})
-    s = s.assign(cause=cause, group=_group_labels(cohort, by)).dropna(subset=["group"])
+    return fit_competing(cohort, s.assign(cause=cause), CAUSES, by, covariates, ties,
+                         "Competing risks of death and tracheostomy / full-time NIV")
+
+
+def fit_competing(cohort: Cohort, s: pd.DataFrame, causes: Sequence[tuple[int, str]],
+                  by: str, covariates: Sequence[str], ties: str,
+                  description: str) -> CompetingRisksResult:
+    """Cumulative incidence by group, cause-specific Cox and Fine-Gray models of competing
+    first events (what :func:`competing_risks` and
+    :func:`alspaincohort.analysis.treatment.treatment_initiation` show).
+
+    Parameters
+    ----------
+    cohort : Cohort
+    s : DataFrame
+        One row per patient, indexed by patient_id: time_days, time_months (from baseline to
+        the first event or censoring) and cause (0 censored, else a code of ``causes``).
+    causes : sequence of (int, str)
+        Code and name of each cause.
+    by, covariates, ties
+        As :func:`competing_risks`.
+    description : str
+        What the events are (the result's headline).
+
+    Returns
+    -------
+    CompetingRisksResult
+    """
+    from ..stats.finegray import FineGray
+
+    n_given = len(s)
+    s = s.assign(group=_group_labels(cohort, by)).dropna(subset=["group"])
     cif_rows = []
     for g, d in s.groupby("group", sort=True):
-        for code, name in CAUSES:
+        for code, name in causes:
             aj = aalen_johansen(d["time_months"], d["cause"], code)
             cif_rows.append(aj.assign(group=g, cause=name)[["group", "cause", "time", "cif"]])
     base = cohort.baseline().set_index("patient_id")
@@ -656,13 +685,13 @@ def competing_risks(cohort: Cohort, by: str = "pain",
     if n_timed > len(frame):
         notes.append(f"{n_timed - len(frame)} patient(s) left out of the models for a missing "
                      "baseline pain value or covariate")
-    n_ungrouped = cohort.n_patients - n_grouped
+    n_ungrouped = n_given - n_grouped
     if n_ungrouped:
         notes.append(f"{n_ungrouped} patient(s) without a {by!r} group left out")
     fits: dict[str, Any] = {}
     formula = " + ".join(["pain", *formula_terms(frame, covariates)])
     cs_rows, fg_rows = [], []
-    for code, name in CAUSES:
+    for code, name in causes:
         d = frame.assign(event=(frame["cause"] == code).astype(int))
         fit = CoxTimeVarying(ties=ties).fit(d, "patient_id", "start", "stop", "event",
                                             formula=formula)
@@ -673,7 +702,7 @@ def competing_risks(cohort: Cohort, by: str = "pain",
         fits[f"Fine-Gray: {name}"] = fgfit
     return CompetingRisksResult(pd.DataFrame(cs_rows + fg_rows),
                                 pd.concat(cif_rows, ignore_index=True), len(frame), by, notes,
-                                fits)
+                                fits, description)
 
 
 @dataclass(repr=False)
@@ -690,6 +719,8 @@ class CompetingRisksResult(Result):
     by : str
     notes : list of str
     fits : dict
+    description : str
+        What the competing events are.
     """
 
     table: pd.DataFrame
@@ -698,10 +729,10 @@ class CompetingRisksResult(Result):
     by: str
     notes: list[str] = field(default_factory=list)
     fits: dict[str, Any] = field(default_factory=dict)
+    description: str = "Competing risks of death and tracheostomy / full-time NIV"
 
     def headline(self) -> str:
-        return (f"Competing risks of death and tracheostomy / full-time NIV by {self.by}: "
-                f"{self.n_patients} patients in the models")
+        return f"{self.description} by {self.by}: {self.n_patients} patients in the models"
 
     def plot(self, ax: Any = None) -> Any:
         """Cumulative incidence curves by group and cause

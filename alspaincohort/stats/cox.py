@@ -395,6 +395,8 @@ class CoxTimeVarying(Estimator):
         coefficients); ``params_`` holds the estimable terms, ``summary`` shows every term.
     """
 
+    llf_: float
+
     def __init__(self, ties: str = "efron", tol: float = 1e-12, max_iter: int = 50,
                  alpha: float = 0.05) -> None:
         super().__init__(alpha)
@@ -786,12 +788,12 @@ class CoxTimeVarying(Estimator):
         return est[key]
 
     @functools.cached_property
-    def params_(self) -> pd.Series:  # type: ignore[override]
+    def params_(self) -> pd.Series:
         """Log hazard ratios."""
         return pd.Series(self._estimate("beta"), index=self._estimate("names"), name="coef")
 
     @functools.cached_property
-    def bse_(self) -> pd.Series:  # type: ignore[override]
+    def bse_(self) -> pd.Series:
         """Standard errors (robust when fitted so)."""
         return pd.Series(np.sqrt(np.diag(self._estimate("var"))),
                          index=self._estimate("names"), name="se")

@@ -78,7 +78,15 @@ from ..cohort import Cohort
 from ..drugs import CLASSES as DRUG_CLASSES
 from ..drugs import classify
 from ..errors import ParameterError
-from ..schema import DAYS_PER_MONTH, EL_ESCORIAL, EVENTS, ONSET_SITES, PAIN_SITES, PAIN_TYPES
+from ..schema import (
+    DAYS_PER_MONTH,
+    EL_ESCORIAL,
+    EVENTS,
+    ONSET_SITES,
+    PAIN_SITES,
+    PAIN_TYPES,
+    RESPONDENTS,
+)
 from ..truth import Truth, compute_estimands
 from .params import PARAMS, resolve_params
 
@@ -149,7 +157,9 @@ _OPIOID = ("morphine", "N02AA01", 30.0, "severe pain")
 _RILUZOLE = ("riluzole", "N07XX02", 100.0, "als")
 _GABAPENTIN = ("gabapentin", "N03AX12", 900.0, "neuropathic pain")
 
-_STREAMS = ("baseline", "disease", "pain", "mood", "visits", "outcomes", "sites", "drugs")
+# new streams go last: spawned children are numbered, so the others stay as they were
+_STREAMS = ("baseline", "disease", "pain", "mood", "visits", "outcomes", "sites", "drugs",
+            "proxy")
 
 
 def _streams(seed: Any) -> dict[str, np.random.Generator]:
@@ -263,6 +273,8 @@ def simulate_cohort(
     patients = _patients_table(ids, base, pain, prm)
     assessments = _assessments_table(ids, visits, grid, disease, outcome, prm, base["trait"],
                                      rng["mood"])
+    if prm["p_caregiver"] > 0:
+        assessments = _with_proxy_ratings(assessments, prm, rng["proxy"])
     # the tables below read only the baseline ALSFRS-R items: the rest of the grid goes
     grid["items"] = grid["items"][:, :1, :].copy()
     del grid["t_onset"], grid["total"]
@@ -642,6 +654,29 @@ def _assessments_table(ids: np.ndarray, visits: dict[str, np.ndarray],
     }
     del col_of_row
     return pd.DataFrame(columns, copy=False)
+
+
+def _with_proxy_ratings(assessments: pd.DataFrame, p: dict[str, Any],
+                        rng: np.random.Generator) -> pd.DataFrame:
+    """The assessments with a caregiver's VAS beside each patient VAS of the patients who have
+    a rating caregiver (``p_caregiver``): the patient's value + ``proxy_bias`` + N(0,
+    ``proxy_sd``), rounded to 0.1 and clipped to 0-10; ``respondent`` says who rated."""
+    patients = assessments["patient_id"].cat.codes.to_numpy()
+    n = len(assessments["patient_id"].cat.categories)
+    has = rng.random(n) < p["p_caregiver"]
+    vas = ((assessments["instrument"] == "vas_pain") & (assessments["item"] == "total")
+           ).to_numpy() & has[patients]
+    proxy = assessments[vas].copy()
+    value = proxy["value"].to_numpy() + p["proxy_bias"] + p["proxy_sd"] * rng.standard_normal(
+        len(proxy))
+    proxy["value"] = np.clip(np.round(value, 1), 0.0, 10.0)
+    who = pd.CategoricalDtype(list(RESPONDENTS))
+    out = pd.concat([assessments.assign(respondent=pd.Categorical.from_codes(
+        np.zeros(len(assessments), dtype=np.int8), dtype=who)),
+        proxy.assign(respondent=pd.Categorical.from_codes(
+            np.full(len(proxy), RESPONDENTS.index("caregiver"), dtype=np.int8), dtype=who))],
+        ignore_index=True)
+    return out
 
 
 def _pain_sites_table(ids: np.ndarray, pain: dict[str, np.ndarray],

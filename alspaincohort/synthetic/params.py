@@ -191,6 +191,15 @@ PARAMS: dict[str, Param] = {
     "p_riluzole": Param(0.8, 0, 1, "assumption", "probability of riluzole use", "prob"),
     "p_pain_treated": Param(0.7, 0, 1, "assumption",
                             "probability that a pain type is treated with a drug", "prob"),
+    # ---------------- proxy ratings (issue 21) ------------------------------------------------
+    "p_caregiver": Param(0.0, 0, 1, "assumption (0: no proxy ratings)",
+                         "share of patients whose caregiver also rates the patient's pain (VAS) "
+                         "at every visit the patient does", "prob"),
+    "proxy_bias": Param(0.0, -5, 5, "assumption (the review: patients and caregivers rated pain "
+                        "similarly near the end of life)",
+                        "mean of caregiver VAS minus patient VAS"),
+    "proxy_sd": Param(1.0, 0, 5, "assumption",
+                      "SD of the caregiver's VAS around the patient's VAS plus the bias"),
 }
 
 CHOICES: dict[str, tuple[str, ...]] = {

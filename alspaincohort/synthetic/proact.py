@@ -40,6 +40,7 @@ NOT_CARRIED: tuple[str, ...] = (
     "patients: ftd, c9orf72, sod1, pain_onset_day, source",
     "patients.onset_site: respiratory -> 'Onset: Other', generalised -> 'Onset: Limb and Bulbar'",
     "assessments: alsaq40 summary_index is written but is derivable from the scales",
+    "assessments: proxy ratings (respondent caregiver or clinician); PRO-ACT has none",
 )
 
 ALSFRS_COLUMNS: dict[str, str] = dict(
@@ -91,7 +92,7 @@ QUESTIONNAIRE_COLUMNS: dict[tuple[str, str], str] = {
 
 
 def _wide(cohort: Cohort, pairs: dict[tuple[str, str], str], day_col: str) -> pd.DataFrame:
-    a = cohort.assessments
+    a = cohort.rated_by("patient")  # PRO-ACT has no proxy ratings
     insts = sorted({i for i, _ in pairs})
     sub = a[a["instrument"].isin(insts)]
     key = sub["instrument"].astype(str) + "/" + sub["item"].astype(str)

@@ -35,6 +35,8 @@ from .schema import (
     BDI2_ITEMS,
     BPI_INTERFERENCE_ITEMS,
     BPI_SEVERITY_ITEMS,
+    DN4_EXAMINATION_ITEMS,
+    DN4_INTERVIEW_ITEMS,
     HADS_A_ITEMS,
     HADS_D_ITEMS,
     INSTRUMENTS,
@@ -389,6 +391,38 @@ def depression_case(score: ArrayLike, instrument: str = "hads", cutoff: float | 
     return np.where(np.isnan(x), np.nan, (x >= threshold).astype(float))
 
 
+def dn4_scores(items: Items) -> Any:
+    """DN4: ``total`` = sum of the 10 items (7 interview, 3 examination), each 0 (no) or 1
+    (yes), 0-10; ``interview`` = sum of the 7 interview items, 0-7 (the self-report version).
+    A score is NaN when any of its items is missing (Bouhassira 2005, docs/sources.md
+    section 2).
+
+    Examples
+    --------
+    >>> dn4_scores({name: [1, 0] for name in DN4_INTERVIEW_ITEMS + DN4_EXAMINATION_ITEMS})
+    {'total': array([10.,  0.]), 'interview': array([7., 0.])}
+    """
+    return _output(items, {
+        "total": _sum_all(items, DN4_INTERVIEW_ITEMS + DN4_EXAMINATION_ITEMS, "dn4"),
+        "interview": _sum_all(items, DN4_INTERVIEW_ITEMS, "dn4")})
+
+
+DN4_CUTOFFS = {"total": 4.0, "interview": 3.0}
+"""Neuropathic pain likely at or above: total >= 4 of 10, interview >= 3 of 7 (Bouhassira
+2005)."""
+
+
+def dn4_neuropathic(score: ArrayLike, version: str = "total") -> NDArray[np.float64]:
+    """1.0 where a DN4 score reaches its cut-off (total >= 4, interview >= 3), 0.0 below, NaN
+    when missing."""
+    if version not in DN4_CUTOFFS:
+        raise InstrumentRangeError(f"DN4 version must be 'total' or 'interview', not "
+                                   f"{version!r}")
+    x = _as_float(score)
+    _check_range(x, *INSTRUMENTS["dn4"].scores[version], f"DN4 {version}")
+    return np.where(np.isnan(x), np.nan, (x >= DN4_CUTOFFS[version]).astype(float))
+
+
 # ----------------------------------------------------------------------------------------------
 # Quality of life
 # ----------------------------------------------------------------------------------------------
@@ -424,6 +458,7 @@ _SCORERS: dict[str, Any] = {
     "adi12": lambda items: {"total": adi12_total(items)},
     "bdi2": lambda items: {"total": bdi2_total(items)},
     "alsaq40": alsaq40_scores,
+    "dn4": dn4_scores,
     "vas_pain": lambda items: {"total": vas_mm_to_score(items["mm"])},
 }
 

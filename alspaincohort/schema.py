@@ -47,7 +47,14 @@ from .errors import ParameterError, SchemaError
 SEXES = ("female", "male")
 ONSET_SITES = ("spinal", "bulbar", "respiratory", "generalised")
 EL_ESCORIAL = ("definite", "probable", "probable_lab_supported", "possible", "suspected")
-PAIN_TYPES = ("cramp", "spasticity", "musculoskeletal", "neuropathic", "pressure", "other")
+PAIN_TYPES = ("cramp", "spasticity", "musculoskeletal", "neuropathic", "pressure", "other",
+              "niv_interface", "itch")
+PAIN_TYPE_GROUPS = {"cramp": "primary", "spasticity": "primary", "neuropathic": "primary",
+                    "musculoskeletal": "secondary", "pressure": "secondary",
+                    "niv_interface": "secondary", "itch": "other", "other": "other"}
+"""Primary pain (from the disease: neuropathic, cramps, spasticity) and secondary pain (mainly
+nociceptive: musculoskeletal from weakness and immobility, pressure, the NIV mask or interface),
+as the review groups them (docs/sources.md section 1); itch and other types are neither."""
 PAIN_SITES = (
     "head",
     "neck",
@@ -351,8 +358,9 @@ def standardize(table: str, df: pd.DataFrame) -> pd.DataFrame:
         else:
             out[spec.name] = _missing_column(spec, n)
     extra = [c for c in df.columns if c not in out]
-    for c in extra:
-        out[c] = df[c].reset_index(drop=True)
+    same_index = isinstance(df.index, pd.RangeIndex) and df.index.equals(pd.RangeIndex(n))
+    for c in extra:  # (provenance columns of a loaded long table: no copy of millions of rows)
+        out[c] = df[c] if same_index else df[c].reset_index(drop=True)
     result = pd.DataFrame(out, copy=False)
     result.index = pd.RangeIndex(n)
     return result
@@ -437,6 +445,9 @@ HADS_A_ITEMS = tuple(f"a{i}" for i in range(1, 8))
 HADS_D_ITEMS = tuple(f"d{i}" for i in range(1, 8))
 ADI12_ITEMS = tuple(f"q{i}" for i in range(1, 13))
 BDI2_ITEMS = tuple(f"q{i}" for i in range(1, 22))
+DN4_INTERVIEW_ITEMS = ("burning", "painful_cold", "electric_shocks", "tingling",
+                       "pins_and_needles", "numbness", "itching")
+DN4_EXAMINATION_ITEMS = ("touch_hypoesthesia", "pinprick_hypoesthesia", "brushing")
 ALSAQ40_ITEMS = tuple(f"q{i}" for i in range(1, 41))
 ALSAQ40_SCALES: dict[str, tuple[int, int]] = {
     "physical_mobility": (1, 10),
@@ -539,6 +550,29 @@ for _inst in (
         "Freynhagen 2006; docs/sources.md section 2",
     ),
     Instrument(
+        "dn4",
+        _uniform(DN4_INTERVIEW_ITEMS + DN4_EXAMINATION_ITEMS, 0, 1),
+        {"total": (0, 10), "interview": (0, 7)},
+        "DN4 neuropathic pain questionnaire: 7 interview items and 3 examination items, each "
+        "yes (1) or no (0); total 0-10 (neuropathic >= 4), interview 0-7 (>= 3)",
+        "Bouhassira 2005; docs/sources.md section 2",
+    ),
+    Instrument(
+        "penn_spasm",
+        {},
+        {"frequency": (0, 4)},
+        "Penn Spasm Frequency Scale: 0 no spasms ... 4 more than 10 spasms an hour",
+        "Penn 1989; docs/sources.md section 2",
+    ),
+    Instrument(
+        "modified_ashworth",
+        {},
+        {"grade": (0, 4)},
+        "Modified Ashworth Scale of muscle tone: grades 0, 1, 1+ (coded 1.5), 2, 3, 4 (the "
+        "highest grade over the muscle groups examined)",
+        "Bohannon & Smith 1987; docs/sources.md section 2",
+    ),
+    Instrument(
         "alsaq40",
         _uniform(ALSAQ40_ITEMS, 0, 4),
         {**_uniform(tuple(ALSAQ40_SCALES), 0, 100), "summary_index": (0, 100)},
@@ -584,6 +618,7 @@ __all__ = [
     "KEYS",
     "ONSET_SITES",
     "PAIN_SITES",
+    "PAIN_TYPE_GROUPS",
     "RESPONDENTS",
     "PAIN_TYPES",
     "RULES",

@@ -281,3 +281,44 @@ def test_questionnaire_scores_in_range(hads: list[int], bpi: list[int], alsaq: l
     q = ins.alsaq40_scores({f"q{i + 1}": [v] for i, v in enumerate(alsaq)})
     for v in q.values():
         assert 0 <= v[0] <= 100
+
+
+def test_dn4_scores_and_cut_offs() -> None:
+    """Issue 21: DN4 (Bouhassira 2005): 10 yes/no items, total 0-10 (>= 4 neuropathic), the 7
+    interview items 0-7 (>= 3); a missing item leaves its scores missing; items are 0/1."""
+    from alspaincohort.instruments import dn4_neuropathic, dn4_scores
+    from alspaincohort.schema import DN4_EXAMINATION_ITEMS, DN4_INTERVIEW_ITEMS
+
+    rng = np.random.default_rng(3)
+    items = pd.DataFrame(rng.integers(0, 2, (50, 10)),
+                         columns=list(DN4_INTERVIEW_ITEMS + DN4_EXAMINATION_ITEMS)).astype(float)
+    items.iloc[0, 8] = np.nan
+    s = dn4_scores(items)
+    np.testing.assert_array_equal(s["total"][1:], items.iloc[1:].sum(axis=1))
+    np.testing.assert_array_equal(s["interview"], items[list(DN4_INTERVIEW_ITEMS)].sum(axis=1))
+    assert np.isnan(s["total"].iloc[0]) and not np.isnan(s["interview"].iloc[0])
+    assert dn4_neuropathic([3, 4, np.nan]).tolist()[:2] == [0.0, 1.0]
+    assert dn4_neuropathic([2, 3], version="interview").tolist() == [0.0, 1.0]
+    with pytest.raises(InstrumentRangeError):
+        dn4_neuropathic([11])
+    with pytest.raises(InstrumentRangeError):
+        dn4_neuropathic([1], version="short")
+    bad = items.iloc[1:3].copy()
+    bad.iloc[0, 0] = 2
+    with pytest.raises(InstrumentRangeError):
+        dn4_scores(bad)
+    inst = INSTRUMENTS
+    assert inst["dn4"].scores == {"total": (0, 10), "interview": (0, 7)}
+    assert inst["penn_spasm"].scores == {"frequency": (0, 4)}
+    assert inst["modified_ashworth"].scores == {"grade": (0, 4)}
+
+
+def test_dn4_items_are_scored_into_derived_rows() -> None:
+    from alspaincohort.instruments import derive_scores
+    from alspaincohort.schema import DN4_EXAMINATION_ITEMS, DN4_INTERVIEW_ITEMS
+
+    names = DN4_INTERVIEW_ITEMS + DN4_EXAMINATION_ITEMS
+    long = pd.DataFrame({"patient_id": "p1", "day": 0, "instrument": "dn4", "item": list(names),
+                         "value": [1.0, 1, 0, 1, 0, 0, 0, 1, 0, 1]})
+    out = derive_scores(long, ["dn4"]).set_index("item")["value"]
+    assert out["total"] == 5 and out["interview"] == 3

@@ -116,6 +116,10 @@ def test_prevalence_recovers_truth_by_onset_site(cohort: apc.Cohort) -> None:
 
 def test_prevalence_table_columns_and_invariants(cohort: apc.Cohort) -> None:
     for name in DEFINITIONS:
+        if name == "dn4_neuropathic":  # the generator draws no DN4 (tested on its own)
+            with pytest.raises(apc.errors.ModelDataError, match="dn4_neuropathic"):
+                prevalence(cohort, name)
+            continue
         t = prevalence(cohort, name).table
         assert list(t.columns) == ["definition", "by", "stratum", "n", "n_patients", "cases",
                                    "prevalence", "ci_low", "ci_high", "method"]
@@ -606,3 +610,44 @@ def test_end_of_life_prevalence_counts_the_window_before_each_death() -> None:
     no_deaths = apc.Cohort(patients=c.patients, assessments=c.assessments)
     with pytest.raises(apc.errors.ModelDataError, match="days before death"):
         apc.prevalence(no_deaths, window_before_death=(30, 0))
+
+
+def test_chronic_primary_secondary_and_dn4_definitions() -> None:
+    """Issue 21: chronic pain (VAS > 0 at every measured visit over >= 91 days), primary and
+    secondary pain (the review's grouping of pain types) and DN4 >= 4, each against a direct
+    computation."""
+    from alspaincohort.analysis.prevalence import DEFINITIONS
+    from alspaincohort.schema import PAIN_TYPE_GROUPS
+
+    c = apc.simulate_cohort(300, seed=2105)
+    rows = DEFINITIONS["chronic_pain"].func(c).set_index(["patient_id", "day"])["case"]
+    vas = c.scores("vas_pain")
+    for pid, g in list(vas.groupby("patient_id"))[:60]:
+        days, vals = g["day"].to_numpy(), g["value"].to_numpy()
+        for i, (d, v) in enumerate(zip(days, vals, strict=True)):
+            j = i
+            while j > 0 and vals[j - 1] > 0:
+                j -= 1
+            expect = float(v > 0 and d - days[j] >= 91)
+            assert rows[(pid, d)] == expect, (pid, d)
+    r = apc.prevalence(c, "chronic_pain", at="visits", n_boot=20).table.iloc[0]
+    assert 0 < r["cases"] < r["n"]
+    visits = DEFINITIONS["any_pain_site"].func(c).set_index(["patient_id", "day"])
+    ps = c.pain_sites.assign(pid=c.pain_sites["patient_id"].astype(str),
+                             group=c.pain_sites["pain_type"].astype(str).map(PAIN_TYPE_GROUPS))
+    for group in ("primary", "secondary"):
+        got = DEFINITIONS[f"{group}_pain"].func(c).set_index(["patient_id", "day"])["case"]
+        hits = set(zip(ps.loc[ps.group == group, "pid"], ps.loc[ps.group == group, "day"],
+                       strict=True))
+        expect = [float(k in hits) for k in visits.index]
+        np.testing.assert_array_equal(got.reindex(visits.index).to_numpy(), expect)
+    assert PAIN_TYPE_GROUPS["niv_interface"] == "secondary" and \
+        PAIN_TYPE_GROUPS["cramp"] == "primary"
+    # DN4: a cohort with DN4 totals
+    dn4 = pd.DataFrame({"patient_id": c.patients["patient_id"].iloc[:4].astype(str), "day": 0,
+                        "instrument": "dn4", "item": "total", "value": [2.0, 4.0, 7.0, 3.0],
+                        "derived": True})
+    c2 = apc.Cohort(patients=c.patients, assessments=pd.concat([c.assessments, dn4],
+                                                               ignore_index=True))
+    t = apc.prevalence(c2, "dn4_neuropathic").table.iloc[0]
+    assert (t["n"], t["cases"]) == (4, 2)

@@ -25,7 +25,7 @@ from ..disclosure import CountCell, Suppression
 from ..drugs import PAIN_CLASSES
 from ..errors import ModelDataError, ParameterError
 from ..result import RatioResult, Result
-from ..schema import PAIN_TYPES
+from ..schema import PAIN_TYPE_GROUPS, PAIN_TYPES
 from ..stats.logistic import fit_logit
 from ..validation import check_choice, check_cohort, check_integer, check_level
 from ..variables import canonical
@@ -145,12 +145,14 @@ def _threshold(score: Callable[[Cohort], pd.DataFrame], cut: float,
     return f
 
 
-def _sites(pain_type: str | None) -> Callable[[Cohort], pd.DataFrame]:
+def _sites(pain_type: str | tuple[str, ...] | None) -> Callable[[Cohort], pd.DataFrame]:
+    types = (pain_type,) if isinstance(pain_type, str) else pain_type
+
     def f(cohort: Cohort) -> pd.DataFrame:
         visits = pain_scores(cohort)[["patient_id", "day"]]
         ps = cohort.pain_sites
-        if pain_type is not None:
-            ps = ps[ps["pain_type"] == pain_type]
+        if types is not None:
+            ps = ps[ps["pain_type"].isin(list(types))]
         hits = set(zip(ps["patient_id"].astype(str), ps["day"], strict=True))
         case = [(p, d) in hits for p, d in zip(visits["patient_id"], visits["day"], strict=True)]
         return visits.assign(case=np.asarray(case, dtype=float))
@@ -189,6 +191,37 @@ register_definition("any_pain_site", _sites(None),
                     "any pain site reported at a visit with a pain score")
 for _t in PAIN_TYPES:
     register_definition(_t, _sites(_t), f"{_t} pain reported at a visit with a pain score")
+for _g in ("primary", "secondary"):
+    register_definition(f"{_g}_pain",
+                        _sites(tuple(t for t, g in PAIN_TYPE_GROUPS.items() if g == _g)),
+                        f"{_g} pain (types {', '.join(t for t, g in PAIN_TYPE_GROUPS.items() if g == _g)}) "
+                        "reported at a visit with a pain score")
+
+CHRONIC_DAYS = 91
+"""Three months (IASP / ICD-11: pain that persists or recurs for longer than 3 months; Treede et
+al. 2019, docs/sources.md section 2)."""
+
+
+def _chronic(cohort: Cohort) -> pd.DataFrame:
+    """A visit is a case when its pain score is > 0 and so is every measured visit back to one
+    at least :data:`CHRONIC_DAYS` earlier (visits without a score do not break the run)."""
+    s = pain_scores(cohort)
+    pain = (s["value"] > 0).to_numpy()
+    pid = s["patient_id"].to_numpy()
+    change = np.r_[True, (pid[1:] != pid[:-1]) | (pain[1:] != pain[:-1])]
+    run = np.cumsum(change)
+    day = s["day"].to_numpy(dtype=float)
+    run_start = pd.Series(day).groupby(run).transform("min").to_numpy()
+    case = pain & (day - run_start >= CHRONIC_DAYS)
+    return s.assign(case=case.astype(float))[["patient_id", "day", "case"]]
+
+
+register_definition("chronic_pain", _chronic,
+                    f"chronic pain: VAS or NRS > 0 at the visit and at every measured visit of "
+                    f"the {CHRONIC_DAYS} days (3 months) before it")
+register_definition("dn4_neuropathic",
+                    _threshold(lambda c: c.scores("dn4", "total"), ins.DN4_CUTOFFS["total"]),
+                    "neuropathic pain likely: DN4 total >= 4")
 register_definition("analgesic_use", _analgesics,
                     "any analgesic, neuropathic, antispastic or anti-cramp drug active at the "
                     "visit (alspaincohort.drugs classes)")

@@ -173,9 +173,10 @@ class _BlockSums:
         n = len(order)
         self.order = order
         self.rows = rows
-        indptr = np.concatenate([[0], idx, [n]]).astype(np.int64)
+        index = np.int32 if n < 2**31 else np.int64  # half the memory of int64 indices
+        indptr = np.concatenate([[0], idx, [n]]).astype(index)
         self.matrix = sparse.csr_matrix(
-            (np.ones(n), np.arange(n, dtype=np.int64), indptr), shape=(len(idx) + 1, n))
+            (np.ones(n), np.arange(n, dtype=index), indptr), shape=(len(idx) + 1, n))
 
     def sums(self, w: np.ndarray, after: bool) -> np.ndarray:
         """Per position: the sum over the rows at or after it (``after``), or over the rows
@@ -195,13 +196,14 @@ class _GroupSums:
     def __init__(self, starts: np.ndarray, n: int) -> None:
         from scipy import sparse
 
-        indptr = np.concatenate([starts, [n]]).astype(np.int64)
+        index = np.int32 if n < 2**31 else np.int64  # half the memory of int64 indices
+        indptr = np.concatenate([starts, [n]]).astype(index)
         self.matrix = sparse.csr_matrix(
-            (np.ones(n), np.arange(n, dtype=np.int64), indptr), shape=(len(starts), n))
+            (np.ones(n), np.arange(n, dtype=index), indptr), shape=(len(starts), n))
 
-    def sums(self, rows: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
-        """Each group's sum of ``rows`` (2-d), weighted by ``w`` when given."""
-        self.matrix.data = np.ones(self.matrix.shape[1]) if w is None else w
+    def sums(self, rows: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """Each group's sum of ``rows`` (2-d) weighted by ``w``."""
+        self.matrix.data = w
         return self.matrix @ rows
 
 
@@ -323,15 +325,10 @@ class _PartialLikelihood:
             U -= ut.sum(axis=0)
             hk = mk / s0
             fhk = frac * hk
-            # sums over each tied time's ranks (the pairs are grouped by time), all in one
-            # sparse product: hk, fhk, hk xb, fhk xb, xb
-            Z = np.empty((len(k), 2 + 3 * p))
-            Z[:, 0], Z[:, 1] = hk, fhk
-            np.multiply(hk[:, None], xb, out=Z[:, 2:2 + p])
-            np.multiply(fhk[:, None], xb, out=Z[:, 2 + p:2 + 2 * p])
-            Z[:, 2 + 2 * p:] = xb
-            Zt = rs.pair_groups.sums(Z)
-            hk_t, fhk_t = Zt[:, 0], Zt[:, 1]
+            # sums over each tied time's ranks (the pairs are grouped by time): of the
+            # vectors by reduceat, of xb weighted by hk, by fhk and by 1 by sparse products
+            # with the weights in the matrix (no pairs x p temporaries)
+            hk_t, fhk_t = np.add.reduceat(hk, starts), np.add.reduceat(fhk, starts)
             if per_time:
                 s2 = S2[k] - frac[:, None] * D2[j]
                 it = mk[:, None] * (s2 / s0[:, None] - xb[:, self.iu[0]] * xb[:, self.iu[1]])
@@ -343,9 +340,9 @@ class _PartialLikelihood:
                          - np.einsum("ti,ti->i", ut[:, self.iu[0]], xb[:, self.iu[1]]))
             H[tt] += hk_t
             Hc[tt] += fhk_t
-            G[tt] += Zt[:, 2:2 + p]
-            Gc[tt] += Zt[:, 2 + p:2 + 2 * p]
-            xbar_mean[tt] += Zt[:, 2 + 2 * p:] / d[tt, None]
+            G[tt] += rs.pair_groups.sums(xb, hk)
+            Gc[tt] += rs.pair_groups.sums(xb, fhk)
+            xbar_mean[tt] += np.add.reduceat(xb, starts, axis=0) / d[tt, None]
         info = np.zeros((p, p))
         info[self.iu] = Itri
         info = info + np.triu(info, 1).T

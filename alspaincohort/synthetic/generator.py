@@ -126,9 +126,9 @@ _COL = {key: i for i, key in enumerate(_VISIT_COLUMNS)}
 _N_ALSFRS_COLS = 14  # 13 item columns (5a and 5b) + total
 _QUESTIONNAIRE_FROM = _COL[("vas_pain", "total")]
 
-_PAIN_TYPE_PROBS = {  # by onset group: assumption
-    "spinal": [0.35, 0.15, 0.35, 0.09, 0.03, 0.03],
-    "bulbar": [0.20, 0.15, 0.45, 0.09, 0.05, 0.06],
+_PAIN_TYPE_PROBS = {  # by onset group: assumption (NIV-interface pain and itch not drawn)
+    "spinal": [0.35, 0.15, 0.35, 0.09, 0.03, 0.03, 0.0, 0.0],
+    "bulbar": [0.20, 0.15, 0.45, 0.09, 0.05, 0.06, 0.0, 0.0],
 }
 _SITES_BY_TYPE = {  # (sites, probabilities): assumption following docs/sources.md section 1
     "cramp": (("legs", "hands", "feet"), (0.6, 0.2, 0.2)),
@@ -138,6 +138,8 @@ _SITES_BY_TYPE = {  # (sites, probabilities): assumption following docs/sources.
     "neuropathic": (("feet", "hands", "legs"), (0.4, 0.3, 0.3)),
     "pressure": (("hips", "lower_back", "upper_back"), (0.5, 0.3, 0.2)),
     "other": (("head", "chest", "generalised"), (0.4, 0.3, 0.3)),
+    "niv_interface": (("head",), (1.0,)),
+    "itch": (("generalised",), (1.0,)),
 }
 # drug, ATC code, dose mg/day, indication, probability within its pain type: assumption
 _DRUGS_BY_TYPE: dict[str, list[tuple[str, str, float, str, float]]] = {
@@ -152,6 +154,8 @@ _DRUGS_BY_TYPE: dict[str, list[tuple[str, str, float, str, float]]] = {
                     ("pregabalin", "N03AX16", 150, "neuropathic pain", 0.4)],
     "pressure": [("paracetamol", "N02BE01", 3000, "pain", 1.0)],
     "other": [("paracetamol", "N02BE01", 3000, "pain", 1.0)],
+    "niv_interface": [("paracetamol", "N02BE01", 3000, "pain", 1.0)],
+    "itch": [("paracetamol", "N02BE01", 3000, "pain", 1.0)],  # (not drawn)
 }
 _OPIOID = ("morphine", "N02AA01", 30.0, "severe pain")
 _RILUZOLE = ("riluzole", "N07XX02", 100.0, "als")

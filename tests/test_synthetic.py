@@ -389,3 +389,49 @@ def test_pain_sites_follow_onset_site_and_disability() -> None:
     with_pain = set(c.truth.patients.loc[c.truth.patients.pain, "patient_id"])
     assert set(meds.patient_id.astype(str)) <= with_pain
     assert meds.atc_code.notna().all()
+
+
+def test_issue_21_generator_fixes() -> None:
+    """No negative zero among the values (HADS-D was -0.0), nobody dies on the day of the
+    baseline visit, and baseline questionnaires can be missing (baseline_missing_rate), while
+    the default draws keep every baseline questionnaire."""
+    c = apc.simulate_cohort(6000, seed=2106)
+    v = c.assessments["value"].to_numpy()
+    assert not (np.signbit(v) & (v == 0)).any()
+    deaths = c.events[c.events["event"].astype(str) == "death"]
+    assert len(deaths) > 1000 and (deaths["day"] >= 1).all()
+    base = c.scores("vas_pain")
+    assert base[base["day"] == 0]["patient_id"].nunique() == c.n_patients
+    m = apc.simulate_cohort(3000, seed=2106, baseline_missing_rate=0.3)
+    b = m.scores("vas_pain")
+    share = 1 - b[b["day"] == 0]["patient_id"].nunique() / m.n_patients
+    assert 0.27 < share < 0.33
+    assert m.baseline()["vas_pain"].isna().mean() == pytest.approx(share, abs=0.02)
+    # ALSFRS-R (the disease, not a questionnaire) is still recorded at baseline
+    assert m.baseline()["alsfrs_r"].notna().all()
+
+
+def test_cramps_can_wane_and_the_stage_prevalence_shows_it() -> None:
+    """cramp_wane_per_month plants cramps that fade with time since onset; prevalence of cramp
+    at visits by King's stage then falls with the stage, and does not without it; the other
+    tables and every other draw are unchanged."""
+    plain = apc.simulate_cohort(3000, seed=2107)
+    waning = apc.simulate_cohort(3000, seed=2107, cramp_wane_per_month=0.08)
+    pd.testing.assert_frame_equal(plain.assessments, waning.assessments)
+    pd.testing.assert_frame_equal(plain.medications, waning.medications)
+    not_cramp = lambda c: c.pain_sites[c.pain_sites["pain_type"] != "cramp"]  # noqa: E731
+    pd.testing.assert_frame_equal(not_cramp(plain).reset_index(drop=True),
+                                  not_cramp(waning).reset_index(drop=True))
+
+    def by_stage(c: apc.Cohort) -> pd.Series:
+        t = apc.prevalence(c, "cramp", at="visits", by="kings_stage", n_boot=20).table
+        return t.set_index("stratum")["prevalence"]
+
+    flat, falling = by_stage(plain), by_stage(waning)
+    stages = [f"kings {k}" for k in range(1, 5)]
+    # without waning cramps hardly depend on the stage (0.84 at seed 2107); with it they fall
+    # with every stage (0.14, 0.09, 0.08, 0.05)
+    assert flat["kings 4"] / flat["kings 1"] > 0.7
+    assert falling["kings 4"] / falling["kings 1"] < 0.5
+    assert (np.diff(falling[stages].to_numpy()) < 0).all()
+    assert (falling.drop("all") <= flat.drop("all") + 1e-12).all()

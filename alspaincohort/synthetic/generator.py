@@ -60,7 +60,9 @@ Follow-up
     Scheduled visits every visit_interval_days with normal jitter; each visit after baseline is
     missed with probability p_missed_visit; questionnaires at an attended follow-up visit are
     missing with probability missing_rate (MCAR), more often with more ALSFRS-R loss (MAR) or
-    with more pain (MNAR). Administrative censoring is uniform between follow_up_min_months and
+    with more pain (MNAR); those of the baseline visit with probability baseline_missing_rate
+    (default 0). A death within the first day after baseline is dated day 1 (the patient was
+    enrolled alive at the visit). Administrative censoring is uniform between follow_up_min_months and
     follow_up_max_months; withdrawal has a constant hazard, optionally raised by ALSFRS-R loss or
     pain (informative dropout). Analgesic and antispastic medications follow the pain types (each
     type treated with probability p_pain_treated); riluzole is given to a share p_riluzole.
@@ -283,7 +285,7 @@ def simulate_cohort(
     grid["items"] = grid["items"][:, :1, :].copy()
     del grid["t_onset"], grid["total"]
     pain_sites, type_draws, type_used = _pain_sites_table(ids, pain, visits, grid, outcome,
-                                                          rng["sites"])
+                                                          rng["sites"], prm, base["t_base"])
     medications = _medications_table(ids, base, pain, visits, grid, outcome, type_draws,
                                      type_used, prm, rng["drugs"])
     events = _events_table(ids, base, disease, outcome)
@@ -468,8 +470,10 @@ def _visit_grid(p: dict[str, Any], base: dict[str, np.ndarray], disease: dict[st
     else:
         p_miss = np.clip(rate * (0.5 + score / 4.0), 0, 0.95)
     questionnaire = visits["attended"] & (visits["u_missing"] >= p_miss)
-    questionnaire[:, 0] = True
-    # pain carried forward from the last visit with a questionnaire (baseline always has one)
+    # baseline: missing with probability baseline_missing_rate (default 0: always there)
+    questionnaire[:, 0] = visits["u_missing"][:, 0] >= p["baseline_missing_rate"]
+    # pain carried forward from the last visit with a questionnaire (before the first one, the
+    # latent baseline score: the outcome model reads the disease, not what was recorded)
     seen_at = np.where(questionnaire, np.arange(k_max)[None, :], 0)
     last_seen = np.maximum.accumulate(seen_at, axis=1)
     pain_locf = np.take_along_axis(score, last_seen, axis=1)
@@ -522,7 +526,9 @@ def _draw_outcomes(n: int, p: dict[str, Any], base: dict[str, np.ndarray],
     t_admin = base["t_base"] + visits["admin_day"] / DPM
     t_censor = np.minimum(t_admin, t_withdraw)
     to_day = lambda t: np.floor((t - base["t_base"]) * DPM)  # noqa: E731
-    death_day = to_day(t_death)
+    # a patient is enrolled alive at the baseline visit: a death within its first day is
+    # dated the day after (day 0 would put the death at the visit itself)
+    death_day = np.maximum(to_day(t_death), 1.0)
     censor_day = to_day(t_censor)
     dead = death_day <= censor_day
     end_day = np.where(dead, death_day, censor_day).astype(np.int64)
@@ -588,8 +594,8 @@ def _visit_values(grid: dict[str, np.ndarray], disease: dict[str, np.ndarray],
     values[:, _COL[("vas_pain", "total")]] = pain
     sev = np.where(has, np.clip(np.round((pain + 0.5 * noise[:, 2]) * 4) / 4, 0, 10), 0.0)
     inter = np.where(has, np.clip(np.round((0.8 * pain + noise[:, 3]) * 7) / 7, 0, 10), 0.0)
-    values[:, _COL[("bpi", "severity")]] = sev
-    values[:, _COL[("bpi", "interference")]] = inter
+    values[:, _COL[("bpi", "severity")]] = sev + 0.0
+    values[:, _COL[("bpi", "interference")]] = inter + 0.0
     tr = trait[p_items]
     hads_d = np.clip(np.round(pp["hads_d_base"] + pp["hads_d_trait"] * tr
                               + pp["hads_d_per_pain"] * pain + pp["hads_d_sd"] * noise[:, 4]),
@@ -597,15 +603,17 @@ def _visit_values(grid: dict[str, np.ndarray], disease: dict[str, np.ndarray],
     hads_a = np.clip(np.round(pp["hads_a_base"] + pp["hads_a_trait"] * tr
                               + pp["hads_a_per_pain"] * pain + pp["hads_a_sd"] * noise[:, 5]),
                      0, 21)
-    values[:, _COL[("hads", "a")]] = hads_a
-    values[:, _COL[("hads", "d")]] = hads_d
+    # + 0.0: rounding a small negative value gives -0.0, which clip keeps (HADS-D "-0.0")
+    values[:, _COL[("hads", "a")]] = hads_a + 0.0
+    values[:, _COL[("hads", "d")]] = hads_d + 0.0
     adi = np.clip(np.round(12 + pp["adi12_per_hads_d"] * hads_d + pp["adi12_sd"] * noise[:, 6]),
                   12, 48)
     values[:, _COL[("adi12", "total")]] = adi
     index = (pp["qol_intercept"] + pp["qol_per_pain"] * pain + pp["qol_per_hads_d"] * hads_d
              + pp["qol_per_alsfrs_loss"] * (48.0 - total) + pp["qol_sd"] * noise[:, 7])
     first_scale = _COL[("alsaq40", "physical_mobility")]
-    scales = np.clip(np.round(index[:, None] + pp["qol_scale_sd"] * noise[:, 8:13], 1), 0, 100)
+    scales = np.clip(np.round(index[:, None] + pp["qol_scale_sd"] * noise[:, 8:13], 1), 0,
+                     100) + 0.0
     values[:, first_scale:first_scale + 5] = scales
     values[:, first_scale + 5] = scales.mean(axis=1)
     q = grid["questionnaire"][p_items, k_items]
@@ -685,8 +693,9 @@ def _with_proxy_ratings(assessments: pd.DataFrame, p: dict[str, Any],
 
 def _pain_sites_table(ids: np.ndarray, pain: dict[str, np.ndarray],
                       visits: dict[str, np.ndarray], grid: dict[str, np.ndarray],
-                      outcome: dict[str, np.ndarray],
-                      rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+                      outcome: dict[str, np.ndarray], rng: np.random.Generator,
+                      p: dict[str, Any], t_base: np.ndarray
+                      ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Pain sites reported at questionnaire visits with pain; also each patient's pain types.
 
     Returns the table, and per patient the type of each slot and whether the slot is used.
@@ -727,12 +736,19 @@ def _pain_sites_table(ids: np.ndarray, pain: dict[str, np.ndarray],
     pv, kv = np.nonzero(reported)
     per_visit = use[pv]  # (v, slots)
     vi, slot = np.nonzero(per_visit)
-    patient = pv[vi]
+    patient, visit = pv[vi], kv[vi]
+    if p["cramp_wane_per_month"] > 0:  # cramps fade as the disease advances (drawn last:
+        # the stream's other draws stay as they were)
+        months = t_base[patient] + visits["day"][patient, visit] / DPM  # since onset
+        cramp = draws[patient, slot] == PAIN_TYPES.index("cramp")
+        kept = ~cramp | (rng.random(len(patient)) < np.exp(-p["cramp_wane_per_month"]
+                                                             * months))
+        patient, visit, slot = patient[kept], visit[kept], slot[kept]
     table = pd.DataFrame(
         {
             "patient_id": pd.Categorical.from_codes(patient.astype(np.int32),
                                                     categories=pd.Index(ids.astype(str))),
-            "day": visits["day"][patient, kv[vi]].astype(np.int32),
+            "day": visits["day"][patient, visit].astype(np.int32),
             "site": pd.Categorical.from_codes(site_idx[patient, slot],
                                               categories=list(PAIN_SITES)),
             "pain_type": pd.Categorical.from_codes(draws[patient, slot],

@@ -188,9 +188,18 @@ PARAMS: dict[str, Param] = {
                                "(depends on ALSFRS-R) or mnar (depends on the pain value)"),
     "missing_rate": Param(0.05, 0, 0.9, "assumption",
                           "average share of questionnaires missing at follow-up visits", "prob"),
+    "baseline_missing_rate": Param(0.0, 0, 0.9, "assumption (0: every patient completes the "
+                                   "baseline questionnaires)",
+                                   "share of patients whose baseline questionnaires (pain, "
+                                   "mood, quality of life) are missing (MCAR)", "prob"),
     "p_riluzole": Param(0.8, 0, 1, "assumption", "probability of riluzole use", "prob"),
     "p_pain_treated": Param(0.7, 0, 1, "assumption",
                             "probability that a pain type is treated with a drug", "prob"),
+    "cramp_wane_per_month": Param(0.0, 0, 2, "assumption (clinical notes: cramps wane as the "
+                                  "disease advances; 0: they do not)",
+                                  "rate at which a patient's cramps stop being reported: a "
+                                  "cramp site is reported at a visit with probability "
+                                  "exp(-rate x months since onset)"),
     # ---------------- proxy ratings (issue 21) ------------------------------------------------
     "p_caregiver": Param(0.0, 0, 1, "assumption (0: no proxy ratings)",
                          "share of patients whose caregiver also rates the patient's pain (VAS) "

@@ -503,18 +503,37 @@ class Cohort:
         if respondent not in RESPONDENTS:
             raise SchemaError(f"respondent must be one of {RESPONDENTS}, not {respondent!r}")
         a = self.assessments
+        mask = self._respondent_mask(respondent)
+        return a if mask is None else a[mask]
+
+    def _respondent_mask(self, respondent: str) -> np.ndarray | None:
+        """The assessments rows given by ``respondent``; None when that is every row (no
+        proxy rating in the table: the patient's table is the table itself, no copy of
+        millions of rows)."""
+        a = self.assessments
         if "respondent" not in a.columns:
-            return a if respondent == "patient" else a.iloc[0:0]
+            return None if respondent == "patient" else np.zeros(len(a), dtype=bool)
         r = a["respondent"]
-        mask = r == respondent
-        if respondent == "patient":
-            mask |= r.isna()
-        return a[mask.to_numpy(dtype=bool)]
+        if isinstance(r.dtype, pd.CategoricalDtype):
+            codes = r.cat.codes.to_numpy()
+            cats = list(r.cat.categories)
+            code = cats.index(respondent) if respondent in cats else -2
+            mask = codes == code
+            if respondent == "patient":
+                mask |= codes < 0
+        else:
+            mask = (r == respondent).to_numpy(dtype=bool)
+            if respondent == "patient":
+                mask |= r.isna().to_numpy()
+        return None if mask.all() else mask
 
     def _scores(self, instrument: str, item: str, respondent: str = "patient") -> pd.DataFrame:
-        a = self.rated_by(respondent)
-        rows = a.loc[(a["instrument"] == instrument) & (a["item"] == item),
-                     ["patient_id", "day", "value"]]
+        a = self.assessments
+        sel = ((a["instrument"] == instrument) & (a["item"] == item)).to_numpy()
+        mask = self._respondent_mask(respondent)
+        if mask is not None:
+            sel &= mask
+        rows = a.loc[sel, ["patient_id", "day", "value"]]
         rows = rows[rows["value"].notna()]
         rows = rows.assign(
             patient_id=rows["patient_id"].astype(str),

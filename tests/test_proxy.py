@@ -27,6 +27,11 @@ def test_generator_adds_caregiver_ratings_without_changing_the_patients(cohort) 
     pd.testing.assert_frame_equal(own, plain.assessments.drop(columns="respondent")
                                   .reset_index(drop=True))
     assert plain.assessments["respondent"].isna().all()  # no proxies: every rating the patient's
+    # ...and the patient's table is the table itself: no copy of millions of rows per score
+    assert plain.rated_by("patient") is plain.assessments
+    assert plain.rated_by("caregiver").empty
+    assert len(cohort.rated_by("caregiver")) == len(cohort.scores("vas_pain",
+                                                                  respondent="caregiver"))
     care = cohort.scores("vas_pain", respondent="caregiver")
     assert care["value"].between(0, 10).all()
     share = care["patient_id"].nunique() / plain.scores("vas_pain")["patient_id"].nunique()

@@ -273,9 +273,17 @@ def test_batched_resamples_equal_one_refit_each(case: str) -> None:
     X_y = np.column_stack([np.ones(n), x, m, cov])
     idx = [rng.integers(0, n, n) for _ in range(60)]
     one = np.array([mediation_effects(X_m[i], m[i], X_y[i], y[i], check=False) for i in idx])
-    many = mediation_effects_resampled(X_m, m, X_y, y,
-                                       np.stack([np.bincount(i, minlength=n) for i in idx]))
+    counts = np.stack([np.bincount(i, minlength=n) for i in idx])
+    many = mediation_effects_resampled(X_m, m, X_y, y, counts)
     np.testing.assert_allclose(many, one, rtol=1e-9, atol=1e-12)
+    # the rows' outer products made once by the caller (large cohorts) give the same numbers
+    from alspaincohort.stats.mediation import row_outer_products
+
+    outer = row_outer_products(X_m, X_y)
+    for k in range(0, len(counts), 7):
+        np.testing.assert_array_equal(
+            mediation_effects_resampled(X_m, m, X_y, y, counts[k:k + 1], outer),
+            mediation_effects_resampled(X_m, m, X_y, y, counts[k:k + 1]))
     keep = np.ones(n, dtype=bool)
     loo = []
     for i in range(n):

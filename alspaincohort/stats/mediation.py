@@ -23,7 +23,8 @@ import numpy as np
 from ..errors import ModelDataError
 from .design import check_rank
 
-__all__ = ["mediation_effects", "mediation_effects_jackknife", "mediation_effects_resampled"]
+__all__ = ["mediation_effects", "mediation_effects_jackknife", "mediation_effects_resampled",
+           "row_outer_products"]
 
 #: Gram matrices less well conditioned than this are refitted by lstsq (see _solve_many).
 MAX_CONDITION = 1e8
@@ -118,8 +119,18 @@ def _solve_many(X: np.ndarray, v: np.ndarray, G: np.ndarray, r: np.ndarray, cols
     return out
 
 
+def row_outer_products(X_m: np.ndarray, X_y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows' outer products of both designs, flattened, (n, p * p) each: what every call of
+    :func:`mediation_effects_resampled` multiplies by its counts. A caller with many small
+    batches (large cohorts: one resample per batch) computes them once and passes them as
+    ``outer``."""
+    return _outer(X_m), _outer(X_y)
+
+
 def mediation_effects_resampled(X_m: np.ndarray, m: np.ndarray, X_y: np.ndarray,
-                                y: np.ndarray, counts: np.ndarray) -> np.ndarray:
+                                y: np.ndarray, counts: np.ndarray,
+                                outer: tuple[np.ndarray, np.ndarray] | None = None
+                                ) -> np.ndarray:
     """:func:`mediation_effects` for many resamples of the same rows at once.
 
     Parameters
@@ -129,6 +140,9 @@ def mediation_effects_resampled(X_m: np.ndarray, m: np.ndarray, X_y: np.ndarray,
     counts : ndarray (B, n)
         How many times each row enters each resample (a bootstrap resample's
         ``np.bincount(index, minlength=n)``).
+    outer : tuple of ndarray, optional
+        :func:`row_outer_products` of the two designs, computed once by a caller that calls
+        this many times (default: computed here).
 
     Returns
     -------
@@ -161,9 +175,10 @@ def mediation_effects_resampled(X_m: np.ndarray, m: np.ndarray, X_y: np.ndarray,
     def rows(k: int) -> np.ndarray:
         return np.repeat(np.arange(n), w[k].astype(np.int64))
 
-    a = _solve_many(X_m, m, (w @ _outer(X_m)).reshape(len(w), *2 * X_m.shape[1:]),
+    outer_m, outer_y = row_outer_products(X_m, X_y) if outer is None else outer
+    a = _solve_many(X_m, m, (w @ outer_m).reshape(len(w), *2 * X_m.shape[1:]),
                     w @ (X_m * m[:, None]), [1], rows)
-    cb = _solve_many(X_y, y, (w @ _outer(X_y)).reshape(len(w), *2 * X_y.shape[1:]),
+    cb = _solve_many(X_y, y, (w @ outer_y).reshape(len(w), *2 * X_y.shape[1:]),
                      w @ (X_y * y[:, None]), [1, 2], rows)
     return _effects(a[:, 0], cb[:, 0], cb[:, 1])
 

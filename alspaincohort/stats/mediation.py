@@ -175,10 +175,12 @@ def mediation_effects_resampled(X_m: np.ndarray, m: np.ndarray, X_y: np.ndarray,
     def rows(k: int) -> np.ndarray:
         return np.repeat(np.arange(n), w[k].astype(np.int64))
 
-    outer_m, outer_y = row_outer_products(X_m, X_y) if outer is None else outer
-    a = _solve_many(X_m, m, (w @ outer_m).reshape(len(w), *2 * X_m.shape[1:]),
+    # made here one design at a time (each freed before the next) unless given
+    gram_m = w @ (_outer(X_m) if outer is None else outer[0])
+    a = _solve_many(X_m, m, gram_m.reshape(len(w), *2 * X_m.shape[1:]),
                     w @ (X_m * m[:, None]), [1], rows)
-    cb = _solve_many(X_y, y, (w @ outer_y).reshape(len(w), *2 * X_y.shape[1:]),
+    gram_y = w @ (_outer(X_y) if outer is None else outer[1])
+    cb = _solve_many(X_y, y, gram_y.reshape(len(w), *2 * X_y.shape[1:]),
                      w @ (X_y * y[:, None]), [1, 2], rows)
     return _effects(a[:, 0], cb[:, 0], cb[:, 1])
 

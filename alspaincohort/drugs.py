@@ -60,6 +60,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .errors import ParameterError
+
 DRUGS: dict[str, tuple[str, str]] = {
     "paracetamol": ("N02BE01", "nonopioid_analgesic"),
     "acetaminophen": ("N02BE01", "nonopioid_analgesic"),
@@ -303,8 +305,6 @@ def morphine_equivalents(names: Any, dose_mg_per_day: Any) -> np.ndarray:
     name_arr = np.asarray(names, dtype=object).ravel()
     dose = np.asarray(dose_mg_per_day, dtype=float).ravel()
     if len(name_arr) != len(dose):
-        from .errors import ParameterError
-
         raise ParameterError(f"names and dose_mg_per_day differ in length ({len(name_arr)} and "
                              f"{len(dose)})")
     inverse, unique = pd.factorize(pd.Series(name_arr), use_na_sentinel=True)

@@ -287,6 +287,26 @@ def check_level(value: Any, name: str = "level") -> float:
     return float(value)
 
 
+def check_day_window(value: Any, name: str, *, decreasing: bool = False,
+                     low: int | None = None, meaning: str = "days") -> tuple[int, int]:
+    """A window of two whole days: (first, last) with first <= last, or first >= last with
+    ``decreasing`` (days counted back, as before death), and both >= ``low`` when given;
+    :class:`ParameterError` naming ``name`` otherwise."""
+    ok = (isinstance(value, (tuple, list)) and len(value) == 2
+          and all(isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+                  for v in value))
+    if ok:
+        first, last = int(value[0]), int(value[1])
+        ok = (first >= last if decreasing else first <= last) and (
+            low is None or min(first, last) >= low)
+    if not ok:
+        order = "first >= last" if decreasing else "first <= last"
+        floor = f" >= {low}" if low is not None else ""
+        raise ParameterError(f"{name} must be (first, last) whole {meaning} with {order}"
+                             f"{floor}, not {value!r}")
+    return first, last
+
+
 def check_positive(value: Any, name: str) -> float:
     """A finite number > 0 (a tolerance, a bandwidth); :class:`ParameterError` otherwise."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)) \

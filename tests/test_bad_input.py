@@ -324,6 +324,7 @@ def _agreement_cases() -> list[tuple[str, Callable[[], Any]]]:
         ("cohen_kappa: missing", lambda: cohen_kappa([0, 1, None], [0, 1, 1])),
         ("cohen_kappa: unknown category", lambda: cohen_kappa([0, 1, 5], [0, 1, 1],
                                                               categories=[0, 1, 2])),
+        ("cohen_kappa: numbers and text", lambda: cohen_kappa([0, "a", 1], [0, 1, 1])),
         ("cohen_kappa: one category", lambda: cohen_kappa([1, 1, 1], [1, 1, 1])),
         ("cohen_kappa: weights", lambda: cohen_kappa([0, 1, 2], [0, 1, 1], weights="cubic")),
         ("bland_altman: text", lambda: bland_altman(["1", "2", "3"], [1, 2, 3])),

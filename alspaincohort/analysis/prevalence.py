@@ -27,7 +27,7 @@ from ..errors import ModelDataError, ParameterError
 from ..result import RatioResult, Result
 from ..schema import PAIN_TYPE_GROUPS, PAIN_TYPES
 from ..stats.logistic import fit_logit
-from ..validation import check_choice, check_cohort, check_integer, check_level
+from ..validation import check_choice, check_cohort, check_day_window, check_integer, check_level
 from ..variables import canonical
 
 CI_METHODS = ("wilson", "clopper-pearson", "jeffreys", "cluster-bootstrap")
@@ -466,7 +466,9 @@ def prevalence(cohort: Cohort, definition: str = "any_pain", at: Any = None,
     """
     check_cohort(cohort, min_patients=1)
     check_choice(definition, "definition", sorted(DEFINITIONS))
-    death_window = _check_death_window(window_before_death)
+    death_window = None if window_before_death is None else check_day_window(
+        window_before_death, "window_before_death", decreasing=True, low=0,
+        meaning="days before death, e.g. (30, 0),")
     if at is None:
         at = "baseline" if death_window is None else "period"
     elif death_window is not None and not (isinstance(at, str) and at in ("period", "visits")):
@@ -522,18 +524,6 @@ def prevalence(cohort: Cohort, definition: str = "any_pain", at: Any = None,
         table = pd.concat([table, _standardised(cohort, rows, standard, age_bands, definition,
                                                 level)], ignore_index=True)
     return PrevalenceResult(table, definition, at, notes, rows, death_window)
-
-
-def _check_death_window(window: Any) -> tuple[int, int] | None:
-    """``window_before_death`` as (first, last) whole days before death, first >= last >= 0."""
-    if window is None:
-        return None
-    ok = (isinstance(window, (tuple, list)) and len(window) == 2
-          and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in window))
-    if not ok or not window[0] >= window[1] >= 0:
-        raise ParameterError(f"window_before_death must be (first, last) whole days before "
-                             f"death with first >= last >= 0, e.g. (30, 0), not {window!r}")
-    return int(window[0]), int(window[1])
 
 
 def _before_death(cohort: Cohort, rows: pd.DataFrame, window: tuple[int, int],

@@ -38,7 +38,7 @@ from ..instruments import pain_change_category
 from ..result import Result
 from ..schema import DAYS_PER_MONTH
 from ..stats.rank_tests import signed_rank_test
-from ..validation import check_choice, check_cohort, check_level
+from ..validation import check_choice, check_cohort, check_day_window, check_level
 from ..variables import visit_score
 from .prognosis import CompetingRisksResult, PainCoxResult, fit_competing
 
@@ -216,15 +216,6 @@ class TreatmentResponseResult(Result):
                        pairs=None)
 
 
-def _window(value: Any, name: str) -> tuple[int, int]:
-    ok = (isinstance(value, (tuple, list)) and len(value) == 2
-          and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value))
-    if not ok or value[0] > value[1]:
-        raise ParameterError(f"{name} must be (first, last) whole days relative to the start "
-                             f"with first <= last, not {value!r}")
-    return int(value[0]), int(value[1])
-
-
 def treatment_response(cohort: Cohort, drug_class: str | Sequence[str] | None = None,
                        measure: str = "vas_pain", before: tuple[int, int] = (-90, 0),
                        after: tuple[int, int] = (14, 120),
@@ -269,7 +260,8 @@ def treatment_response(cohort: Cohort, drug_class: str | Sequence[str] | None = 
 
     check_cohort(cohort, min_patients=1)
     check_level(level)
-    b_win, a_win = _window(before, "before"), _window(after, "after")
+    b_win = check_day_window(before, "before", meaning="days relative to the start")
+    a_win = check_day_window(after, "after", meaning="days relative to the start")
     if a_win[0] <= b_win[1]:
         raise ParameterError(f"after {a_win} must begin after the end of before {b_win} (a "
                              "measurement cannot be both)")

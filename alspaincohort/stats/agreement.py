@@ -219,7 +219,15 @@ def cohen_kappa(x: Any, y: Any, categories: Any = None, weights: str = "quadrati
         raise ModelDataError("cohen_kappa: a rating is missing; drop the pairs without both")
     if len(a) < 2:
         raise ModelDataError("cohen_kappa: at least 2 pairs are needed")
-    cats = sorted(set(a) | set(b)) if categories is None else list(categories)
+    if categories is None:
+        try:
+            cats = sorted(set(a) | set(b))
+        except TypeError:  # numbers and text mixed: no order of the categories
+            raise ModelDataError(f"cohen_kappa: the ratings mix kinds of values "
+                                 f"({sorted({type(v).__name__ for v in (*a, *b)})}); give "
+                                 "numbers or labels with categories= in their order") from None
+    else:
+        cats = list(categories)
     index = {c: i for i, c in enumerate(cats)}
     unknown = [v for v in (set(a) | set(b)) if v not in index]
     if unknown:

@@ -19,10 +19,14 @@ Disease
     0.02 points/month. The four regions (bulbar: items 1-3; arm: 4-6; leg: 7-9; respiratory:
     R1-R3) start declining at region onset times: 0 for the onset region (spinal onset starts
     in the arm or the leg with equal chance; generalised onset starts everywhere within 2
-    months), a gamma(shape 2, mean region_spread_months) delay for the others. After its
+    months), a gamma(shape 2, mean region_spread_months) delay for the others
+    (respiratory_spread_months for the respiratory region: the same draw rescaled). After its
     region's onset an item loses ``v * item_rate_onset_region`` (onset region) or
     ``v * item_rate_other_regions`` points per month; item = clip(4 - floor(loss + u), 0, 4) with
-    a per-patient-item offset u ~ U(0, 1), so items never improve. Gastrostomy follows, with
+    a per-patient-item offset u ~ U(0, 1), so items never improve; R3 (respiratory
+    insufficiency, BiPAP use) uses u - r3_lag_points, so it falls after dyspnea and orthopnea.
+    The defaults are calibrated to published margins at trial and clinic enrolment
+    (docs/sources.md section 5: ALSFRS-R, its decline since onset, King's stage, FVC). Gastrostomy follows, with
     probability p_gastrostomy, within a month of swallowing (item 3) reaching 1; from then item
     5 is recorded as 5b. FVC % predicted = FVC at onset x (1 - 0.8 x respiratory points lost /
     12) + normal(0, 5) noise.
@@ -33,7 +37,10 @@ Pain
     b0 + b1 t + e, with (b0, b1) bivariate normal (vas_* parameters, or class-specific means
     when vas_classes is set; bulbar onset adds vas_slope_bulbar_diff to the mean slope) and e ~ normal(0, vas_residual_sd), kept in [0.1, 10] (a patient
     with pain scores at least 1 mm). Patients without pain score 0 throughout. BPI severity =
-    pain + normal(0, 0.5) and interference = 0.8 pain + normal(0, 1), clipped to [0, 10]. Pain
+    pain + normal(0, 0.5) and interference = bpi_interference_mean + bpi_interference_per_pain x
+    (pain - vas_intercept_mean) + bpi_interference_patient_sd x (the patient's own level, normal
+    (0, 1)) + normal(0, 1), clipped to [0, 10] (the review: interference does not follow
+    intensity; with 3.12, 0.8 and 0 it is 0.8 pain + noise, as before issue 21). Pain
     types and body sites are drawn once per patient (1-3 types whose mix depends on onset site,
     plus shoulder pain with upper-limb weakness and hip pressure pain with immobility at
     baseline) and reported at each questionnaire visit with pain. A share p_pain_before_onset of patients
@@ -165,7 +172,7 @@ _GABAPENTIN = ("gabapentin", "N03AX12", 900.0, "neuropathic pain")
 
 # new streams go last: spawned children are numbered, so the others stay as they were
 _STREAMS = ("baseline", "disease", "pain", "mood", "visits", "outcomes", "sites", "drugs",
-            "proxy")
+            "proxy", "interference")
 
 
 def _streams(seed: Any) -> dict[str, np.random.Generator]:
@@ -277,8 +284,10 @@ def simulate_cohort(
     width = max(5, len(str(n)))
     ids = np.array([f"SYN{i:0{width}d}" for i in range(1, n + 1)], dtype=object)
     patients = _patients_table(ids, base, pain, prm)
+    # each patient's own level of pain interference (its last stream: the others unchanged)
+    interference = rng["interference"].standard_normal(n)
     assessments = _assessments_table(ids, visits, grid, disease, outcome, prm, base["trait"],
-                                     rng["mood"])
+                                     interference, rng["mood"])
     if prm["p_caregiver"] > 0:
         assessments = _with_proxy_ratings(assessments, prm, rng["proxy"])
     # the tables below read only the baseline ALSFRS-R items: the rest of the grid goes
@@ -354,6 +363,11 @@ def _draw_disease(n: int, p: dict[str, Any], base: dict[str, np.ndarray],
     rate = _truncnorm(rng, p["alsfrs_rate_mean"], p["alsfrs_rate_sd"], 0.02, np.inf, n)
     spread = p["region_spread_months"]
     start = rng.gamma(2.0, spread / 2.0, (n, 4)) if spread > 0 else np.zeros((n, 4))
+    # the respiratory region's own delay (the same gamma draw, rescaled: no new random stream)
+    if spread > 0:
+        start[:, _RESP] *= p["respiratory_spread_months"] / spread
+    else:
+        start[:, _RESP] = 0.0
     site = base["site"]
     first = np.select(
         [site == ONSET_SITES.index("bulbar"), site == ONSET_SITES.index("respiratory")],
@@ -370,6 +384,10 @@ def _draw_disease(n: int, p: dict[str, Any], base: dict[str, np.ndarray],
         is_first, p["item_rate_onset_region"], p["item_rate_other_regions"]
     )
     offset = rng.random((n, 12))
+    # respiratory insufficiency (R3: BiPAP use) falls only after its region has lost
+    # r3_lag_points (dyspnea and orthopnea come first): item = clip(4 - floor(loss + u - lag))
+    # stays 4 while loss < lag - u
+    offset[:, 11] -= p["r3_lag_points"]
     fvc0 = rng.normal(p["fvc_onset_mean"], p["fvc_onset_sd"], n)
     # gastrostomy: when item 3 (swallowing) first reaches <= 1, i.e. loss + u >= 3
     swallow_rate = region_rate[:, _BULBAR]
@@ -569,7 +587,7 @@ def _patients_table(ids: np.ndarray, base: dict[str, np.ndarray], pain: dict[str
 
 def _visit_values(grid: dict[str, np.ndarray], disease: dict[str, np.ndarray],
                   p_items: np.ndarray, k_items: np.ndarray,
-                  pp: dict[str, Any], trait: np.ndarray,
+                  pp: dict[str, Any], trait: np.ndarray, interference: np.ndarray,
                   rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Value matrix (m, columns of _VISIT_COLUMNS) and keep mask for the kept visits."""
     m = len(p_items)
@@ -593,7 +611,10 @@ def _visit_values(grid: dict[str, np.ndarray], disease: dict[str, np.ndarray],
     has = pain > 0
     values[:, _COL[("vas_pain", "total")]] = pain
     sev = np.where(has, np.clip(np.round((pain + 0.5 * noise[:, 2]) * 4) / 4, 0, 10), 0.0)
-    inter = np.where(has, np.clip(np.round((0.8 * pain + noise[:, 3]) * 7) / 7, 0, 10), 0.0)
+    inter = (pp["bpi_interference_mean"]
+             + pp["bpi_interference_per_pain"] * (pain - pp["vas_intercept_mean"])
+             + pp["bpi_interference_patient_sd"] * interference[p_items] + noise[:, 3])
+    inter = np.where(has, np.clip(np.round(inter * 7) / 7, 0, 10), 0.0)
     values[:, _COL[("bpi", "severity")]] = sev + 0.0
     values[:, _COL[("bpi", "interference")]] = inter + 0.0
     tr = trait[p_items]
@@ -633,10 +654,11 @@ def _kept_visits(visits: dict[str, np.ndarray],
 def _assessments_table(ids: np.ndarray, visits: dict[str, np.ndarray],
                        grid: dict[str, np.ndarray], disease: dict[str, np.ndarray],
                        outcome: dict[str, np.ndarray], p: dict[str, Any],
-                       trait: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
+                       trait: np.ndarray, interference: np.ndarray,
+                       rng: np.random.Generator) -> pd.DataFrame:
     kept = _kept_visits(visits, outcome)
     p_items, k_items = np.nonzero(kept)  # row-major: sorted by patient, then visit
-    values, keep = _visit_values(grid, disease, p_items, k_items, p, trait, rng)
+    values, keep = _visit_values(grid, disease, p_items, k_items, p, trait, interference, rng)
     m, width = values.shape
     value = values[keep]
     del values  # (1 GiB for a million patients) before the index arrays below are made

@@ -70,12 +70,22 @@ PARAMS: dict[str, Param] = {
         10.0, 0.0, 60, "assumption",
         "mean delay (gamma, shape 2) from onset to involvement of each non-onset region",
     ),
+    "respiratory_spread_months": Param(
+        20.0, 0.0, 120, "assumption calibrated to docs/sources.md section 5 (enrolment margins)",
+        "mean delay (gamma, shape 2) from onset to involvement of the respiratory region when "
+        "it is not the onset region (0 with region_spread_months 0)",
+    ),
+    "r3_lag_points": Param(
+        2.0, 0.0, 4, "assumption calibrated to docs/sources.md section 5 (enrolment margins)",
+        "points of loss the respiratory region accumulates before item R3 (respiratory "
+        "insufficiency, i.e. BiPAP use) starts to fall; 0: R3 falls like R1 and R2",
+    ),
     "item_rate_onset_region": Param(
-        0.25, 0.0, 5, "assumption",
+        0.15, 0.0, 5, "assumption calibrated to docs/sources.md section 5 (enrolment margins)",
         "points per month lost by each item of the onset region, per unit of the latent rate",
     ),
     "item_rate_other_regions": Param(
-        0.083, 0.0, 5, "assumption",
+        0.11, 0.0, 5, "assumption calibrated to docs/sources.md section 5 (enrolment margins)",
         "points per month lost by each item of the other regions, per unit of the latent rate",
     ),
     "fvc_onset_mean": Param(100.0, 40, 150, "assumption", "mean FVC % predicted at onset"),
@@ -102,6 +112,18 @@ PARAMS: dict[str, Param] = {
     "vas_intercept_mean": Param(
         3.9, 0, 10, "docs/sources.md section 5 (mean BPI severity 3.9/10 among those with pain)",
         "mean pain score (0-10) at baseline among patients with pain",
+    ),
+    "bpi_interference_mean": Param(
+        3.12, 0, 10, "assumption (0.8 x the mean severity 3.9, the level of the first generator)",
+        "mean BPI interference (0-10) of a patient with pain at the mean pain score",
+    ),
+    "bpi_interference_per_pain": Param(
+        0.0, -2, 2, "docs/sources.md section 1 (pain intensity did not correlate with the pain "
+        "interference score)", "BPI interference points per point of pain above its mean",
+    ),
+    "bpi_interference_patient_sd": Param(
+        1.5, 0, 5, "assumption", "SD of each patient's own level of BPI interference (constant "
+        "over visits)",
     ),
     "vas_intercept_sd": Param(1.0, 0, 5, "assumption", "SD of the random intercept"),
     "vas_slope_mean": Param(

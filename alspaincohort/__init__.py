@@ -43,6 +43,7 @@ __all__ = [
     "pain_cox",
     "pain_depression_association",
     "pain_determinants",
+    "pain_types",
     "power_curve",
     "prevalence",
     "proxy_agreement",
@@ -58,6 +59,7 @@ __all__ = [
 _ANALYSES = {
     "prevalence": ".analysis.prevalence",
     "pain_determinants": ".analysis.prevalence",
+    "pain_types": ".analysis.prevalence",
     "table_one": ".analysis.table_one",
     "meta_prevalence": ".analysis.meta_prevalence",
     "depression_adjustment": ".analysis.depression",

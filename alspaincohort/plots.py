@@ -188,6 +188,38 @@ def prevalence_plot(table: Any, ax: Any = None, title: str | None = None) -> Any
     return ax
 
 
+# the review's Figure 1 shading: green primary pain, blue secondary (mainly nociceptive)
+PAIN_GROUP_COLOURS = {"primary": "#2e8b57", "secondary": "#1f77b4", "other": "#7f7f7f"}
+
+
+@styled
+def pain_type_plot(table: Any, ax: Any = None, title: str | None = None) -> Any:
+    """Share of patients reporting each pain type with its CI (a table of
+    :func:`alspaincohort.analysis.prevalence.pain_types`), bars coloured as the review's
+    Figure 1 shades them: green primary, blue secondary; suppressed rows (NaN) left out."""
+    from matplotlib.patches import Patch
+
+    table = table[np.isfinite(table["prevalence"].to_numpy(float))]
+    ax = _axes(ax, (7, 0.45 * len(table) + 1.6))
+    y = np.arange(len(table))[::-1]
+    est = table["prevalence"].to_numpy(float)
+    colours = [PAIN_GROUP_COLOURS.get(g, "#7f7f7f") for g in table["group"]]
+    ax.barh(y, est, color=colours, alpha=0.8)
+    ax.errorbar(est, y, xerr=[est - table["ci_low"].to_numpy(float),
+                              table["ci_high"].to_numpy(float) - est],
+                fmt="none", ecolor="black", capsize=3)
+    ax.set_yticks(y)
+    ax.set_yticklabels([str(s).replace("_", " ") for s in table["stratum"]])
+    ax.set_xlim(0, 1)
+    ax.set_xlabel(f"Share of patients ever reporting the type ({table['method'].iloc[0]} CI)")
+    shown = [g for g in PAIN_GROUP_COLOURS if g in set(table["group"])]
+    ax.legend(handles=[Patch(color=PAIN_GROUP_COLOURS[g], label=g) for g in shown],
+              loc="lower right", frameon=False)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
 @styled
 def coefficient_plot(table: Any, ax: Any = None, title: str | None = None) -> Any:
     """Estimates with CIs across models or terms (a table with estimate, ci_low, ci_high and a

@@ -162,6 +162,7 @@ def _calls(c: alspaincohort.Cohort) -> dict[str, object]:
     return {
         "prevalence": lambda: a.prevalence(c, by="onset_site"),
         "pain_determinants": lambda: a.pain_determinants(c),
+        "pain_types": lambda: a.pain_types(c),
         "table_one": lambda: a.table_one(c, groupby="sex"),
         "meta_prevalence": lambda: a.meta_prevalence(load_pain_prevalence_studies()),
         "depression_adjustment": lambda: a.depression_adjustment(c),

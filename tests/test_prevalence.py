@@ -651,3 +651,45 @@ def test_chronic_primary_secondary_and_dn4_definitions() -> None:
                                                                ignore_index=True))
     t = apc.prevalence(c2, "dn4_neuropathic").table.iloc[0]
     assert (t["n"], t["cases"]) == (4, 2)
+
+
+def test_pain_types_is_the_review_figure_1_from_a_cohort() -> None:
+    """Issue 21: each row of pain_types() is prevalence(..., at="period") of that type (same
+    numbers), grouped primary / secondary as the review groups them, the sites are the
+    regions most often reported with the type (recounted here), small cells are suppressed
+    like any prevalence, and the figure colours the groups."""
+    import matplotlib.pyplot as plt
+
+    from alspaincohort.analysis.prevalence import pain_types
+    from alspaincohort.disclosure import DisclosureControl
+    from alspaincohort.schema import PAIN_TYPE_GROUPS
+
+    c = apc.simulate_cohort(600, seed=2110)
+    r = pain_types(c)
+    t = r.table.set_index("stratum")
+    assert list(t.index[:t.index.get_loc("primary_pain") + 1]) == [
+        s for s in t.index if t.loc[s, "group"] == "primary"]
+    for name, row in t.iterrows():
+        direct = prevalence(c, str(name), at="period").table.iloc[0]
+        assert (row.cases, row.n) == (direct.cases, direct.n), name
+        assert row.ci_low == pytest.approx(direct.ci_low, abs=1e-12)
+        assert row.group == PAIN_TYPE_GROUPS.get(str(name), str(name).split("_")[0])
+    ps = c.pain_sites[["patient_id", "site", "pain_type"]].drop_duplicates()
+    cramp = ps[ps.pain_type == "cramp"].groupby("site", observed=True).patient_id.nunique()
+    top = cramp.sort_values(ascending=False, kind="stable").index[0]
+    assert t.loc["cramp", "sites"].startswith(
+        f"{top} {100 * cramp[top] / t.loc['cramp', 'cases']:.0f}%")
+    assert t.loc["primary_pain", "cases"] >= t.loc[
+        [s for s in t.index if PAIN_TYPE_GROUPS.get(s) == "primary"], "cases"].max()
+    # suppression: a threshold above the smallest count hides that row and says so
+    dc = DisclosureControl(k=int(t.cases.min()) + 1)
+    for cell in r.count_cells("types"):
+        dc.add(cell.table, cell.row, cell.column, cell.units)
+    hidden = r.suppressed(dc.suppress(), "types")
+    assert hidden.table.prevalence.isna().sum() >= 1 and hidden.notes
+    fig, ax = plt.subplots()
+    assert r.plot(ax=ax) is ax
+    plt.close(fig)
+    with pytest.raises(ModelDataError, match="no pain site"):
+        pain_types(apc.simulate_cohort(50, seed=1, pain_prob_reference=0.0,
+                                       pain_or_depression=1.0))

@@ -236,3 +236,29 @@ def test_treatment_prognosis_splits_follow_up_at_each_start() -> None:
         treatment_prognosis(c, classes=("opioid", "opioid"))
     with pytest.raises(apc.errors.ModelDataError, match="ever exposed"):
         treatment_prognosis(c, classes=("corticosteroid",))
+
+
+def test_bundled_treatment_table_of_the_review() -> None:
+    """Table 1 of Chiò 2017 as bundled: 16 rows in the review's order, the primary targets
+    (neuropathic pain, cramps, spasticity: the review's * rows) before the secondary ones (its
+    † rows), every drug class one of the package's classes and matching what the package's
+    classifier says of the named drug, response counts consistent with the published
+    percentages, and mg-per-day doses ordered."""
+    from alspaincohort.datasets import load_pain_treatment_studies, manifest
+
+    t = load_pain_treatment_studies()
+    assert t.row.tolist() == list(range(1, 17))
+    assert t.pain_group.tolist() == ["primary"] * 11 + ["secondary"] * 5
+    assert t.target.str.startswith(("neuropathic", "cramps", "spasticity")).sum() == 11
+    for classes in t.drug_class:
+        assert set(classes.split(";")) <= set(CLASSES), classes
+    single = t[t.drug.isin(["gabapentin", "pregabalin", "mexiletine", "levetiracetam"])]
+    assert (classify(single.drug.to_numpy(dtype=object))[1] == single.drug_class.to_numpy()).all()
+    both = t[t.responders.notna()]
+    assert both.row.tolist() == [12, 13] and (both.responders <= both.evaluated).all()
+    # the review's percentages: 15 of 27 "55.5%" (truncated), 36 of 49 "73%"
+    assert np.floor(1000 * both.responders / both.evaluated).tolist() == [555, 734]
+    dose = t.dropna(subset=["dose_low_mg_per_day"])
+    assert (dose.dose_low_mg_per_day <= dose.dose_high_mg_per_day).all() and len(dose) == 10
+    assert (t.n.dropna() > 0).all() and t.n.isna().sum() == 3  # the EFNS guideline rows
+    assert "pain_treatment_studies" in set(manifest().dataset)

@@ -644,3 +644,96 @@ def pain_determinants(cohort: Cohort, definition: str = "any_pain", at: Any = "b
 
 
 
+
+
+@dataclass(repr=False)
+class PainTypeResult(PrevalenceResult):
+    """Period prevalence of each pain type with the review's primary / secondary grouping
+    (:func:`pain_types`; the :class:`PrevalenceResult` shape, one stratum per pain type).
+
+    Attributes
+    ----------
+    table : DataFrame
+        group ("primary", "secondary" or "other"), stratum (the pain type, or primary_pain /
+        secondary_pain: any type of the group), n (patients with a pain assessment),
+        n_patients, cases (patients ever reporting it), prevalence, ci_low, ci_high, method,
+        definition, by ("pain type"), sites (the three body regions most often reported with
+        the type, with the % of its cases reporting each).
+    """
+
+    def headline(self) -> str:
+        return ("Pain types over follow-up, primary (neuropathic, cramps, spasticity) and "
+                "secondary (mainly nociceptive), as the review's Figure 1 groups them")
+
+    def plot(self, ax: Any = None, title: str | None = None) -> Any:
+        """The prevalence of each type with its CI, coloured by group
+        (:func:`alspaincohort.plots.pain_type_plot`)."""
+        from ..plots import pain_type_plot
+
+        return pain_type_plot(self.table, ax=ax, title=title)
+
+
+def pain_types(cohort: Cohort, level: float = 0.95, ci: str = "wilson") -> PainTypeResult:
+    """The review's Figure 1 from a cohort: the share of patients who ever report each pain
+    type over follow-up, primary and secondary pain grouped as the review groups them
+    (:data:`alspaincohort.schema.PAIN_TYPE_GROUPS`; Chiò 2017, docs/sources.md section 1), with
+    the body regions each type is reported at.
+
+    Each row is :func:`prevalence` with ``at="period"`` of the type's definition (a patient
+    is a case when a site of that type is recorded at any visit; the denominator is every
+    patient with a pain assessment), so the numbers are the same as calling it type by type.
+
+    Parameters
+    ----------
+    cohort : Cohort
+    level : float
+        Confidence level of the intervals.
+    ci : str
+        "wilson", "clopper-pearson" or "jeffreys".
+
+    Returns
+    -------
+    PainTypeResult
+        ``table`` columns: see :class:`PainTypeResult` (the primary types reported, then
+        primary_pain; the secondary types, then secondary_pain; then the other types); ``rows`` keeps the case rows for
+        small-cell suppression.
+
+    Examples
+    --------
+    >>> from alspaincohort import simulate_cohort
+    >>> r = pain_types(simulate_cohort(300, seed=1))
+    >>> set(r.table["group"]) <= {"primary", "secondary", "other"}
+    True
+    """
+    check_cohort(cohort, min_patients=1)
+    check_choice(ci, "ci", CI_METHODS[:3])
+    check_level(level)
+    ps = cohort.pain_sites
+    reported = [t for t in PAIN_TYPES if (ps["pain_type"] == t).any()]
+    if not reported:
+        raise ModelDataError("pain_types: no pain site is recorded in the cohort")
+    tables, rows, notes = [], [], []
+    sites = ps[["patient_id", "site", "pain_type"]].drop_duplicates()
+    order = [*(t for t in reported if PAIN_TYPE_GROUPS[t] == "primary"), "primary_pain",
+             *(t for t in reported if PAIN_TYPE_GROUPS[t] == "secondary"), "secondary_pain",
+             *(t for t in reported if PAIN_TYPE_GROUPS[t] == "other")]
+    for name in order:
+        r = prevalence(cohort, name, at="period", ci=ci, level=level)
+        # primary_pain / secondary_pain: the whole group (any of its types)
+        t = r.table.assign(stratum=name, group=PAIN_TYPE_GROUPS.get(name, name.split("_")[0]))
+        if name in PAIN_TYPE_GROUPS:
+            s = sites[sites["pain_type"] == name]
+            share = s.groupby("site", observed=True)["patient_id"].nunique().sort_values(
+                ascending=False, kind="stable") / max(int(t["cases"].iloc[0]), 1)
+            t["sites"] = ", ".join(f"{k} {100 * v:.0f}%" for k, v in share.head(3).items())
+        else:
+            t["sites"] = ""
+        tables.append(t)
+        assert r.rows is not None
+        rows.append(r.rows.assign(stratum=name))
+        notes += [n for n in r.notes if n not in notes]
+    table = pd.concat(tables, ignore_index=True).assign(by="pain type")
+    cols = ["group", "stratum", "n", "n_patients", "cases", "prevalence", "ci_low", "ci_high",
+            "method", "definition", "by", "sites"]
+    return PainTypeResult(table[cols], "pain types", "period", notes,
+                          pd.concat(rows, ignore_index=True))

@@ -53,3 +53,38 @@ def load_pain_prevalence_studies(include_unverified: bool = False) -> pd.DataFra
     if not include_unverified:
         table = table[table.attribution != "unverified"].reset_index(drop=True)
     return table
+
+
+def load_pain_treatment_studies() -> pd.DataFrame:
+    """Table 1 of the review (Chiò, Mora, Lauria, *Lancet Neurol* 2017;16:144-157; docs/sources.md
+    section 1): studies of pharmacological treatments for pain in ALS, one row per drug and
+    target as the review tabulates them.
+
+    Returns
+    -------
+    DataFrame
+        row (the review's order), target (the pain treated), pain_group ("primary": the
+        review's * rows, neuropathic pain, cramps, spasticity; "secondary": its † rows, mainly
+        nociceptive), drug (as the review names it), drug_class (the
+        :data:`alspaincohort.drugs.CLASSES` it falls in; several joined by ";"),
+        review_reference (the review's reference number), design, n and n_unit (patients,
+        participants or centres; NA for guidelines), population ("ALS", or the condition of
+        a study without ALS patients), responders and evaluated (the counts behind a response
+        proportion, where the review gives them; NA otherwise), result (the review's summary),
+        dose_low_mg_per_day and dose_high_mg_per_day (the drug's mg per day; NA when the review
+        gives none or gives it per injection or in morphine equivalents), dose_text (the dose
+        as the review states it), comment.
+
+    Examples
+    --------
+    >>> t = load_pain_treatment_studies()
+    >>> t.groupby("pain_group").size().to_dict()
+    {'primary': 11, 'secondary': 5}
+    """
+    table = pd.read_csv(HERE / "pain_treatment_studies.csv", encoding="utf-8",
+                        dtype={"n": "Int64", "responders": "Int64", "evaluated": "Int64",
+                               "review_reference": "Int64", "row": "Int64"})
+    for col in ("target", "pain_group", "drug", "drug_class", "design", "n_unit", "population",
+                "result", "dose_text", "comment"):
+        table[col] = table[col].astype("string")
+    return table

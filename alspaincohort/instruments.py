@@ -40,6 +40,7 @@ from .schema import (
     HADS_A_ITEMS,
     HADS_D_ITEMS,
     INSTRUMENTS,
+    RESPONDENTS,
 )
 
 Items: TypeAlias = Mapping[str, ArrayLike] | pd.DataFrame
@@ -489,12 +490,24 @@ def derive_scores(assessments: pd.DataFrame, instruments: Sequence[str] | None =
 
     For each instrument with item rows (ALSFRS-R, ALSFRS, BPI, HADS, ADI-12, BDI-II, ALSAQ-40,
     VAS in mm), the items of each (patient_id, day) are scored by the functions above. Scores
-    that cannot be computed (missing items) are left out rather than stored as NaN.
+    that cannot be computed (missing items) are left out rather than stored as NaN. With a
+    ``respondent`` column the items of each respondent are scored apart (a caregiver's items
+    never fill in the patient's; a missing respondent is the patient) and the scores keep it.
 
     Returns
     -------
-    DataFrame with columns patient_id, day, instrument, item, value, derived.
+    DataFrame with columns patient_id, day, instrument, item, value, derived (and respondent
+    when the input has it).
     """
+    if "respondent" in assessments.columns:
+        who = assessments["respondent"].astype("object").where(
+            assessments["respondent"].notna(), "patient")
+        parts = [derive_scores(assessments[who == r].drop(columns="respondent"), instruments)
+                 .assign(respondent=r) for r in RESPONDENTS if (who == r).any()]
+        out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+            columns=["patient_id", "day", "instrument", "item", "value", "derived"])
+        out["respondent"] = pd.Categorical(out.get("respondent", []), categories=RESPONDENTS)
+        return out
     chosen = list(_SCORERS) if instruments is None else list(instruments)
     pieces = []
     for name in chosen:

@@ -399,6 +399,53 @@ def test_tabular_unknown_code_and_bad_date(tmp_path: Path) -> None:
     assert len(pd.read_csv(tmp_path / "q.csv")) == len(q)
 
 
+def test_tabular_respondent_per_file_and_per_row(tmp_path: Path) -> None:
+    """Issue 21: a file's ``respondent:`` marks every row of it (a caregiver's BPI items are
+    scored apart from the patient's on the same day: before, the scores grouped by patient and
+    day only, and the pivot took the first item of either), a long file can name the
+    respondent per row, and a value that is not a respondent is quarantined (never coerced)."""
+    (tmp_path / "patients.csv").write_text("id,sex,age,site\nP1,male,60,spinal\n"
+                                           "P2,female,55,bulbar\n")
+    items = "id,day,w,l,a,n\n"
+    (tmp_path / "pat.csv").write_text(items + "P1,0,5,3,4,2\nP2,0,2,1,2,1\n")
+    (tmp_path / "cg.csv").write_text(items + "P1,0,7,5,6,4\n")
+    (tmp_path / "long.csv").write_text("id,day,instrument,item,value,who\n"
+                                       "P1,30,vas_pain,total,4,caregiver\n"
+                                       "P2,30,vas_pain,total,3,patient\n"
+                                       "P2,60,vas_pain,total,3,Nurse\n")
+    bpi = {c: {"instrument": "bpi", "item": i} for c, i in
+           (("w", "worst"), ("l", "least"), ("a", "average"), ("n", "now"))}
+    mapping = {"id_column": "id", "files": [
+        {"path": "patients.csv", "table": "patients",
+         "columns": {"sex": "sex", "age_at_onset": "age", "onset_site": "site"}},
+        {"path": "pat.csv", "table": "assessments", "day": "day", "measures": bpi},
+        {"path": "cg.csv", "table": "assessments", "day": "day", "measures": bpi,
+         "respondent": "caregiver"},
+        {"path": "long.csv", "table": "assessments", "layout": "long", "day": "day",
+         "columns": {"instrument": "instrument", "item": "item", "value": "value",
+                     "respondent": "who"}}]}
+    c = apc.load_tabular(tmp_path, mapping)
+    own = c.scores("bpi", "severity").set_index("patient_id").value.to_dict()
+    assert own == {"P1": 3.5, "P2": 1.5}  # mean of 5, 3, 4, 2: the patient's own items
+    proxy = c.scores("bpi", "severity", respondent="caregiver")
+    assert proxy.value.tolist() == [5.5] and proxy.patient_id.tolist() == ["P1"]
+    assert c.scores("vas_pain", respondent="caregiver").day.tolist() == [30]
+    assert c.scores("vas_pain").patient_id.tolist() == ["P2"]
+    q = c.load_report.quarantine
+    assert q[["file", "rule"]].values.tolist() == [["long.csv", "allowed_values"]]
+    assert q.value.tolist() == ["Nurse"]
+    c.load_report.check_invariant()
+    for bad, message in (({"respondent": "nurse"}, r"files\[2\]\.respondent: 'nurse' is not"),
+                         ({"respondent": "caregiver", "layout": "long",
+                           "columns": {"instrument": "i", "item": "t", "value": "v",
+                                       "respondent": "w"}, "measures": None},
+                          "not both")):
+        m = {**mapping, "files": [*mapping["files"][:2], {**mapping["files"][2], **bad},
+                                  mapping["files"][3]]}
+        with pytest.raises(MappingError, match=message):
+            read_mapping(m)
+
+
 # --- property test -------------------------------------------------------------------------------
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edits=st.lists(st.tuples(st.sampled_from(["PROACT_ALSFRS.csv", "PROACT_DEMOGRAPHICS.csv",

@@ -23,10 +23,16 @@ path) says, per file, which standard table it fills and how::
           vas_mm: {instrument: vas_pain, item: mm}     # millimetres; the 0-10 score is derived
           nrs: {instrument: nrs_pain, item: total}
           alsfrs_1: {instrument: alsfrs_r, item: q1_speech}
+      - path: caregiver_visits.csv    # proxy ratings: every row of the file rated by
+        table: assessments            # a caregiver (patient, caregiver or clinician;
+        respondent: caregiver         # default the patient); scores derived apart
+        day: visit_day
+        measures:
+          cg_vas_mm: {instrument: vas_pain, item: mm}
       - path: long_scores.csv
         table: assessments
         layout: long                  # columns naming instrument, item and value
-        day: day
+        day: day                      # (and optionally respondent: a column per row)
         columns: {instrument: instrument, item: item, value: value}
       - path: events.csv
         table: events
@@ -64,13 +70,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .. import instruments as ins
 from ..cohort import Cohort
 from ..drugs import classify
-from ..schema import INSTRUMENTS, TABLES
+from ..schema import INSTRUMENTS, RESPONDENTS, TABLES
 from .common import Source, Staging, check_days, decode_text, finalize, provenance, read_source
 from .report import LoadError
 
 TABLE_KEYS = {
     "patients": {"path", "table", "columns", "codes", "dates", "days", "baseline_date"},
-    "assessments": {"path", "table", "layout", "date", "day", "measures", "columns"},
+    "assessments": {"path", "table", "layout", "date", "day", "measures", "columns",
+                    "respondent"},
     "events": {"path", "table", "date", "day", "columns", "codes"},
     "medications": {"path", "table", "columns", "codes", "dates", "days"},
     "pain_sites": {"path", "table", "date", "day", "columns", "codes"},
@@ -117,6 +124,7 @@ class _FileEntry(_Strict):
     date: str | None = None
     day: str | None = None
     measures: dict[str, _Measure] | None = None
+    respondent: str | None = None
 
 
 class _Mapping(_Strict):
@@ -221,6 +229,8 @@ def read_mapping(mapping: str | Path | dict[str, Any]) -> dict[str, Any]:
             for col in entry.get(key, {}):
                 ok = col in standard or (table == "assessments" and key == "columns"
                                          and col in ("instrument", "item", "value"))
+                if table == "assessments" and col == "respondent" and key != "columns":
+                    ok = False
                 if not ok:
                     _fail(f"{where}.{key}.{col}", f"not a column of table {table}", name)
         for col in entry.get("dates", {}) | entry.get("days", {}):
@@ -242,8 +252,17 @@ def read_mapping(mapping: str | Path | dict[str, Any]) -> dict[str, Any]:
                     if spec["item"] not in INSTRUMENTS[inst].ranges():
                         _fail(f"{where}.measures.{col}.item", f"{spec['item']!r} is not an item "
                               f"or score of {inst}: {sorted(INSTRUMENTS[inst].ranges())}", name)
-            elif set(entry.get("columns", {})) != {"instrument", "item", "value"}:
-                _fail(f"{where}.columns", "a long file maps instrument, item and value", name)
+            elif not {"instrument", "item", "value"} <= set(entry.get("columns", {})) \
+                    <= {"instrument", "item", "value", "respondent"}:
+                _fail(f"{where}.columns", "a long file maps instrument, item and value (and "
+                      "optionally respondent)", name)
+            who = entry.get("respondent")
+            if who is not None and who not in RESPONDENTS:
+                _fail(f"{where}.respondent", f"{who!r} is not a respondent; valid: "
+                      f"{list(RESPONDENTS)}", name)
+            if who is not None and "respondent" in entry.get("columns", {}):
+                _fail(f"{where}.respondent", "give the respondent of the whole file or a "
+                      "respondent column, not both", name)
         if table in ("assessments", "events", "pain_sites") and \
                 ("date" in entry) == ("day" in entry):
             _fail(where, "give exactly one of 'date' (calendar) or 'day' (days since "
@@ -427,10 +446,17 @@ class _Tabular:
                             dtype=object)
             value = self.numbers(src, cols["value"])
             rows = np.flatnonzero(self.st.ok(src) & pd.notna(ids) & ~np.isnan(day))
-            self.put("assessments", pd.DataFrame({
+            frame = pd.DataFrame({
                 "patient_id": ids[rows], "day": day[rows], "instrument": inst[rows],
                 "item": item[rows], "value": value[rows], "derived": False,
-                "source": src.name, **provenance(src, rows)}, copy=False))
+                "source": src.name, **provenance(src, rows)}, copy=False)
+            if "respondent" in cols:  # checked against RESPONDENTS by the schema (quarantine)
+                who = np.array([v.strip() if v else None
+                                for v in src.text(cols["respondent"])], dtype=object)
+                frame["respondent"] = who[rows]
+            elif entry.get("respondent"):
+                frame["respondent"] = entry["respondent"]
+            self.put("assessments", frame)
             return
         measures = entry["measures"]
         values = {col: self.numbers(src, col) for col in measures}
@@ -449,6 +475,8 @@ class _Tabular:
                 "derived": False, "source": src.name, **provenance(src, rows[keep], col)},
                 copy=False))
         long = pd.concat(pieces, ignore_index=True)
+        if entry.get("respondent"):
+            long["respondent"] = entry["respondent"]
         self.put("assessments", long)
         self.put("assessments", _derived(long, src))
 

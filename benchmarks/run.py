@@ -41,6 +41,7 @@ BENCHMARKS: list[tuple[str, list[str]]] = [MEMORY] if QUICK else [
     ("bench_threads.py", ["2000"]),
     ("bench_simulation.py", ["300", "500"]),
     ("bench_latent.py", ["300", "2000", "10000"]),
+    ("bench_joint.py", ["300", "2000", "10000"]),
     ("bench_report.py", ["10000"]),
 ]
 

@@ -173,6 +173,7 @@ def _calls(c: alspaincohort.Cohort) -> dict[str, object]:
         "latent_trajectories": lambda: a.latent_trajectories(c, n_classes=(1, 2), n_starts=1),
         "kaplan_meier": lambda: a.kaplan_meier(c),
         "pain_cox": lambda: a.pain_cox(c, covariates=("age_at_onset", "bulbar")),
+        "pain_joint_model": lambda: a.pain_joint_model(c),
         "landmark": lambda: a.landmark(c, (6,)),
         "competing_risks": lambda: a.competing_risks(c),
         "incremental_value": lambda: a.incremental_value(c, n_bootstrap=5, seed=1),

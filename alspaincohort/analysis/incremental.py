@@ -27,7 +27,14 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, as_completed, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Executor,
+    ProcessPoolExecutor,
+    as_completed,
+    wait,
+)
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -258,7 +265,8 @@ def incremental_value(cohort: Cohort, base: Sequence[str] | str = ENCALS_LIKE,
                       added: Sequence[str] = ("vas_pain",), times: Sequence[float] = (12, 24),
                       endpoint: str = "death", n_bootstrap: int = 200, seed: int = 0,
                       n_groups: int = 5, progress: bool | None = None,
-                      n_workers: int | None = 1) -> IncrementalValueResult:
+                      n_workers: int | None = 1, executor: Executor | None = None
+                      ) -> IncrementalValueResult:
     """Prognostic value of ``added`` (baseline columns, e.g. VAS pain) beyond ``base``.
 
     Parameters
@@ -289,6 +297,10 @@ def incremental_value(cohort: Cohort, base: Sequence[str] | str = ENCALS_LIKE,
     n_workers : int or None
         Processes for the bootstrap (default 1: in this process; None: one per core). The
         resamples are drawn here in order, so the result is the same for any number.
+    executor : concurrent.futures.Executor, optional
+        Run the bootstrap's chunks on this executor instead (a process pool already started,
+        or a Dask client's ``get_executor()``); ``n_workers`` then sizes the chunks only. The
+        result is the same.
 
     Returns
     -------
@@ -310,6 +322,9 @@ def incremental_value(cohort: Cohort, base: Sequence[str] | str = ENCALS_LIKE,
     check_integer(n_groups, "n_groups", 2)
     if n_workers is not None:
         check_integer(n_workers, "n_workers", 1)
+    if executor is not None and not isinstance(executor, Executor):
+        raise ParameterError(f"executor must be a concurrent.futures.Executor, not "
+                             f"{type(executor).__name__}")
     times = tuple(float(t) for t in times)
     if not times or min(times) <= 0:
         raise ParameterError("times must be positive months after baseline")
@@ -358,7 +373,7 @@ def incremental_value(cohort: Cohort, base: Sequence[str] | str = ENCALS_LIKE,
 
     inits = {k: m.params_.reindex(cols[k], fill_value=0.0).to_numpy() for k, m in models.items()}
     boot_rows, failed = _bootstrap(data, inits, cols, times, n_bootstrap, seed, n_workers,
-                                   progress)
+                                   progress, executor)
     n = len(frame)
     boot = pd.DataFrame(boot_rows)
     table = _summary_table(apparent, boot)
@@ -381,11 +396,12 @@ def incremental_value(cohort: Cohort, base: Sequence[str] | str = ENCALS_LIKE,
 
 def _bootstrap(data: _Outcome, inits: dict[str, np.ndarray], cols: dict[str, list[str]],
                times: Sequence[float], n_bootstrap: int, seed: int, n_workers: int | None,
-               progress: bool | None) -> tuple[list[dict[str, Any]], int]:
+               progress: bool | None, executor: Executor | None = None
+               ) -> tuple[list[dict[str, Any]], int]:
     """Every replicate's rows and the number that failed. Resamples are drawn in order from
-    one generator and handed out in chunks (to a process pool when ``n_workers`` > 1), at most
-    two chunks per worker in flight, so memory stays bounded and the result does not depend
-    on the number of workers."""
+    one generator and handed out in chunks (to a process pool when ``n_workers`` > 1, or to
+    ``executor``), at most two chunks per worker in flight, so memory stays bounded and the
+    result does not depend on the number of workers."""
     rng = np.random.default_rng(seed)
     n = len(data.time)
     workers = n_workers or os.cpu_count() or 1
@@ -397,12 +413,13 @@ def _bootstrap(data: _Outcome, inits: dict[str, np.ndarray], cols: dict[str, lis
 
     done: dict[int, tuple[list[dict[str, Any]], int]] = {}
     with bar(total=n_bootstrap, desc="incremental_value bootstrap", progress=progress) as pb:
-        if workers == 1:
+        if workers == 1 and executor is None:
             for lo in starts:
                 done[lo] = _replicates(data, inits, cols, times, draws(lo))
                 pb.update(min(size, n_bootstrap - lo))
         else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
+            with (nullcontext(executor) if executor is not None
+                  else ProcessPoolExecutor(max_workers=workers)) as pool:
                 pending: dict[Any, int] = {}
                 for lo in starts:
                     if len(pending) >= 2 * workers:

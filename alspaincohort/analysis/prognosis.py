@@ -749,3 +749,143 @@ def _hr_rows(fit: CoxTimeVarying, **labels: Any) -> list[dict[str, Any]]:
     return [{**labels, "term": term, "hazard_ratio": r["hazard_ratio"],
              "hr_ci_low": r["hr_ci_low"], "hr_ci_high": r["hr_ci_high"],
              "p_value": r["p_value"]} for term, r in fit.summary.iterrows()]
+
+
+def pain_joint_model(cohort: Cohort, pain: str = "vas_pain",
+                     covariates: Sequence[str] = ("age_at_onset", "bulbar"),
+                     association: str = "value", baseline: str = "weibull",
+                     endpoint: str = "death", time: str = "months_since_baseline",
+                     gh_points: int | None = None,
+                     locf: PainCoxResult | None = None) -> RatioResult:
+    """Does pain, measured with error and only at visits, predict death? The joint model of the
+    pain trajectory and survival (:class:`~alspaincohort.stats.joint.JointModel`) beside the
+    Cox model of the last value carried forward (:func:`pain_cox`), so that the dilution of the
+    latter is seen.
+
+    The pain score follows a linear mixed model in time (random intercept and slope per
+    patient); the hazard of ``endpoint`` depends on the patient's true current pain
+    ("value"), its slope ("slope") or both, and on ``covariates``.
+
+    Parameters
+    ----------
+    cohort : Cohort
+    pain : str
+        The pain score (a visit score, default "vas_pain").
+    covariates : sequence of str
+        Baseline covariates of the hazard (baseline() columns, "bulbar", ...). Patients missing
+        one are left out and counted in ``notes``; a covariate no patient has raises
+        :class:`~alspaincohort.errors.ParameterError`.
+    association : {"value", "slope", "both"}
+    baseline : {"weibull", "piecewise"}
+        Baseline hazard of the joint model.
+    endpoint : {"death", "composite"}
+    time : {"months_since_baseline", "months_since_onset"}
+        The clock of both parts. On the onset clock each patient enters at baseline (delayed
+        entry) and the LOCF Cox model uses the same clock. Pain measured at or after the event
+        time is left out and counted.
+    gh_points : int, optional
+        Gauss-Hermite points per random effect of the joint model (default the model's, 5).
+    locf : PainCoxResult, optional
+        The carried-forward Cox model to show beside, when already fitted (e.g. by a
+        report): it must be :func:`pain_cox` of the same pain score, endpoint, clock and
+        covariates (checked), else :class:`~alspaincohort.errors.ParameterError`. Default:
+        fitted here.
+
+    Returns
+    -------
+    RatioResult
+        ``table``: model ("joint" or "last value carried forward"), term ("pain (current
+        value)", "pain (slope, per point/month)", or a covariate), estimate (log hazard
+        ratio), std_error, hazard_ratio, hr_ci_low, hr_ci_high, p_value; ``fits``: "joint"
+        (the JointModel) and "locf" (the Cox model); ``notes``.
+
+    Examples
+    --------
+    >>> from alspaincohort import simulate_cohort
+    >>> r = pain_joint_model(simulate_cohort(300, seed=1))
+    >>> r.table["model"].unique().tolist()
+    ['joint', 'last value carried forward']
+    """
+    from ..stats.joint import ASSOCIATIONS, BASELINES, JointModel
+    from ..validation import check_choice
+
+    check_cohort(cohort, min_patients=2)
+    check_choice(association, "association", ASSOCIATIONS)
+    check_choice(baseline, "baseline", BASELINES)
+    check_choice(time, "time", ("months_since_baseline", "months_since_onset"))
+    origin = "onset" if time == "months_since_onset" else "baseline"
+    covariates = list(covariates)
+    inst, item = visit_score(pain)
+    s = cohort.survival(endpoint, origin).set_index("patient_id")
+    cov = covariate_frame(cohort, covariates)
+    absent = [c for c in covariates if cov[c].isna().all()]
+    if absent:
+        raise ParameterError(f"pain_joint_model: no patient has {absent}; a covariate you name "
+                             "is never left out silently")
+    surv = pd.DataFrame({"patient_id": s.index, "time": s["time_months"].to_numpy(),
+                         "event": s["event"].astype(int).to_numpy(),
+                         "entry": s["entry_months"].to_numpy(float)}).join(
+        cov[covariates], on="patient_id")
+    long = cohort.long(inst, item)[["patient_id", time, "value"]].rename(
+        columns={time: "t", "value": "pain"})
+    notes = []
+    n0 = len(surv)
+    surv = surv[surv["time"] > surv["entry"]].dropna(subset=[*covariates, "entry"])
+    long = long.merge(surv[["patient_id", "time"]], on="patient_id")
+    late = long["t"] >= long["time"]
+    if late.any():
+        notes.append(f"{int(late.sum())} pain value(s) measured at or after the patient's "
+                     f"{endpoint} or censoring time left out")
+    long = long[~late].drop(columns="time")
+    surv = surv[surv["patient_id"].isin(set(long["patient_id"]))]
+    if len(surv) < n0:
+        notes.append(f"{n0 - len(surv)} patient(s) left out (no time at risk, a missing "
+                     f"covariate or no {pain} value before the end of follow-up)")
+    if len(surv) < 2 or surv["event"].sum() < 1:
+        raise ModelDataError(f"pain_joint_model: {len(surv)} patient(s) and "
+                             f"{int(surv['event'].sum())} event(s) with {pain} values; too few")
+    terms = formula_terms(surv, covariates)
+    jm = JointModel(baseline=baseline, association=association, gh_points=gh_points).fit(
+        long, surv, "pain ~ t", "~ t", "patient_id", "t", "time", "event",
+        surv_formula="~ " + " + ".join(terms) if terms else None,
+        entry="entry" if origin == "onset" else None)
+    if locf is None:
+        locf = pain_cox(cohort, pain, covariates=covariates, endpoint=endpoint, origin=origin)
+    elif not isinstance(locf, PainCoxResult):
+        raise ParameterError(f"locf must be a PainCoxResult of pain_cox, not "
+                             f"{type(locf).__name__}")
+    else:
+        want = ["pain", *terms]
+        said = (f"time-varying (carried forward, lag 0 days) {pain} for {endpoint}, time "
+                f"since {origin}")
+        if list(locf.model.params_.index) != want or said not in locf.description:
+            raise ParameterError(f"locf: a Cox model with terms {list(locf.model.params_.index)}"
+                                 f" ({locf.description}); pain_joint_model needs pain_cox of "
+                                 f"{said} with terms {want}")
+    rows = []
+    names = {"alpha": "pain (current value)", "alpha_slope": "pain (slope, per point/month)"}
+    summ = jm.summary
+    for name in [*names.keys(), *(f"surv: {t}" for t in terms)]:
+        if name in summ.index:
+            r = summ.loc[name]
+            rows.append({"model": "joint", "term": names.get(name, name[6:]),
+                         "estimate": r.estimate, "std_error": r.std_error,
+                         "p_value": r.p_value, "ci_low": r.ci_low, "ci_high": r.ci_high})
+    for _, r in locf.table.iterrows():
+        rows.append({"model": "last value carried forward",
+                     "term": "pain (last value)" if r.term == "pain" else r.term,
+                     "estimate": r.estimate, "std_error": r.std_error, "p_value": r.p_value,
+                     "ci_low": r.ci_low, "ci_high": r.ci_high})
+    table = pd.DataFrame(rows)
+    table["hazard_ratio"] = np.exp(table["estimate"])
+    table["hr_ci_low"] = np.exp(table.pop("ci_low"))
+    table["hr_ci_high"] = np.exp(table.pop("ci_high"))
+    table = table[["model", "term", "estimate", "std_error", "hazard_ratio", "hr_ci_low",
+                   "hr_ci_high", "p_value"]]
+    notes += [f"last value carried forward: {n}" for n in locf.notes]
+    title = (f"Joint model of {pain} and {endpoint}, {time.replace('_', ' ')} ({baseline} "
+             f"baseline, association "
+             f"{association}; {jm.n_subjects_} patients, {jm.n_events_} events) beside the Cox "
+             "model of the last value carried forward")
+    return RatioResult(table, title, ("hazard_ratio", "hr_ci_low", "hr_ci_high"),
+                       ("model", "term"), notes, {"joint": jm, "locf": locf.model})

@@ -21,6 +21,7 @@ from .cox import CoxTimeVarying
 from .finegray import FineGray, finegray_rows
 from .gee import GEE
 from .group_tests import categorical_group_test, continuous_group_test
+from .joint import JointModel
 from .latent_class import LatentClassMixedModel, match_classes
 from .lmm import LinearMixedModel
 from .logistic import fit_logit
@@ -33,7 +34,8 @@ from .survival import aalen_johansen, kaplan_meier_table, logrank_test, survival
 from .zph import ZphResult, cox_zph
 
 __all__ = [
-    "CensoringDistribution", "GEE", "CoxTimeVarying", "Estimator", "FineGray", "LatentClassMixedModel", "LinearMixedModel", "RMAFit",
+    "CensoringDistribution", "GEE", "CoxTimeVarying", "Estimator", "FineGray", "JointModel",
+    "LatentClassMixedModel", "LinearMixedModel", "RMAFit",
     "ZphResult", "aalen_johansen", "bca_interval", "brier_score", "categorical_group_test",
     "continuous_group_test", "cox_zph", "effect_sizes", "finegray_rows", "fit_logit",
     "harrell_and_uno_c", "harrell_c", "impute", "jackknife_influence", "kaplan_meier_table", "logrank_test",

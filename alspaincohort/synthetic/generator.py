@@ -61,6 +61,9 @@ Outcomes
     log hr_pain_per_point x (current pain). Current pain is the last recorded pain score (carried
     forward over missed visits and questionnaires), so the hazard is piecewise constant between
     visits and a Cox model with the carried-forward covariate targets hr_pain_per_point exactly.
+    With pain_hazard "latent" it is instead the true pain b0 + b1 t, without measurement error,
+    at the middle of each interval between scheduled visits (the joint model's target; the
+    carried-forward Cox model is then diluted).
     Latent times are drawn by inverting the cumulative hazard segment by segment from baseline
     (patients are enrolled alive). Death is recorded even after tracheostomy or NIV.
 Follow-up
@@ -274,7 +277,7 @@ def simulate_cohort(
     pain = _draw_pain(n, prm, base, rng["pain"])
     visits = _draw_visits(n, prm, rng["visits"])
     grid = _visit_grid(prm, base, disease, pain, visits)
-    outcome = _draw_outcomes(n, prm, base, disease, visits, grid, rng["outcomes"])
+    outcome = _draw_outcomes(n, prm, base, disease, visits, grid, pain, rng["outcomes"])
     # (n, K) arrays no table reads: freed before the tables, the largest step in memory
     for key in ("months", "pain_locf"):
         del grid[key]
@@ -501,7 +504,8 @@ def _visit_grid(p: dict[str, Any], base: dict[str, np.ndarray], disease: dict[st
 
 def _draw_outcomes(n: int, p: dict[str, Any], base: dict[str, np.ndarray],
                    disease: dict[str, np.ndarray], visits: dict[str, np.ndarray],
-                   grid: dict[str, np.ndarray], rng: np.random.Generator) -> dict[str, np.ndarray]:
+                   grid: dict[str, np.ndarray], pain: dict[str, np.ndarray],
+                   rng: np.random.Generator) -> dict[str, np.ndarray]:
     kappa = p["weibull_shape"]
     lp = (
         np.log(p["hr_age_per_10y"]) * (base["age"] - 62.0) / 10.0
@@ -511,7 +515,16 @@ def _draw_outcomes(n: int, p: dict[str, Any], base: dict[str, np.ndarray],
         + np.log(p["hr_c9orf72"]) * base["c9"]
         + np.log(p["hr_definite_el_escorial"]) * (base["ee"] == 0)
     )
-    factor = np.exp(lp[:, None] + np.log(p["hr_pain_per_point"]) * grid["pain_locf"])
+    if p["pain_hazard"] == "latent":
+        # the true pain b0 + b1 t (no measurement error) at each segment's midpoint (the
+        # last segment: at its start); 0 for patients without pain
+        months = grid["months"]
+        mid = np.concatenate([(months[:, :-1] + months[:, 1:]) / 2, months[:, -1:]], axis=1)
+        current = np.where(pain["has_pain"][:, None],
+                           pain["b0"][:, None] + pain["b1"][:, None] * mid, 0.0)
+    else:
+        current = grid["pain_locf"]
+    factor = np.exp(lp[:, None] + np.log(p["hr_pain_per_point"]) * current)
     t_seg = grid["t_onset"]  # segment starts (n, K), onset clock in months
 
     def latent(scale: float) -> np.ndarray:

@@ -179,6 +179,10 @@ PARAMS: dict[str, Param] = {
         1.10, 0.01, 100, "assumption (no published HR for pain, docs/sources.md section 1)",
         "hazard ratio per point of current pain (0-10, last measured value carried forward)",
     ),
+    "pain_hazard": Param("last_value", kind="choice", source="assumption",
+                         description="what pain the hazard depends on: last_value (the last "
+                         "recorded score, carried forward) or latent (the true trajectory "
+                         "b0 + b1 t, without measurement error)"),
     "hr_age_per_10y": Param(1.30, 0.01, 100, "assumption", "hazard ratio per 10 years of age"),
     "hr_bulbar": Param(1.31, 0.01, 100, "ENCALS coefficient 0.269 (docs/sources.md section 6, unverified)",
                        "hazard ratio of bulbar onset"),
@@ -236,6 +240,7 @@ PARAMS: dict[str, Param] = {
 CHOICES: dict[str, tuple[str, ...]] = {
     "dropout_depends_on": ("none", "alsfrs", "pain"),
     "missing_mechanism": ("mcar", "mar", "mnar"),
+    "pain_hazard": ("last_value", "latent"),
 }
 
 PRESETS: dict[str, dict[str, Any]] = {
@@ -256,6 +261,24 @@ PRESETS: dict[str, dict[str, Any]] = {
                              "generalised": 0.03},
     },
     "high_prevalence": {"pain_prob_reference": 0.85},
+    "latent_pain_hazard": {
+        # the hazard follows the true pain trajectory, measured with error at visits: the
+        # joint model's target (issue 22); everyone has pain so the marker is one population
+        "pain_hazard": "latent",
+        # a constant baseline hazard (shape 1: the same on the onset and baseline clocks) and
+        # no effect of what a model of pain, age and onset site cannot see (the latent decline
+        # rate, FTD, C9orf72, El Escorial), so that the joint model is correctly specified
+        "weibull_shape": 1.0,
+        "hr_rate_per_point": 1.0,
+        "hr_ftd": 1.0,
+        "hr_c9orf72": 1.0,
+        "hr_definite_el_escorial": 1.0,
+        "pain_prob_reference": 1.0,
+        "hr_pain_per_point": 1.25,
+        "vas_residual_sd": 1.5,
+        "vas_intercept_sd": 1.5,
+        "vas_slope_sd": 0.1,
+    },
     "latent_classes": {
         # means chosen so that no class reaches the ends of the 0-10 scale within 36 months
         # of follow-up (clipping would create extra apparent classes)
@@ -277,6 +300,10 @@ PRESETS: dict[str, dict[str, Any]] = {
   the depressive trait does not confound pain (OR 1), so mediation estimands are identified.
 - ``bulbar_heavy``: 54% bulbar onset.
 - ``high_prevalence``: 85% pain probability in the reference group.
+- ``latent_pain_hazard``: every patient has pain; the hazard depends on the true pain
+  trajectory (HR 1.25 per point), which visits measure with error (residual SD 1.5), and
+  otherwise only on age and onset site, with a constant baseline hazard: the joint model
+  recovers the HR, the carried-forward Cox model is diluted.
 - ``latent_classes``: three planted VAS trajectory classes (stable low, increasing, high and
   decreasing).
 """

@@ -293,3 +293,32 @@ def test_four_gauss_hermite_points_suffice() -> None:
     assert abs(fits[4].params_["alpha"] - fits[7].params_["alpha"]) < 0.005 * fits[7].bse_[
         "alpha"]
     assert abs(fits[4].llf_ - fits[7].llf_) < 0.05
+
+
+def test_nonlinear_time_terms_and_their_slope() -> None:
+    """The marker's time can enter through splines or polynomials: the slope of a quadratic
+    trajectory is its derivative (the central differences are exact to rounding for it: a
+    hand-written derivative design gives the same fit), a B-spline with bounds covering the
+    follow-up fits, and one whose bounds stop at the last measurement raises our error naming
+    the times and the remedy (not formulaic's)."""
+    import warnings
+
+    long = pd.read_csv(HERE / "pbc_long.csv")
+    surv = pd.read_csv(HERE / "pbc_surv.csv")
+    args = ("id", "years", "time", "death", "~ trt")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        quad = JointModel(association="slope").fit(long, surv, "logbili ~ years + I(years**2)",
+                                                   "~ years", *args)
+        q = quad._prepare(long, surv, "logbili ~ years + I(years**2)", "~ years", *args, None)
+        t = np.exp(q.log_t)
+        np.testing.assert_allclose(q.dXT, np.column_stack([np.zeros_like(t), np.ones_like(t),
+                                                           2 * t]), rtol=1e-7, atol=1e-9)
+        assert quad.converged_
+        up = float(surv.time.max())
+        spline = JointModel(association="both").fit(
+            long, surv, f"logbili ~ bs(years, df=3, lower_bound=-1, upper_bound={up + 1})",
+            "~ years", *args)
+        assert spline.converged_ and spline.llf_ > quad.llf_ - 50
+        with pytest.raises(ModelDataError, match="cannot be evaluated at the follow-up times"):
+            JointModel().fit(long, surv, "logbili ~ bs(years, df=3)", "~ years", *args)

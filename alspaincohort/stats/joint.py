@@ -36,6 +36,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import formulaic
 import numpy as np
 import pandas as pd
 from scipy import optimize, sparse
@@ -527,10 +528,21 @@ class JointModel(Estimator):
 
         def at(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             f = frame.assign(**{self._time: t})
-            return (np.asarray(self._x_spec.get_model_matrix(f), float),
-                    np.asarray(self._z_spec.get_model_matrix(f), float))
+            try:
+                return (np.asarray(self._x_spec.get_model_matrix(f), dtype=np.float64),
+                        np.asarray(self._z_spec.get_model_matrix(f), dtype=np.float64))
+            except formulaic.errors.FormulaicError as err:
+                raise ModelDataError(
+                    f"JointModel: the marker's design cannot be evaluated at the follow-up "
+                    f"times ({float(t.min()):g} to {float(t.max()):g}), where the hazard "
+                    f"needs it: {err}. A spline of {self._time!r} needs bounds covering the "
+                    "whole follow-up (with a margin for the slope's differences), e.g. "
+                    "bs(t, df=3, lower_bound=0, upper_bound=<a little after the last time>)"
+                    ) from None
 
         X, Z = at(times)
+        if self.association == "value":  # no slope: no derivative needed
+            return X, Z, np.zeros_like(X), np.zeros_like(Z)
         h = 1e-4 * np.maximum(1.0, np.abs(times))
         Xp, Zp = at(times + h)
         Xm, Zm = at(times - h)

@@ -322,3 +322,27 @@ def test_nonlinear_time_terms_and_their_slope() -> None:
         assert spline.converged_ and spline.llf_ > quad.llf_ - 50
         with pytest.raises(ModelDataError, match="cannot be evaluated at the follow-up times"):
             JointModel().fit(long, surv, "logbili ~ bs(years, df=3)", "~ years", *args)
+
+
+def test_a_singular_marker_model_is_refused_with_our_error() -> None:
+    """A random slope the data do not support (every patient's line has the same slope) makes
+    the REML fit singular; the quadrature needs a positive-definite covariance, so the joint
+    model refuses with its own error and says what to simplify (it raised NumPy's
+    LinAlgError under the oldest supported NumPy), and fits without the random slope."""
+    rng = np.random.default_rng(1)
+    n = 200
+    b0 = rng.normal(0, 1, n)
+    T = rng.exponential(10 * np.exp(-0.5 * b0))
+    C = rng.uniform(2, 15, n)
+    surv = pd.DataFrame({"id": range(n), "time": np.minimum(T, C),
+                         "event": (T <= C).astype(int)})
+    long = pd.DataFrame([(i, t, b0[i] + 0.1 * t + rng.normal(0, 0.5)) for i in range(n)
+                         for t in range(0, 15, 2) if t < surv.time[i]], columns=["id", "t", "y"])
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ModelDataError, match="singular.*simplify re_formula"):
+            JointModel().fit(long, surv, "y ~ t", "~ t", "id", "t", "time", "event")
+        m = JointModel().fit(long, surv, "y ~ t", "~ 1", "id", "t", "time", "event")
+    assert m.converged_ and 0.2 < m.params_["alpha"] < 0.9

@@ -226,12 +226,12 @@ class JointModel(Estimator):
     >>> import numpy as np, pandas as pd
     >>> rng = np.random.default_rng(1)
     >>> n = 200
-    >>> b0 = rng.normal(0, 1, n)
+    >>> b0, b1 = rng.normal(0, 1, n), rng.normal(0, 0.1, n)
     >>> T = rng.exponential(10 * np.exp(-0.5 * b0))
     >>> C = rng.uniform(2, 15, n)
     >>> surv = pd.DataFrame({"id": range(n), "time": np.minimum(T, C),
     ...                      "event": (T <= C).astype(int)})
-    >>> long = pd.DataFrame([(i, t, b0[i] + 0.1 * t + rng.normal(0, 0.5))
+    >>> long = pd.DataFrame([(i, t, b0[i] + (0.1 + b1[i]) * t + rng.normal(0, 0.5))
     ...                      for i in range(n) for t in range(0, 15, 2)
     ...                      if t < surv.time[i]], columns=["id", "t", "y"])
     >>> m = JointModel().fit(long, surv, "y ~ t", "~ t", "id", "t", "time", "event")
@@ -386,6 +386,14 @@ class JointModel(Estimator):
                                  f"{i} of surv has {surv[entry].iloc[i]!r}")
         long = long[long[groups].isin(set(surv[groups]))]
         lmm = LinearMixedModel(reml=True).fit(long, formula, groups, re_formula)
+        if lmm.singular_:
+            raise ModelDataError(
+                "JointModel: the mixed model of the marker is singular (a random-effect "
+                "variance at or near 0, as lme4's isSingular: covariance "
+                f"{np.round(lmm.cov_re_.to_numpy(), 6).tolist()} for {list(lmm.cov_re_.index)})"
+                ": the data do not identify these random effects, and the quadrature over them "
+                f"needs a positive-definite covariance; simplify re_formula {re_formula!r} "
+                "(e.g. '~ 1')")
         ids = list(lmm.random_effects_.index)
         sub = surv.set_index(groups).loc[ids].reset_index()
         if len(ids) < len(surv):

@@ -252,6 +252,18 @@ def check_scores(values: Any, name: str, n: int | None = None, *, low: float = -
 
 # ---------------------------------------------------------------------------------------------
 # arguments of the analyses: the cohort itself and settings
+def check_frame(data: Any, name: str, columns: Any, what: str = "model") -> pd.DataFrame:
+    """A pandas DataFrame ``data`` (the argument ``name``) holding every column in ``columns``;
+    :class:`ModelDataError` naming the argument and the missing columns otherwise."""
+    if not isinstance(data, pd.DataFrame):
+        raise ModelDataError(f"{what}: {name} must be a pandas DataFrame, not "
+                             f"{type(data).__name__}")
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise ModelDataError(f"{what}: column(s) {missing} not in {name}")
+    return data
+
+
 def check_cohort(cohort: Any, name: str = "cohort", *, min_patients: int = 1) -> None:
     """Raise :class:`ParameterError` unless ``cohort`` is a :class:`~alspaincohort.Cohort`, and
     :class:`ModelDataError` when it has fewer than ``min_patients`` patients."""

@@ -142,9 +142,9 @@ def test_bad_input_names_the_problem() -> None:
         JointModel(baseline="cox")
     with pytest.raises(ParameterError, match="association"):
         JointModel(association="area")
-    with pytest.raises(ModelDataError, match="positive finite time; row 3"):
+    with pytest.raises(ModelDataError, match="time must be > 0 .*row 3 of surv has -1"):
         JointModel().fit(long, surv.assign(time=surv.time.where(surv.index != 3, -1.0)), *args)
-    with pytest.raises(ModelDataError, match="must be 0 or 1; row 0"):
+    with pytest.raises(ModelDataError, match="death must be 0/1 .*row 0: 2"):
         JointModel().fit(long, surv.assign(death=surv.death.replace({1: 2, 0: 2})), *args)
     with pytest.raises(ModelDataError, match="more than one row"):
         JointModel().fit(long, pd.concat([surv, surv.iloc[:1]]), *args)
@@ -153,6 +153,12 @@ def test_bad_input_names_the_problem() -> None:
                          "vas ~ months + z", *args[1:])
     with pytest.raises(ModelDataError, match="no events"):
         JointModel().fit(long, surv.assign(death=0), *args)
+    with pytest.raises(ModelDataError, match="surv must be a pandas DataFrame"):
+        JointModel().fit(long, surv.to_numpy(), *args)
+    with pytest.raises(ModelDataError, match=r"column\(s\) \['death'\] not in surv"):
+        JointModel().fit(long, surv.drop(columns="death"), *args)
+    with pytest.raises(ModelDataError, match="entry must be before time"):
+        JointModel().fit(long, surv.assign(entry=surv.time + 1), *args, entry="entry")
 
 
 def test_joint_model_covers_the_planted_hazard_ratio_and_locf_is_diluted() -> None:

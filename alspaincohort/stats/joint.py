@@ -43,7 +43,13 @@ from scipy import optimize, sparse
 from scipy.special import logsumexp, roots_hermite
 
 from ..errors import ModelDataError, ParameterError
-from ..validation import check_choice, check_integer, check_positive
+from ..validation import (
+    check_choice,
+    check_frame,
+    check_integer,
+    check_positive,
+    check_survival,
+)
 from .base import Estimator
 from .design import build
 from .lmm import LinearMixedModel
@@ -350,40 +356,27 @@ class JointModel(Estimator):
     def _prepare(self, long: pd.DataFrame, surv: pd.DataFrame, formula: str, re_formula: str,
                  groups: str, time: str, duration: str, event: str, surv_formula: str | None,
                  entry: str | None) -> _Quadrature:
-        for frame, name, cols in ((long, "long", [groups, time]),
-                                  (surv, "surv", [groups, duration, event]
-                                   + ([entry] if entry else []))):
-            if not isinstance(frame, pd.DataFrame):
-                raise ModelDataError(f"JointModel: {name} must be a pandas DataFrame")
-            missing = [c for c in cols if c not in frame.columns]
-            if missing:
-                raise ModelDataError(f"JointModel: column(s) {missing} not in {name}")
-        surv = surv.reset_index(drop=True)
+        check_frame(long, "long", [groups, time], "JointModel")
+        surv = check_frame(surv, "surv", [groups, duration, event]
+                           + ([entry] if entry else []), "JointModel").reset_index(drop=True)
         if surv[groups].duplicated().any():
             dup = surv.loc[surv[groups].duplicated(), groups].iloc[0]
             raise ModelDataError(f"JointModel: surv has more than one row for {groups} "
                                  f"{dup!r}")
-        t_all = pd.to_numeric(surv[duration], errors="coerce").to_numpy(float)
-        e_all = pd.to_numeric(surv[event], errors="coerce").to_numpy(float)
-        bad = ~np.isfinite(t_all) | (t_all <= 0)
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise ModelDataError(f"JointModel: {duration} must be a positive finite time; row "
-                                 f"{i} of surv has {surv[duration].iloc[i]!r}")
-        if not np.isin(e_all, (0.0, 1.0)).all():
-            i = int(np.flatnonzero(~np.isin(e_all, (0.0, 1.0)))[0])
-            raise ModelDataError(f"JointModel: {event} must be 0 or 1; row {i} of surv has "
-                                 f"{surv[event].iloc[i]!r}")
-        if e_all.sum() < 1:
+        t_all, e_all, s_all = check_survival(surv[duration], surv[event],
+                                             surv[entry] if entry else None,
+                                             names=(duration, event, entry or "entry"))
+        # the hazard's time enters as log(time), and time starts at 0
+        checks = [(t_all, t_all <= 0, duration)]
+        if s_all is not None and entry is not None:
+            checks.append((s_all, s_all < 0, entry))
+        for values, rule, col in checks:
+            if rule.any():
+                i = int(np.flatnonzero(rule)[0])
+                raise ModelDataError(f"JointModel: {col} must be > 0 for the time and >= 0 for "
+                                     f"the entry; row {i} of surv has {values[i]:g}")
+        if not e_all.any():
             raise ModelDataError("JointModel: no events in surv")
-        entry_all = np.zeros(len(surv)) if entry is None else pd.to_numeric(
-            surv[entry], errors="coerce").to_numpy(float)
-        if entry is not None and (~np.isfinite(entry_all) | (entry_all < 0)
-                                  | (entry_all >= t_all)).any():
-            i = int(np.flatnonzero(~np.isfinite(entry_all) | (entry_all < 0)
-                                   | (entry_all >= t_all))[0])
-            raise ModelDataError(f"JointModel: {entry} must be >= 0 and before {duration}; row "
-                                 f"{i} of surv has {surv[entry].iloc[i]!r}")
         long = long[long[groups].isin(set(surv[groups]))]
         lmm = LinearMixedModel(reml=True).fit(long, formula, groups, re_formula)
         if lmm.singular_:
@@ -827,14 +820,9 @@ class JointModel(Estimator):
         horizons = np.atleast_1d(np.asarray(times, dtype=float))
         if horizons.ndim != 1 or not np.isfinite(horizons).all() or (horizons < 0).any():
             raise ParameterError(f"times must be finite times >= 0, not {times!r}")
-        for frame, name, need in ((long, "long", [g, tcol]), (surv, "surv", [g]
-                                                              + ([ecol] if ecol else []))):
-            if not isinstance(frame, pd.DataFrame):
-                raise ModelDataError(f"predict_survival: {name} must be a pandas DataFrame")
-            missing = [c for c in need if c not in frame.columns]
-            if missing:
-                raise ModelDataError(f"predict_survival: column(s) {missing} not in {name}")
-        surv = surv.reset_index(drop=True)
+        check_frame(long, "long", [g, tcol], "predict_survival")
+        surv = check_frame(surv, "surv", [g] + ([ecol] if ecol else []),
+                           "predict_survival").reset_index(drop=True)
         ids = list(surv[g])
         long = long[long[g].isin(set(ids))]
         if landmark is not None:

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from .errors import InstrumentRangeError
+from .errors import InstrumentRangeError, SchemaError
 from .schema import (
     ADI12_ITEMS,
     ALSAQ40_SCALES,
@@ -502,6 +502,10 @@ def derive_scores(assessments: pd.DataFrame, instruments: Sequence[str] | None =
     if "respondent" in assessments.columns:
         who = assessments["respondent"].astype("object").where(
             assessments["respondent"].notna(), "patient")
+        unknown = sorted(set(who) - set(RESPONDENTS), key=str)
+        if unknown:  # their rows would otherwise be scored under nobody, i.e. lost
+            raise SchemaError(f"assessments.respondent: {unknown} not among {RESPONDENTS} "
+                              "(rule 'allowed_values')")
         parts = [derive_scores(assessments[who == r].drop(columns="respondent"), instruments)
                  .assign(respondent=r) for r in RESPONDENTS if (who == r).any()]
         out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(

@@ -491,3 +491,19 @@ def test_cli_validate_reports_and_exit_codes(proact_dir: Path, tmp_path: Path) -
     assert r.exit_code == 0
     r = runner.invoke(app, ["validate", str(tmp_path)])
     assert r.exit_code == 2
+
+
+def test_derive_scores_refuses_an_unknown_respondent() -> None:
+    """derive_scores scores each respondent's items apart; a respondent that is none of the
+    schema's would have its rows scored under nobody (lost), so it is refused."""
+    from alspaincohort.errors import SchemaError
+    from alspaincohort.instruments import derive_scores
+
+    rows = pd.DataFrame({"patient_id": ["P1"] * 4, "day": [0] * 4, "instrument": ["bpi"] * 4,
+                         "item": ["worst", "least", "average", "now"],
+                         "value": [5.0, 3.0, 4.0, 2.0]})
+    ok = derive_scores(rows.assign(respondent=[None, None, None, None]))
+    assert ok.loc[ok.item == "severity", "value"].tolist() == [3.5]
+    assert ok.respondent.astype(str).tolist()[0] == "patient"
+    with pytest.raises(SchemaError, match="nurse"):
+        derive_scores(rows.assign(respondent="nurse"))

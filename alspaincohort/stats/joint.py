@@ -90,8 +90,7 @@ class _Quadrature:
     """Everything the likelihood needs that does not depend on the parameters: the designs,
     and (:func:`_with_nodes`) the quadrature nodes and what depends on them."""
 
-    X: np.ndarray            # (N, p) fixed design of the marker rows
-    rows_of: sparse.csr_matrix  # (n, N) subject x row indicator
+    n_rows: np.ndarray       # (n,) marker rows per subject
     event: np.ndarray        # (n,) 0/1
     log_t: np.ndarray        # (n,) log event / censoring time
     W: np.ndarray            # (n, r) survival covariates
@@ -154,26 +153,51 @@ def _with_nodes(q: _Quadrature, B: np.ndarray, log_w: np.ndarray) -> _Quadrature
                    work=[np.zeros(shape), np.zeros(shape)])
 
 
-def _posterior_nodes(Z: np.ndarray, codes: np.ndarray, n: int, resid: np.ndarray,
-                     D: np.ndarray, sigma2: float, k: int
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _subject_sums(y: np.ndarray, X: np.ndarray, Z: np.ndarray, codes: np.ndarray,
+                  n: int) -> dict[str, np.ndarray]:
+    """Per-subject sums of the marker rows, from which the residual sums of squares at every
+    node follow in O(subjects x nodes) (:func:`_marker_log_density`): n_rows, yy, Xy, XX, Zy,
+    ZX, ZZ."""
+    def total(a: np.ndarray) -> np.ndarray:
+        out = np.zeros((n, *a.shape[1:]))
+        np.add.at(out, codes, a)
+        return out
+
+    return {"n_rows": np.bincount(codes, minlength=n).astype(np.float64), "yy": total(y * y),
+            "Xy": total(X * y[:, None]), "XX": total(X[:, :, None] * X[:, None, :]),
+            "Zy": total(Z * y[:, None]), "ZX": total(Z[:, :, None] * X[:, None, :]),
+            "ZZ": total(Z[:, :, None] * Z[:, None, :])}
+
+
+def _marker_log_density(sums: Any, beta: np.ndarray, sigma: float, B: np.ndarray,
+                        bZZb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """log p(y_i | b) at every node (n, K) and the residual sums of squares behind it:
+    sum_j (y_j - x_j'beta - z_j'b)^2 = A - 2 c'b + b'(sum z z')b per subject. ``sums``: the
+    fields of :func:`_subject_sums` (a mapping, or a :class:`_Quadrature`)."""
+    get = sums.__getitem__ if isinstance(sums, dict) else lambda k: getattr(sums, k)
+    A = get("yy") - 2 * get("Xy") @ beta + np.einsum("p,npr,r->n", beta, get("XX"), beta)
+    c_lin = get("Zy") - get("ZX") @ beta                                # (n, q)
+    ss = A[:, None] - 2 * np.einsum("nq,nkq->nk", c_lin, B) + bZZb
+    n_i = get("n_rows")
+    return (-0.5 * n_i * np.log(2 * np.pi * sigma**2))[:, None] - ss / (2 * sigma**2), ss
+
+
+def _posterior_nodes(sums: dict[str, np.ndarray], beta: np.ndarray, D: np.ndarray,
+                     sigma2: float, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pseudo-adaptive Gauss-Hermite nodes of each subject's random effects: centred at the
     mixed model's posterior mean V Z'r / sigma^2 (r: the rows' residuals from the fixed
-    effects) and scaled by the Cholesky factor of V = (Z'Z / sigma^2 + D^-1)^-1, k points per
-    random effect. Returns the nodes (n, k^q, q), the log of each node's weight (n, k^q), the
-    Jacobian of the scaling included (JM's inv.chol.VCs and det.inv.chol.VCs), and the centres
-    (n, q)."""
-    q = Z.shape[1]
+    effects ``beta``) and scaled by the Cholesky factor of V = (Z'Z / sigma^2 + D^-1)^-1, k
+    points per random effect (``sums``: :func:`_subject_sums`). Returns the nodes (n, k^q, q),
+    the log of each node's weight (n, k^q), the Jacobian of the scaling included (JM's
+    inv.chol.VCs and det.inv.chol.VCs), and the centres (n, q)."""
+    ZZ = sums["ZZ"]
+    q = ZZ.shape[1]
     x1, w1 = roots_hermite(k)
     U = np.array(np.meshgrid(*[x1] * q, indexing="ij")).reshape(q, -1).T
     Wg = np.prod(np.array(np.meshgrid(*[w1] * q, indexing="ij")).reshape(q, -1).T, 1)
     log_wgh = q / 2 * np.log(2) + np.log(Wg) + (U * U).sum(1)
-    ZtZ = np.zeros((n, q, q))
-    np.add.at(ZtZ, codes, Z[:, :, None] * Z[:, None, :])
-    V = np.linalg.inv(ZtZ / sigma2 + np.linalg.inv(D))
-    zr = np.zeros((n, q))
-    np.add.at(zr, codes, Z * resid[:, None])
-    bhat = np.einsum("iab,ib->ia", V, zr) / sigma2
+    V = np.linalg.inv(ZZ / sigma2 + np.linalg.inv(D))
+    bhat = np.einsum("iab,ib->ia", V, sums["Zy"] - sums["ZX"] @ beta) / sigma2
     R = np.linalg.cholesky(np.linalg.inv(V)).transpose(0, 2, 1)  # upper, R'R = V^-1
     Rinv = np.linalg.inv(R)
     B = bhat[:, None, :] + np.sqrt(2) * np.einsum("iab,kb->ika", Rinv, U)
@@ -403,7 +427,7 @@ class JointModel(Estimator):
         p, qd = design.X.shape[1], z.X.shape[1]
         self._x_names, self._z_names = design.x_names, z.x_names
         self._x_spec, self._z_spec = design.spec, z.spec
-        self._time, self._groups = time, groups
+        self._time = time
         # covariates other than time must be constant within a subject
         first = pd.Series(np.arange(N)).groupby(codes, sort=True).first().to_numpy()
         self._subject_frame = rows.iloc[first].reset_index(drop=True)
@@ -419,26 +443,23 @@ class JointModel(Estimator):
             if len(sd.rows) != n:
                 raise ModelDataError("JointModel: a survival covariate is missing for "
                                      f"{n - len(sd.rows)} subject(s)")
-            W, w_names = sd.X, sd.x_names
-            self._w_spec = sd.spec
+            W, w_names, self._w_spec = sd.X, sd.x_names, sd.spec
         else:
             W = np.ones((n, 1)) if self.baseline == "weibull" else np.zeros((n, 0))
             w_names = ["Intercept"] if self.baseline == "weibull" else []
-        self._w_names = w_names
-        if not surv_formula:
             self._w_spec = None
-        self._formula, self._surv_formula = formula, surv_formula
+        self._w_names = w_names
+        self._formula = formula
         self._columns: dict[str, Any] = {"groups": groups, "time": time, "entry": entry}
         T = sub[duration].to_numpy(float)
         d = sub[event].to_numpy(float)
         E = np.zeros(n) if entry is None else sub[entry].to_numpy(float)
         # pseudo-adaptive Gauss-Hermite nodes from the REML fit (its empirical Bayes
         # estimates are the posterior means at the REML estimates)
-        B, log_w, centre = _posterior_nodes(
-            z.X, codes, n, y - design.X @ lmm.params_.to_numpy(), lmm.cov_re_.to_numpy(),
-            lmm.scale_, self.gh_points or (5 if qd <= 3 else 3))
-        K = B.shape[1]
-        rows_of = sparse.csr_matrix((np.ones(N), (codes, np.arange(N))), shape=(n, N))
+        sums = _subject_sums(y, design.X, z.X, codes, n)
+        B, log_w, centre = _posterior_nodes(sums, lmm.params_.to_numpy(),
+                                            lmm.cov_re_.to_numpy(), lmm.scale_,
+                                            self.gh_points or (5 if qd <= 3 else 3))
         XT, ZT, dXT, dZT = self._marker_design(np.arange(n), T)
         # time quadrature: the baseline's pieces (knots at quantiles of the observed times)
         if self.baseline == "weibull":
@@ -464,27 +485,16 @@ class JointModel(Estimator):
         counts = np.bincount(seg_subject, minlength=n)
         G = int(counts[0]) if (counts == counts[0]).all() and (np.diff(seg_subject) >= 0).all() \
             else 0
-
-        def by_subject(a: np.ndarray) -> np.ndarray:
-            out = np.zeros((n, *a.shape[1:]))
-            np.add.at(out, codes, a)
-            return out
-
-        Zr = z.X
-        ZZ = by_subject(Zr[:, :, None] * Zr[:, None, :])
         self.lmm_ = lmm
         self.n_obs_, self.n_subjects_, self.n_events_ = N, n, int(d.sum())
-        self._dims = {"p": p, "q": qd, "r": W.shape[1], "K": K,
+        self._dims = {"p": p, "q": qd, "r": W.shape[1],
                       "n_pieces": len(knots) + 1 if self.baseline == "piecewise" else 0}
         q = _Quadrature(
-            X=design.X, rows_of=rows_of, event=d, log_t=np.log(T), W=W, XT=XT, ZT=ZT,
-            dXT=dXT, dZT=dZT, seg_subject=seg_subject, seg_weight=seg_weight,
-            seg_log_s=np.log(s), seg_piece=seg_piece, Xs=Xs, Zs=Zs, dXs=dXs, dZs=dZs,
-            piece_of_event=piece_T, points_of=points_of, G=G, yy=by_subject(y * y),
-            Xy=by_subject(design.X * y[:, None]),
-            XX=by_subject(design.X[:, :, None] * design.X[:, None, :]),
-            Zy=by_subject(Zr * y[:, None]),
-            ZX=by_subject(Zr[:, :, None] * design.X[:, None, :]), ZZ=ZZ, centre=centre)
+            event=d, log_t=np.log(T), W=W, XT=XT, ZT=ZT, dXT=dXT, dZT=dZT,
+            seg_subject=seg_subject, seg_weight=seg_weight, seg_log_s=np.log(s),
+            seg_piece=seg_piece, Xs=Xs, Zs=Zs, dXs=dXs, dZs=dZs, piece_of_event=piece_T,
+            points_of=points_of, G=G, centre=centre, n_rows=sums["n_rows"], yy=sums["yy"],
+            Xy=sums["Xy"], XX=sums["XX"], Zy=sums["Zy"], ZX=sums["ZX"], ZZ=sums["ZZ"])
         return _with_nodes(q, B, log_w)
 
     def _piece(self, t: np.ndarray) -> np.ndarray:
@@ -582,13 +592,7 @@ class JointModel(Estimator):
         a_v, a_s = P["alpha"], P["alpha_slope"]
         qd = self._dims["q"]
         n = len(q.event)
-        # marker: sum_j (y_j - x_j'beta - z_j'b)^2 = A - 2 c'b + b'(sum z z')b per subject
-        A = q.yy - 2 * q.Xy @ beta + np.einsum("p,npr,r->n", beta, q.XX, beta)
-        c_lin = q.Zy - q.ZX @ beta                                      # (n, q)
-        ss = A[:, None] - 2 * np.einsum("nq,nkq->nk", c_lin, q.B) + q.bZZb
-        n_i = np.asarray(q.rows_of.sum(axis=1)).ravel()
-        log_py = (-0.5 * n_i * np.log(2 * np.pi))[:, None] - n_i[:, None] * np.log(sigma) \
-            - ss / (2 * sigma**2)
+        log_py, ss = _marker_log_density(q, beta, sigma, q.B, q.bZZb)
         # hazard at T and over time; the (time point x node) arrays are the cost: only those
         # the association uses, shaped (subject, point, node) when every subject has as many
         eta_w = q.W @ gamma if q.W.shape[1] else np.zeros(n)
@@ -660,7 +664,7 @@ class JointModel(Estimator):
             cp = cpi.sum(axis=1)
         g_beta -= q.Xs.T @ (cp * a_v) + q.dXs.T @ (cp * a_s)
         g.extend(g_beta)
-        g.append(float((pi * ss).sum() / sigma**2 - n_i.sum()))
+        g.append(float((pi * ss).sum() / sigma**2 - q.n_rows.sum()))
         # D = L L' with log-diagonal: d log phi / dD = (D^-1 S D^-1 - n D^-1) / 2
         Dinv = Linv.T @ Linv
         S = np.einsum("nk,nka,nkb->ab", pi, q.B, q.B)
@@ -861,18 +865,14 @@ class JointModel(Estimator):
         if n_draws:
             draws += list(rng.multivariate_normal(theta_hat, self.internal_cov_.to_numpy(),
                                                   size=n_draws, method="eigh"))
-        rows_of = sparse.csr_matrix((np.ones(len(rows)), (codes, np.arange(len(rows)))),
-                                    shape=(n, len(rows)))
-        n_i = have.astype(np.float64)
+        sums = _subject_sums(y, design.X, Z, codes, n)
         out = np.empty((len(draws), n, len(horizons)))
         for m, theta in enumerate(draws):
             P = self._unpack(theta)
             beta, L, sigma = P["beta"], P["L"], np.exp(P["log_sigma"])
-            r = y - design.X @ beta
-            B, log_w, _ = _posterior_nodes(Z, codes, n, r, L @ L.T, sigma**2, gh_points)
-            resid = r[:, None] - np.einsum("nq,nkq->nk", Z, B[codes])
-            log_py = (-0.5 * n_i * np.log(2 * np.pi * sigma**2))[:, None] \
-                - (rows_of @ (resid * resid)) / (2 * sigma**2)
+            B, log_w, _ = _posterior_nodes(sums, beta, L @ L.T, sigma**2, gh_points)
+            log_py, _ = _marker_log_density(
+                sums, beta, sigma, B, np.einsum("nka,nab,nkb->nk", B, sums["ZZ"], B))
             v = np.einsum("ab,nkb->nka", np.linalg.inv(L), B)
             log_pb = -0.5 * (v * v).sum(-1) - np.log(np.diag(L)).sum()
             eta_w = W @ P["gamma"] if W.shape[1] else np.zeros(n)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from .base import Estimator, wald_table, z_quantile
 from .bootstrap import bca_interval, jackknife_influence, percentile_interval
+from .clogit import ConditionalLogit
 from .concordance import CensoringDistribution, harrell_and_uno_c, harrell_c, uno_c
 from .cox import CoxTimeVarying
 from .finegray import FineGray, finegray_rows
@@ -34,7 +35,7 @@ from .survival import aalen_johansen, kaplan_meier_table, logrank_test, survival
 from .zph import ZphResult, cox_zph
 
 __all__ = [
-    "CensoringDistribution", "GEE", "CoxTimeVarying", "Estimator", "FineGray", "JointModel",
+    "CensoringDistribution", "ConditionalLogit", "GEE", "CoxTimeVarying", "Estimator", "FineGray", "JointModel",
     "LatentClassMixedModel", "LinearMixedModel", "RMAFit",
     "ZphResult", "aalen_johansen", "bca_interval", "brier_score", "categorical_group_test",
     "continuous_group_test", "cox_zph", "effect_sizes", "finegray_rows", "fit_logit",

@@ -85,6 +85,20 @@ class _RiskSets:
         # no row enters at or after an event time (right-censored data): nothing to subtract
         self.no_entry = bool(np.all(self.start_idx == len(start)))
         self.time_stratum = np.floor(self.times / span).astype(np.int64)
+        # strata: the linear predictor is shifted by its maximum within each stratum, so that
+        # a stratum whose predictors are far below another's keeps its digits where the
+        # risk-set sums subtract the later strata's rows (one shift for all strata lost them
+        # all: clogit data with large coefficients stopped short of the maximum)
+        self.stratum = stratum
+        self.stratum_order: np.ndarray | None = None
+        if len(stratum) and stratum.max() > stratum.min():
+            self.stratum_order = np.argsort(stratum, kind="stable")
+            sorted_strata = stratum[self.stratum_order]
+            self.stratum_starts = np.flatnonzero(np.r_[True, sorted_strata[1:]
+                                                       != sorted_strata[:-1]])
+            self.stratum_of_row = np.searchsorted(sorted_strata[self.stratum_starts], stratum)
+            self.time_stratum_index = np.searchsorted(sorted_strata[self.stratum_starts],
+                                                      self.time_stratum)
         self.span, self.origin = span, float(start.min())
         # event rows grouped by event time, for reduceat
         self.ev_order = ev_rows[np.argsort(inverse, kind="stable")]
@@ -272,13 +286,21 @@ class _PartialLikelihood:
         the proportional-hazards test needs."""
         rs, X, p = self.rs, self.X, self.p
         eta = X @ beta
-        shift = eta.max()
-        w = np.exp(eta - shift)
+        if rs.stratum_order is None:
+            shift = eta.max()
+            w = np.exp(eta - shift)
+            shifted_events = shift * self.cw_events.sum()
+        else:  # per stratum (see _RiskSets)
+            stratum_max = np.maximum.reduceat(eta[rs.stratum_order], rs.stratum_starts)
+            row_shift = stratum_max[rs.stratum_of_row]
+            w = np.exp(eta - row_shift)
+            shifted_events = float((self.cw_events * row_shift[rs.ev_rows]).sum())
+            shift = stratum_max[rs.time_stratum_index]  # per event time, for the hazard
         rw = w * rs.cw
         R = rs.risk_sums(rw)
         S0, S1, S2 = R[:, 0], R[:, 1:p + 1], R[:, p + 1:]
         d = rs.d.astype(np.float64)
-        ll = float((self.cw_events * eta[rs.ev_rows]).sum() - shift * self.cw_events.sum())
+        ll = float((self.cw_events * eta[rs.ev_rows]).sum() - shifted_events)
         U = self.x_event_sum.copy()
         Itri = np.zeros(S2.shape[1])
         H = np.zeros(len(d))  # sum over tie ranks of the hazard increment 1 / S0_l
@@ -545,7 +567,7 @@ class CoxTimeVarying(Estimator):
         Xc = X - means
         rs = _RiskSets(start, stop, event, stratum, case_weights, extension)
         iu = _tri(Xc)
-        plik = _PartialLikelihood(rs, Xc, iu, self.ties == "efron")
+        plik = self._likelihood(rs, Xc, iu)
         beta, (ll, U, info, det) = self._starting_point(plik, init)
         # R's rule is relative to the largest information (at the starting point, as R's
         # coxph); a column whose information is nothing against its own spread (constant
@@ -570,7 +592,7 @@ class CoxTimeVarying(Estimator):
             X, Xc, means = X[:, keep], Xc[:, keep], means[keep]
             names = [n for n, k in zip(names, keep, strict=True) if k]
             iu = _tri(Xc)
-            plik = _PartialLikelihood(rs, Xc, iu, self.ties == "efron")
+            plik = self._likelihood(rs, Xc, iu)
             beta, (ll, U, info, det) = self._starting_point(
                 plik, None if init is None else init[keep])
         # the null model (beta = 0) for the likelihood-ratio and score tests: the first point
@@ -642,6 +664,12 @@ class CoxTimeVarying(Estimator):
         # (alspaincohort.stats.zph)
         self._fit_state: dict[str, Any] = {"plik": plik, "beta": beta, "start": start,
                                            "stop": stop}
+
+    def _likelihood(self, rs: _RiskSets, X: np.ndarray, iu: Any) -> Any:
+        """The function maximised: beta -> (log-likelihood, score, information, pieces); the
+        partial likelihood with the model's ties (a subclass may maximise another likelihood
+        over the same rows, as :class:`~alspaincohort.stats.ConditionalLogit` does)."""
+        return _PartialLikelihood(rs, X, iu, self.ties == "efron")
 
     @staticmethod
     def _starting_point(plik: _PartialLikelihood, init: np.ndarray | None

@@ -67,20 +67,20 @@ class _ExactConditional:
         cases = np.bincount(stratum, weights=case.astype(float)).astype(np.int64)
         firsts = np.r_[0, np.cumsum(counts)[:-1]]
         informative = np.flatnonzero((cases > 0) & (cases < counts))
-        # sets of one size are run together: rows (sets x size) of positions in X
-        self.groups: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        # sets of one size are run together: their members' rows (sets x size x p)
+        self.groups: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         for n in np.unique(counts[informative]):
             sets = informative[counts[informative] == n]
             rows = order[firsts[sets, None] + np.arange(n)]
             m = cases[sets]
             is_case = np.arange(n)[None, :] < m[:, None]
-            self.groups.append((rows, m, is_case, X[rows]))
+            self.groups.append((m, is_case, X[rows]))
         self.x_case_sum = X[case & np.isin(stratum, informative)].sum(axis=0)
 
     def __call__(self, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, dict[str, Any]]:
         p = self.p
         ll, U, info = 0.0, self.x_case_sum.copy(), np.zeros((p, p))
-        for rows, m, is_case, Xg in self.groups:
+        for m, is_case, Xg in self.groups:
             eta = Xg @ beta  # (sets, n)
             shift = eta.max(axis=1)
             w = np.exp(eta - shift[:, None])

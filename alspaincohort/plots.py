@@ -366,6 +366,45 @@ def hazard_forest(table: Any, n: Any = None, labels: Any = None, ax: Any = None,
 
 
 @styled
+def exposure_forest(table: Any, ax: Any = None, name: str = "OR", title: str | None = None
+                    ) -> Any:
+    """Forest plot of pre-diagnostic exposure ratios by drug class and window (and level), with
+    the exposed cases as n (:func:`alspaincohort.analysis.prediagnostic.prediagnostic_exposure`).
+
+    Parameters
+    ----------
+    table : DataFrame
+        exposure_class, window, level, cases_exposed, ratio, ci_low, ci_high, p_value.
+    ax : matplotlib Axes, optional
+    name : str
+        The ratio's name ("OR", "HR").
+    title : str, optional
+
+    Returns
+    -------
+    The Axes.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"exposure_class": ["opioids"], "window": ["[-10, -2) y"],
+    ...                   "level": ["exposed"], "cases_exposed": [40], "ratio": [1.3],
+    ...                   "ci_low": [0.9], "ci_high": [1.9], "p_value": [0.2]})
+    >>> ax = exposure_forest(t)
+    >>> ax.texts[-4].get_text()
+    'opioids, [-10, -2) y'
+    """
+    level = table["level"].astype(str)
+    term = (table["exposure_class"].astype(str) + ", " + table["window"].astype(str)
+            + np.where(level == "exposed", "", ": " + level))
+    t = table.assign(term=term.to_numpy())
+    counts = t["cases_exposed"].to_numpy(float)
+    n = {k: int(v) for k, v in zip(t["term"], counts, strict=True) if np.isfinite(v)}
+    return hazard_forest(t, n=n, ax=ax, title=title, ratio=("ratio", "ci_low", "ci_high"),
+                         name=name)
+
+
+@styled
 def change_plot(changes: Any, mean: float, ci_low: float, ci_high: float, measure: str,
                 ax: Any = None) -> Any:
     """Histogram of per-patient changes (last - first visit) with the mean change and its CI.

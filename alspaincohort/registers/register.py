@@ -383,9 +383,10 @@ def load_register(persons: Any, dispensings: Any, *, columns: Mapping[str, str] 
 
 
 def _text(s: _Source, col: str) -> str:
-    """The column as text with surrounding spaces and empty strings read as missing (CSV)."""
+    """The column as text; in a text column (CSV, or text in a frame or Parquet file) an empty
+    or blank value is missing, as a CSV writer writes a missing value."""
     c = _quote(col)
-    return f"nullif(trim({c}::VARCHAR), '')" if s.kind == "csv" else f"{c}::VARCHAR"
+    return f"nullif(trim({c}), '')" if s.types[col] == "VARCHAR" else f"{c}::VARCHAR"
 
 
 def _date(s: _Source, col: str) -> tuple[str, str]:

@@ -330,6 +330,9 @@ def _expand(rng: np.random.Generator, courses: pd.DataFrame, exit_: np.ndarray
     the person's exit."""
     n = courses["n"].to_numpy().astype(np.int64)
     total = int(n.sum())
+    if total == 0:
+        return pd.DataFrame({"who": np.zeros(0, np.int64), "day": np.zeros(0, np.int64),
+                             "atc": np.zeros(0, np.int16), "ddd": np.zeros(0)})
     course_of = np.repeat(np.arange(len(courses)), n)
     ci = courses["course"].to_numpy()[course_of]
     gaps = np.array([c[5] for c in COURSES], dtype=float)[ci]

@@ -1,7 +1,8 @@
 """alspaincohort: epidemiology of pain in ALS.
 
 Load cohort data into one validated standard schema, generate synthetic cohorts with known
-ground truth, and analyse pain prevalence, depression, VAS trajectories and survival.
+ground truth, and analyse pain prevalence, depression, VAS trajectories and survival; and, on
+prescription registers, pain drugs before ALS onset against matched controls.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ __all__ = [
     "AlsPainCohortError",
     "Cohort",
     "CohortValidationError",
+    "comparator_drug_use",
     "competing_risks",
     "cox_zph",
     "depression_adjustment",
@@ -37,20 +39,25 @@ __all__ = [
     "landmark",
     "latent_trajectories",
     "load_proact",
+    "load_register",
     "load_tabular",
     "mediation",
     "meta_prevalence",
+    "pain_before_onset",
     "pain_cox",
     "pain_joint_model",
     "pain_depression_association",
     "pain_determinants",
     "pain_types",
     "power_curve",
+    "prediagnostic_cohort",
+    "prediagnostic_exposure",
     "prevalence",
     "proxy_agreement",
     "schema",
     "table_one",
     "simulate_cohort",
+    "simulate_register",
     "treatment_initiation",
     "treatment_prognosis",
     "treatment_response",
@@ -83,6 +90,10 @@ _ANALYSES = {
     "treatment_response": ".analysis.treatment",
     "treatment_prognosis": ".analysis.treatment",
     "proxy_agreement": ".analysis.proxy",
+    "pain_before_onset": ".analysis.before_onset",
+    "comparator_drug_use": ".analysis.before_onset",
+    "prediagnostic_exposure": ".analysis.prediagnostic",
+    "prediagnostic_cohort": ".analysis.prediagnostic",
 }
 
 
@@ -91,6 +102,10 @@ def __getattr__(name: str):  # lazy: keep `import alspaincohort` light
         from .synthetic import simulate_cohort
 
         return simulate_cohort
+    if name in ("simulate_register", "load_register"):
+        from . import registers, synthetic
+
+        return getattr(synthetic if name == "simulate_register" else registers, name)
     if name in ("load_proact", "load_tabular", "LoadError", "LoadReport"):
         from . import loaders
 

@@ -150,6 +150,29 @@ class Cohort:
         sizes = ", ".join(f"{k}={len(v):,}" for k, v in self.tables.items())
         return f"Cohort({sizes})"
 
+    @property
+    def is_comparator(self) -> np.ndarray:
+        """Per row of ``patients``: True for a comparator (``group`` set and not "als")."""
+        group = self.patients["group"]
+        return (group.notna() & (group.astype(object) != "als")).to_numpy()
+
+    def als_only(self) -> Cohort:
+        """The cohort's ALS patients (every table restricted to them): what the analyses of
+        ALS patients take when the cohort also holds comparators.
+
+        Returns
+        -------
+        Cohort
+            A new cohort; ``metadata["selection"]`` says how many comparators were left out.
+        """
+        keep = ~self.is_comparator
+        ids = set(self.patients.loc[keep, "patient_id"].astype(str))
+        tables = {name: t[t["patient_id"].astype(str).isin(ids).to_numpy()]
+                  for name, t in self.tables.items()}
+        meta = {**self.metadata, "selection": f"ALS patients only: {int((~keep).sum())} "
+                                              "comparator(s) left out"}
+        return Cohort(**tables, truth=self.truth, load_report=self.load_report, metadata=meta)
+
     # ------------------------------------------------------------------------------------------
     # validation
     # ------------------------------------------------------------------------------------------
@@ -669,6 +692,9 @@ class Cohort:
         stages = self._baseline_stages(window_days)
         out["kings_stage"] = ids.map(stages["kings_stage"]).astype("float64")
         out["mitos_stage"] = ids.map(stages["mitos_stage"]).astype("float64")
+        if p["group"].notna().any():  # a cohort with comparators: who is who, and matching
+            out["group"] = p["group"].astype(object).where(p["group"].notna(), "als").to_numpy()
+            out["birth_year"] = p["birth_year"].astype("float64").to_numpy()
         return out
 
     def survival(self, endpoint: str = "death", origin: str = "baseline") -> pd.DataFrame:

@@ -8,7 +8,11 @@ Tables
 ------
 patients
     patient_id, sex, age_at_onset, onset_site, onset_day, diagnosis_day, el_escorial, ftd,
-    c9orf72, sod1, pain_onset_day, source.
+    c9orf72, sod1, pain_onset_day, presenting_symptom, group, birth_year, region, index_date,
+    matched_set, source. ``group`` marks comparators (population, healthy, neurological
+    controls; missing means an ALS patient), with their matching variables and the calendar
+    date of their day 0: every analysis of ALS patients refuses a cohort holding comparators
+    until :meth:`~alspaincohort.Cohort.als_only` selects the patients.
 assessments
     patient_id, day, instrument, item, value, derived.
 pain_sites
@@ -70,6 +74,13 @@ PAIN_SITES = (
     "generalised",
 )
 EVENTS = ("death", "tracheostomy", "niv_full_time", "gastrostomy", "withdrawal", "last_contact")
+GROUPS = ("als", "control_population", "control_healthy", "control_neurological")
+"""Who a person is (``patients.group``; missing means an ALS patient): a patient, or a
+comparator from the population, a healthy volunteer, or a person with another neurological or
+neuromuscular disease."""
+PRESENTING_SYMPTOMS = ("limb_weakness", "bulbar", "respiratory", "cramps", "pain",
+                       "fasciculations", "other")
+"""The first symptom the patient noticed (``patients.presenting_symptom``)."""
 RESPONDENTS = ("patient", "caregiver", "clinician")
 """Who gave an assessment (``assessments.respondent``; missing means the patient)."""
 
@@ -147,6 +158,20 @@ TABLES: dict[str, tuple[ColumnSpec, ...]] = {
             nullable=True,
             description="day pain first began; may precede motor onset (pre-diagnostic pain)",
         ),
+        ColumnSpec("presenting_symptom", "category", required=False, nullable=True,
+                   values=PRESENTING_SYMPTOMS,
+                   description="the first symptom noticed (pain as the presenting symptom)"),
+        ColumnSpec("group", "category", required=False, nullable=True, values=GROUPS,
+                   description="ALS patient (also when missing) or comparator group"),
+        ColumnSpec("birth_year", "Int32", required=False, nullable=True, low=1880, high=2030,
+                   description="matching variable"),
+        ColumnSpec("region", "category", required=False, nullable=True,
+                   description="matching variable"),
+        ColumnSpec("index_date", "datetime64[ns]", required=False, nullable=True,
+                   description="calendar date of the person's day 0 (a control takes its "
+                               "case's index date)"),
+        ColumnSpec("matched_set", "Int32", required=False, nullable=True,
+                   description="the matched set of a case and its controls"),
         ColumnSpec("source", "category", required=False, nullable=True),
     ),
     "assessments": _spec(
@@ -267,6 +292,14 @@ def _cast_column(table: str, spec: ColumnSpec, col: pd.Series) -> pd.Series:
             return col
         as_str = col.astype("string")
         return as_str.astype("category").cat.rename_categories(lambda c: str(c))
+    if target == "datetime64[ns]":
+        if pd.api.types.is_datetime64_any_dtype(col.dtype):
+            return col.astype(target)
+        parsed = pd.to_datetime(col.astype("string"), errors="coerce", format="ISO8601")
+        bad = parsed.isna() & col.notna()
+        if bad.any():
+            _raise_uncastable(table, spec, col, bad)
+        return parsed.astype(target)
     if target == "bool":
         if col.dtype == bool:
             return col
@@ -309,6 +342,8 @@ def _missing_column(spec: ColumnSpec, n: int) -> pd.Series:
         values = pd.array(np.zeros(n, dtype=np.int32 if spec.dtype == "Int32" else bool),
                           dtype=spec.dtype)
         values[:] = pd.NA
+    elif spec.dtype.startswith("datetime64"):
+        values = np.full(n, np.datetime64("NaT"), dtype=spec.dtype)
     else:
         values = np.full(n, np.nan, dtype=spec.dtype)
     return pd.Series(values, name=spec.name)

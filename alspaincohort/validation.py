@@ -264,9 +264,12 @@ def check_frame(data: Any, name: str, columns: Any, what: str = "model") -> pd.D
     return data
 
 
-def check_cohort(cohort: Any, name: str = "cohort", *, min_patients: int = 1) -> None:
+def check_cohort(cohort: Any, name: str = "cohort", *, min_patients: int = 1,
+                 comparators: bool = False) -> None:
     """Raise :class:`ParameterError` unless ``cohort`` is a :class:`~alspaincohort.Cohort`, and
-    :class:`ModelDataError` when it has fewer than ``min_patients`` patients."""
+    :class:`ModelDataError` when it has fewer than ``min_patients`` patients, or (unless the
+    analysis compares them, ``comparators=True``) when it holds comparators: an analysis of
+    ALS patients never mixes controls into its numbers."""
     from .cohort import Cohort
 
     if not isinstance(cohort, Cohort):
@@ -277,6 +280,14 @@ def check_cohort(cohort: Any, name: str = "cohort", *, min_patients: int = 1) ->
     if n < min_patients:
         raise ModelDataError(f"{name} has {n} patient(s); this analysis needs at least "
                              f"{min_patients}")
+    if not comparators:
+        k = int(cohort.is_comparator.sum())
+        if k:
+            groups = sorted(set(cohort.patients["group"].dropna().astype(str)) - {"als"})
+            raise ModelDataError(
+                f"{name} holds {k} comparator(s) (patients.group {groups}); this analysis is "
+                f"of ALS patients: pass {name}.als_only(), or compare the groups with "
+                "comparator_drug_use")
 
 
 def check_choice(value: Any, name: str, options: Any) -> None:

@@ -10,6 +10,7 @@ private attribute (``obj._name`` for anything but ``self`` / ``cls``).
 from __future__ import annotations
 
 import ast
+import functools
 import html
 import importlib
 from pathlib import Path
@@ -76,7 +77,8 @@ def test_no_private_name_crosses_a_module(path: Path) -> None:
 
 LAYER = {"alspaincohort.cli": 6, "alspaincohort.__main__": 7, "alspaincohort.report": 5,
          "alspaincohort.simulation": 5, "alspaincohort.analysis": 4, "alspaincohort.stats": 3,
-         "alspaincohort.loaders": 2, "alspaincohort.synthetic": 2, "alspaincohort.cohort": 1,
+         "alspaincohort.loaders": 2, "alspaincohort.registers": 2, "alspaincohort.synthetic": 2,
+         "alspaincohort.cohort": 1,
          "alspaincohort.validation": 1}
 
 
@@ -187,7 +189,24 @@ def _calls(c: alspaincohort.Cohort) -> dict[str, object]:
         "treatment_prognosis": lambda: a.treatment_prognosis(c, classes=("opioid",)),
         "proxy_agreement": lambda: a.proxy_agreement(
             a.simulate_cohort(200, seed=2026, p_caregiver=0.5)),
+        "pain_before_onset": lambda: a.pain_before_onset(c),
+        "comparator_drug_use": lambda: a.comparator_drug_use(_comparators()),
+        "prediagnostic_exposure": lambda: a.prediagnostic_exposure(
+            _register(), ["gabapentinoids", "opioids"], controls=3, seed=1),
+        "prediagnostic_cohort": lambda: a.prediagnostic_cohort(_register(), ["gabapentinoids"]),
     }
+
+
+@functools.lru_cache(maxsize=1)
+def _register() -> object:
+    sim = alspaincohort.simulate_register(5000, seed=2026, als_incidence_scale=30)
+    return alspaincohort.load_register(sim.persons, sim.dispensings)
+
+
+def _comparators() -> alspaincohort.Cohort:
+    from alspaincohort.registers.designs import sample_risk_sets, to_cohort
+
+    return to_cohort(_register(), sample_risk_sets(_register(), controls=3, seed=1))
 
 
 NOT_ANALYSES = {"encals_linear_predictor"}  # a per-patient score (a variable), not an analysis

@@ -238,6 +238,8 @@ def _analysis_cases() -> list[tuple[str, Callable[[], Any]]]:
                                 dict(classes=("corticosteroid",))],
         "proxy_agreement": [dict(proxy="patient"), dict(proxy="xyz"), dict(measure="xyz"),
                             dict(window_days=-1), dict(periods=(0,)), dict(level=95)],
+        "pain_before_onset": [dict(level=95)],
+        "comparator_drug_use": [dict(level=95)],  # and with comparators: _register_cases
     }
     # degenerate cohorts where there is no answer (elsewhere one patient is a valid answer:
     # a prevalence of 1/1 with its CI, a one-row Table 1, a one-patient ENCALS predictor)
@@ -257,6 +259,10 @@ def _analysis_cases() -> list[tuple[str, Callable[[], Any]]]:
                                       "landmark", "competing_risks", "incremental_value",
                                       "treatment_response", "treatment_prognosis",
                                       "proxy_agreement"])}
+    # a cohort holding comparators: every analysis of ALS patients refuses it (issue 20)
+    mixed = apc.Cohort(**{**c.tables, "patients": c.patients.assign(
+        group=["als", "control_population"] * (len(c.patients) // 2))})
+    degenerate["with comparators"] = (mixed, [n for n in bad if n != "comparator_drug_use"])
     cases: list[tuple[str, Callable[[], Any]]] = []
     for name, kwargs in bad.items():
         f = getattr(apc, name.strip())  # "prevalence ": its end-of-life cases
@@ -340,8 +346,74 @@ def _agreement_cases() -> list[tuple[str, Callable[[], Any]]]:
     ]
 
 
+def _register_cases() -> list[tuple[str, Callable[[], Any]]]:
+    """The register designs (issue 20): not a register, unknown classes, bad windows and
+    settings; the generator's and loader's arguments; comparisons without comparators."""
+    import alspaincohort as apc
+    from alspaincohort.registers import Window
+    from alspaincohort.registers.designs import sample_risk_sets, to_cohort
+
+    sim = apc.simulate_register(3000, seed=1, als_incidence_scale=30)
+    reg = apc.load_register(sim.persons, sim.dispensings)
+    c = apc.simulate_cohort(40, seed=1)
+    mixed = to_cohort(reg, sample_risk_sets(reg, controls=2, seed=1))
+    cases: list[tuple[str, Callable[[], Any]]] = []
+    bad = {
+        "prediagnostic_exposure": [dict(classes=["xyz"]), dict(classes=[]),
+                                   dict(windows=[(1, 2)]), dict(windows=[(-2, -10)]),
+                                   dict(windows="[-10, -2)"), dict(windows=[Window(-3, -1)] * 2),
+                                   dict(measure="xyz"), dict(controls=0), dict(controls=2.5),
+                                   dict(match=("xyz",)), dict(match=("region",), caliper=-1),
+                                   dict(caliper=2), dict(method="xyz"),
+                                   dict(lookback_years=-1), dict(lookback_years="5"),
+                                   dict(level=95), dict(seed=-1), dict(sample="sets")],
+        "prediagnostic_cohort": [dict(classes=["xyz"]), dict(lag_years=-2),
+                                 dict(lag_years=float("nan")), dict(strata=("xyz",)),
+                                 dict(level=95)],
+    }
+    for name, kwargs in bad.items():
+        f = getattr(apc, name)
+        cases.append((f"{name}: a cohort, not a register", lambda f=f: f(c)))
+        cases.append((f"{name}: None", lambda f=f: f(None)))
+        for kw in kwargs:
+            cases.append((f"{name}: {kw}", lambda f=f, kw=kw: f(reg, **kw)))
+    cases += [
+        ("comparator_drug_use: no comparators", lambda: apc.comparator_drug_use(c)),
+        ("comparator_drug_use: only comparators", lambda: apc.comparator_drug_use(
+            apc.Cohort(patients=mixed.patients[mixed.is_comparator]))),
+        ("comparator_drug_use: window", lambda: apc.comparator_drug_use(mixed, window=(0, -9))),
+        ("comparator_drug_use: classes", lambda: apc.comparator_drug_use(mixed,
+                                                                         classes=("xyz",))),
+        ("comparator_drug_use: level", lambda: apc.comparator_drug_use(mixed, level=95)),
+        ("pain_before_onset: with comparators", lambda: apc.pain_before_onset(mixed)),
+        ("simulate_register: 0 people", lambda: apc.simulate_register(0)),
+        ("simulate_register: text seed", lambda: apc.simulate_register(10, seed="x")),
+        ("simulate_register: preset", lambda: apc.simulate_register(10, preset="xyz")),
+        ("simulate_register: effect_hr", lambda: apc.simulate_register(10, effect_hr=-1)),
+        ("simulate_register: effect_class",
+         lambda: apc.simulate_register(10, effect_class="statins")),
+        ("simulate_register: effect_window",
+         lambda: apc.simulate_register(10, effect_window=(-2, -10))),
+        ("simulate_register: open window",
+         lambda: apc.simulate_register(10, effect_window=(None, -2))),
+        ("simulate_register: scale", lambda: apc.simulate_register(10, als_incidence_scale=0)),
+        ("simulate_register: prodromal", lambda: apc.simulate_register(10, prodromal_share=2)),
+        ("load_register: not a table", lambda: apc.load_register(42, sim.dispensings)),
+        ("load_register: missing file", lambda: apc.load_register("nope.parquet",
+                                                                  sim.dispensings)),
+        ("load_register: file type", lambda: apc.load_register(__file__, sim.dispensings)),
+        ("load_register: missing column",
+         lambda: apc.load_register(sim.persons.drop(columns="sex"), sim.dispensings)),
+        ("load_register: codes", lambda: apc.load_register(sim.persons, sim.dispensings,
+                                                           codes={"atc": {}})),
+        ("load_register: strict", lambda: apc.load_register(
+            sim.persons.assign(sex="x"), sim.dispensings, strict=True)),
+    ]
+    return cases
+
+
 ALL = (CASES + _agreement_cases() + _proportion_cases() + _meta_cases() + _design_cases() + _analysis_cases()
-       + _simulation_cases())
+       + _simulation_cases() + _register_cases())
 
 
 @pytest.mark.parametrize(("name", "call"), ALL, ids=[c[0] for c in ALL])
@@ -357,7 +429,7 @@ def test_sweep_is_broad() -> None:
     """Every public analysis is in the sweep, and the sweep is broad."""
     import alspaincohort as apc
 
-    assert len(ALL) >= 260
+    assert len(ALL) >= 330
     analyses = {n for n in apc.__all__ if callable(getattr(apc, n)) and n[0].islower()
                 and n not in ("load_proact", "load_tabular")}
     swept = {name.split(":")[0] for name, _ in ALL}

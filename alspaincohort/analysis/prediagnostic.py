@@ -55,7 +55,7 @@ from ..registers.exposure import (
 from ..registers.register import Register
 from ..result import Result
 from ..stats import ConditionalLogit, CoxTimeVarying
-from ..stats.base import z_quantile
+from ..stats.base import exp_wald
 from ..validation import check_choice, check_level
 
 MEASURES = ("any", "ddd", "since_first")
@@ -251,7 +251,6 @@ def prediagnostic_exposure(register: Register, classes: Any = None, windows: Any
                              f"{'; '.join(sample.notes) or 'the register holds no ALS case'}")
     history = exposure_history(register, sample.frame, names, wins)
     rows, notes, fits, members = [], list(sample.notes), {}, {}
-    crit = z_quantile(1 - lvl)
     n_cases = int(sample.frame["case"].sum())
     n_controls = int(len(sample.frame) - n_cases)
     for cls in names:
@@ -269,18 +268,16 @@ def prediagnostic_exposure(register: Register, classes: Any = None, windows: Any
                 at = X[col].to_numpy() == 1
                 is_case = f["case"].to_numpy() == 1
                 r = est.loc[col] if est is not None and col in est.index else None
-                ok = r is not None and np.isfinite(r["estimate"])
+                ratio, lo, hi = exp_wald(None if r is None else r["estimate"],
+                                         None if r is None else r["std_error"], 1 - lvl)
                 rows.append({
                     "exposure_class": cls, "window": w.name, "level": lab,
                     "cases_exposed": int((at & is_case).sum()),
                     "controls_exposed": int((at & ~is_case).sum()),
-                    "cases": n_cases, "controls": n_controls,
-                    "ratio": float(np.exp(r["estimate"])) if ok else np.nan,
-                    "ci_low": float(np.exp(r["estimate"] - crit * r["std_error"])) if ok
-                    else np.nan,
-                    "ci_high": float(np.exp(r["estimate"] + crit * r["std_error"])) if ok
-                    else np.nan,
-                    "p_value": float(r["p_value"]) if ok else np.nan})
+                    "cases": n_cases, "controls": n_controls, "ratio": ratio, "ci_low": lo,
+                    "ci_high": hi,
+                    "p_value": float(r["p_value"]) if r is not None and np.isfinite(ratio)
+                    else np.nan})
                 members[(cls, w.name, lab)] = (frozenset(member_id[at & is_case]),
                                                frozenset(member_id[at & ~is_case]))
     return PrediagnosticResult(pd.DataFrame(rows), "nested case-control", notes, fits, sample,
@@ -327,7 +324,6 @@ def prediagnostic_cohort(register: Register, classes: Any = None, lag_years: flo
     lvl = check_level(level, "level")
     label = Window(None, -check_years(lag_years, "lag_years")).name
     rows, notes, fits, members = [], [], {}, {}
-    crit = z_quantile(1 - lvl)
     for cls in names:
         ep = cohort_episodes(register, cls, lag_years, tuple(strata))
         est = None
@@ -347,16 +343,15 @@ def prediagnostic_cohort(register: Register, classes: Any = None, lag_years: flo
                 notes.append(f"{cls}: no ratio: {err}")
         pid = ep["person_id"].astype(str).to_numpy()
         cases = set(pid[ev])
-        ok = est is not None and np.isfinite(est["estimate"])
+        ratio, lo, hi = exp_wald(None if est is None else est["estimate"],
+                                 None if est is None else est["std_error"], 1 - lvl)
         exposed_noncase = frozenset(set(pid[ex]) - cases)
         rows.append({
             "exposure_class": cls, "window": label, "level": "exposed",
             "cases_exposed": int((ev & ex).sum()), "controls_exposed": len(exposed_noncase),
             "cases": int(ev.sum()), "controls": int(len(set(pid)) - len(cases)),
-            "ratio": float(np.exp(est["estimate"])) if ok else np.nan,
-            "ci_low": float(np.exp(est["estimate"] - crit * est["std_error"])) if ok else np.nan,
-            "ci_high": float(np.exp(est["estimate"] + crit * est["std_error"])) if ok
-            else np.nan,
-            "p_value": float(est["p_value"]) if ok else np.nan})
+            "ratio": ratio, "ci_low": lo, "ci_high": hi,
+            "p_value": float(est["p_value"]) if est is not None and np.isfinite(ratio)
+            else np.nan})
         members[(cls, label, "exposed")] = (frozenset(pid[ev & ex]), exposed_noncase)
     return PrediagnosticResult(pd.DataFrame(rows), "cohort", notes, fits, None, lvl, members)

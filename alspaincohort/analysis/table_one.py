@@ -45,6 +45,7 @@ from ..errors import ModelDataError, ParameterError
 from ..export import write_csv
 from ..result import Result
 from ..stats.group_tests import categorical_group_test, continuous_group_test
+from ..validation import check_cohort
 from ..variables import LABELS
 
 DEFAULT_CONTINUOUS = ("age_at_onset", "diagnostic_delay_months", "disease_duration_months",
@@ -403,6 +404,8 @@ def table_one(data: Cohort | pd.DataFrame, groupby: str | None = None,
     'Age at onset, years, median [IQR]'
     """
     if isinstance(data, Cohort):
+        # patients and their comparators side by side only (groupby="group"), never mixed
+        check_cohort(data, "data", comparators=groupby == "group")
         df = data.baseline()
     elif isinstance(data, pd.DataFrame):
         df = data.copy()

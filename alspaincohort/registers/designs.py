@@ -190,8 +190,8 @@ def sample_risk_sets(register: Register, controls: int = 10,
     take = rank < need[pos]
     chosen = pd.DataFrame({"set_id": c_set[take], "person_id": c_person[take], "case": 0})
     matched = available > 0
-    case_rows = con.execute(f"SELECT set_id, person_id, 1 AS \"case\" FROM ncc_case_sets "
-                            f"ORDER BY set_id, person_id").fetchdf()
+    case_rows = con.execute("SELECT set_id, person_id, 1 AS \"case\" FROM ncc_case_sets "
+                            "ORDER BY set_id, person_id").fetchdf()
     case_rows = case_rows[np.isin(case_rows["set_id"].to_numpy(), set_ids[matched])]
     frame = pd.concat([case_rows, chosen], ignore_index=True)
     info = pd.DataFrame({"set_id": set_ids, "index_date": pd.to_datetime(sets["t"])})
@@ -376,3 +376,76 @@ def cohort_episodes(register: Register, exposure_class: str, lag_years: float = 
         SELECT b.person_id, {sel} x AS start, e AS stop, ev AS event, 1 AS exposed
           FROM b WHERE x > s AND x < e
         ORDER BY person_id, start""").fetchdf()
+
+
+def to_cohort(register: Register, sample: CaseControlSample,
+              lookback_years: float = 15.0) -> Any:
+    """The matched sets as a :class:`~alspaincohort.Cohort` with comparators: one patient per
+    member of a set (a person sampled for two sets is two patients: each has its own day 0),
+    their dispensings as medications on the day axis of their index date.
+
+    Parameters
+    ----------
+    register : Register
+    sample : CaseControlSample
+    lookback_years : float
+        Dispensings from this long before the index date up to the index date are kept.
+
+    Returns
+    -------
+    Cohort
+        ``patients``: patient_id ("s<set>:<person_id>"), sex, birth_year, region (when
+        matched on), age_at_onset, onset_site and onset_day (missing: a register has no
+        symptom onset), group ("als" for the cases, "control_population" for the controls),
+        index_date, matched_set, diagnosis_day (0 for the cases). ``medications``: drug and
+        atc_code (the ATC code), drug_class (:mod:`alspaincohort.drugs`), start_day and
+        stop_day (the dispensing's day relative to the index date; dispensings of one code on
+        one day are one row).
+    """
+    from ..cohort import Cohort
+    from ..drugs import classify
+
+    reg = _check_register(register)
+    if not isinstance(sample, CaseControlSample):
+        raise ParameterError(f"sample must be a CaseControlSample, not {type(sample).__name__}")
+    look = years_to_days(check_years(lookback_years, "lookback_years"))
+    f = sample.frame
+    con = reg.con
+    con.register("sample_members_frame", f[["set", "person_id", "index_date"]])
+    con.execute("CREATE OR REPLACE TEMP TABLE sample_members AS SELECT set, person_id, "
+                "index_date::DATE AS index_date FROM sample_members_frame")
+    con.unregister("sample_members_frame")
+    info = con.execute("SELECT m.set, m.person_id, p.sex, p.birth_year FROM sample_members m "
+                       "JOIN persons p ON p.person_id = m.person_id").fetchdf()
+    disp = con.execute(f"""
+        SELECT m.set, m.person_id, d.atc,
+               datediff('day', m.index_date, d.date) AS day, sum(d.ddd) AS ddd
+        FROM sample_members m JOIN dispensings d ON d.person_id = m.person_id
+        WHERE d.date >= m.index_date - {look} AND d.date <= m.index_date
+        GROUP BY ALL""").fetchdf()
+    con.execute("DROP TABLE IF EXISTS sample_members")
+    members = f.merge(info, on=["set", "person_id"], how="left", suffixes=("", "_p"))
+    pid = "s" + members["set"].astype(str) + ":" + members["person_id"].astype(str)
+    patients = pd.DataFrame({
+        "patient_id": pid,
+        "sex": members["sex"] if "sex" in members.columns else members["sex_p"],
+        "birth_year": members["birth_year"] if "birth_year" in members.columns
+        else members["birth_year_p"],
+        "group": np.where(members["case"] == 1, "als", "control_population"),
+        "age_at_onset": np.nan, "onset_site": None,
+        "onset_day": pd.Series(pd.NA, index=members.index, dtype="Int32"),
+        "index_date": pd.to_datetime(members["index_date"]),
+        "matched_set": members["set"].astype(np.int64),
+        "diagnosis_day": pd.Series(0, index=members.index, dtype="Int32").where(
+            members["case"] == 1)})
+    if "region" in members.columns:
+        patients["region"] = members["region"]
+    atc = disp["atc"].astype(str).to_numpy(dtype=object)
+    cls = classify(atc, atc)[1]
+    meds = pd.DataFrame({
+        "patient_id": "s" + disp["set"].astype(str) + ":" + disp["person_id"].astype(str),
+        "drug": atc, "atc_code": atc, "drug_class": cls,
+        "start_day": disp["day"].astype("int64"), "stop_day": disp["day"].astype("int64")})
+    return Cohort(patients=patients, medications=meds,
+                  metadata={"source": "register nested case-control sample",
+                            "controls": sample.controls, "match": list(sample.match)})

@@ -202,7 +202,7 @@ class ConditionalLogit(CoxTimeVarying):
                                  "and a non-case: nothing to estimate")
         if self.method == "exact" and np.any(cases > 1):  # else Breslow's is the exact one
             return _ExactConditional(X, stratum, rs.event.astype(bool), len(rs.d))
-        return super()._likelihood(rs, X, iu)
+        return self._partial_likelihood(rs, X, iu)
 
     # ------------------------------------------------------------------------------------------
     @property

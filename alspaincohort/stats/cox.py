@@ -669,6 +669,10 @@ class CoxTimeVarying(Estimator):
         """The function maximised: beta -> (log-likelihood, score, information, pieces); the
         partial likelihood with the model's ties (a subclass may maximise another likelihood
         over the same rows, as :class:`~alspaincohort.stats.ConditionalLogit` does)."""
+        return self._partial_likelihood(rs, X, iu)
+
+    def _partial_likelihood(self, rs: _RiskSets, X: np.ndarray, iu: Any) -> Any:
+        """The Cox partial likelihood with the model's ties."""
         return _PartialLikelihood(rs, X, iu, self.ties == "efron")
 
     @staticmethod

@@ -97,6 +97,7 @@ from ..schema import (
     ONSET_SITES,
     PAIN_SITES,
     PAIN_TYPES,
+    PRESENTING_SYMPTOMS,
     RESPONDENTS,
 )
 from ..truth import Truth, compute_estimands
@@ -572,6 +573,17 @@ def _draw_outcomes(n: int, p: dict[str, Any], base: dict[str, np.ndarray],
 # ----------------------------------------------------------------------------------------------
 # tables
 # ----------------------------------------------------------------------------------------------
+def _presenting_symptom(base: dict[str, Any], pain: dict[str, Any]) -> pd.Categorical:
+    """Pain when it began before motor onset; otherwise the onset region's first symptom (limb
+    weakness for spinal and generalised onset, bulbar, respiratory). No random draw: the
+    streams of every other column stay as they were."""
+    by_site = {"spinal": "limb_weakness", "bulbar": "bulbar", "respiratory": "respiratory",
+               "generalised": "limb_weakness"}
+    site = np.array([by_site[s] for s in ONSET_SITES], dtype=object)[base["site"]]
+    first = np.where(pain["has_pain"] & pain["before_onset"], "pain", site)
+    return pd.Categorical(first, categories=list(PRESENTING_SYMPTOMS))
+
+
 def _patients_table(ids: np.ndarray, base: dict[str, np.ndarray], pain: dict[str, np.ndarray],
                     p: dict[str, Any]) -> pd.DataFrame:
     n = len(ids)
@@ -592,6 +604,7 @@ def _patients_table(ids: np.ndarray, base: dict[str, np.ndarray], pain: dict[str
             "pain_onset_day": pd.Series(pain["pain_onset_day"], dtype="Int32").where(
                 pain["has_pain"]
             ),
+            "presenting_symptom": _presenting_symptom(base, pain),
             "source": pd.Categorical.from_codes(np.zeros(n, dtype=np.int8),
                                                 categories=["synthetic"]),
         }

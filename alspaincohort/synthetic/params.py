@@ -106,7 +106,8 @@ PARAMS: dict[str, Param] = {
         "odds ratio of pain for patients with the depressive trait",
     ),
     "p_pain_before_onset": Param(
-        0.10, 0, 1, "assumption (docs/sources.md section 1: pain can precede motor onset)",
+        0.25, 0, 1, "docs/sources.md section 1: 25% of patients with pain had it before "
+        "onset (the review's case-control study); the largest survey reports half",
         "share of patients with pain whose pain began before motor onset", "prob",
     ),
     "vas_intercept_mean": Param(

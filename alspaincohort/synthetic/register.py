@@ -248,7 +248,7 @@ def _chunk(rng: np.random.Generator, first_id: int, n: int, params: dict[str, An
                        entry + 1)
     # treatment courses
     course_rows = []
-    for ci, (_name, codes, rate, slope, mean_n, gap, ddd) in enumerate(COURSES):
+    for ci, (_name, codes, rate, slope, mean_n, _gap, _ddd) in enumerate(COURSES):
         fu_years = (exit_ - entry) / YEAR
         mid_age = age_entry + fu_years / 2
         lam = rate * np.exp(slope * (mid_age - 50)) * fu_years

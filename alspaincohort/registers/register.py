@@ -73,6 +73,7 @@ def _connect(database: str | Path | None, threads: int | None, memory_limit: str
     import duckdb
 
     con = duckdb.connect(str(database) if database is not None else ":memory:")
+    con.execute("SET enable_progress_bar = false")
     if threads is not None:
         con.execute(f"SET threads = {int(threads)}")
     if memory_limit is not None:

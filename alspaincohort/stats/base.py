@@ -90,8 +90,8 @@ def exp_wald(estimate: Any, std_error: Any, alpha: float) -> tuple[float, float,
 
     Examples
     --------
-    >>> [round(v, 3) for v in exp_wald(0.5, 0.1, 0.05)]
-    [1.649, 1.355, 2.005]
+    >>> [round(v, 2) for v in exp_wald(0.5, 0.1, 0.05)]
+    [1.65, 1.36, 2.01]
     """
     if estimate is None or std_error is None or not np.isfinite(estimate) \
             or not np.isfinite(std_error):

@@ -43,6 +43,7 @@ BENCHMARKS: list[tuple[str, list[str]]] = [MEMORY] if QUICK else [
     ("bench_latent.py", ["300", "2000", "10000"]),
     ("bench_joint.py", ["300", "2000", "10000"]),
     ("bench_report.py", ["10000"]),
+    ("bench_register.py", ["2000000", "10"]),
 ]
 
 

@@ -111,3 +111,26 @@ def test_committed_quick_figures_cover_every_memory_figure() -> None:
     committed = json.loads((BENCH / "results" / "bench-quick.json").read_text())
     assert names == {f["name"] for f in committed["figures"]}
     assert committed["quick"] and "versions" in committed
+
+
+def test_register_benchmark_pipelines_agree(tmp_path: Path) -> None:
+    """bench_register.py's two pipelines (DuckDB, and plain pandas as the reference) build the
+    same sets and give the same odds ratios, on a small register."""
+    import numpy as np
+    import pandas as pd
+
+    from alspaincohort.synthetic import simulate_register
+
+    simulate_register(20_000, seed=3, als_incidence_scale=20, out=tmp_path)
+    bench = _module("bench_register")
+    duck = bench.duckdb_pipeline(str(tmp_path))
+    plain = bench.pandas_pipeline(str(tmp_path))
+    from io import StringIO
+
+    table = pd.read_json(StringIO(duck["table"]), orient="split").set_index(
+        ["exposure_class", "window"])["ratio"]
+    ref = pd.Series({(c, w): r for c, w, r in plain["ratios"]})
+    ours = table.reindex(ref.index)
+    assert (ours.isna() == ref.isna()).all() and ref.notna().sum() >= 15
+    assert np.allclose(ours.dropna(), ref.dropna(), rtol=1e-9)
+    assert duck["rows"] == plain["rows"]

@@ -197,7 +197,10 @@ def simulate_register(n_people: int = 20_000, *, seed: int = 0, preset: str = "r
             import pyarrow as pa
             import pyarrow.parquet as pq
 
+            # dates as Parquet DATE, as registers store them (a timestamp costs a check that
+            # it holds no time of day on every row)
             table = pa.Table.from_pandas(disp, preserve_index=False)
+            table = table.set_column(1, "date", table.column("date").cast(pa.date32()))
             if writer is None:
                 out_dir.mkdir(parents=True, exist_ok=True)
                 writer = pq.ParquetWriter(out_dir / "dispensings.parquet", table.schema)
@@ -211,7 +214,14 @@ def simulate_register(n_people: int = 20_000, *, seed: int = 0, preset: str = "r
              "n_cases": int(persons_all["als_date"].notna().sum()), "n_dispensings": n_disp}
     if out_dir is None:
         return SyntheticRegister(persons_all, pd.concat(disp_parts, ignore_index=True), truth)
-    persons_all.to_parquet(out_dir / "persons.parquet", index=False)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    ptable = pa.Table.from_pandas(persons_all, preserve_index=False)
+    for name in ("entry_date", "exit_date", "als_date"):
+        i = ptable.schema.get_field_index(name)
+        ptable = ptable.set_column(i, name, ptable.column(name).cast(pa.date32()))
+    pq.write_table(ptable, out_dir / "persons.parquet")
     return SyntheticRegister(out_dir / "persons.parquet", out_dir / "dispensings.parquet", truth)
 
 

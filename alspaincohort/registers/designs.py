@@ -165,7 +165,7 @@ def sample_risk_sets(register: Register, controls: int = 10,
     # pool of a set is a contiguous slice, and its eligibility at the set's date is evaluated
     # there in NumPy (a join of sets and persons materialised every (set, candidate) pair: 23
     # million at 2 million people, most of the design's time)
-    exact = [m for m in names]
+    exact = list(names)
     strata = ", ".join(exact) if exact else "1"
     order = ", ".join([*exact, *(["birth_year"] if caliper is not None else []), "person_id"])
     pool = con.execute(f"""
@@ -189,7 +189,7 @@ def sample_risk_sets(register: Register, controls: int = 10,
     need = k * np.asarray(sets["n_case"], dtype=np.int64)
     grp = np.asarray(pool["grp"], dtype=np.int64)
     by = np.asarray(pool["birth_year"], dtype=np.int64)
-    key = grp * 10_000 + by if caliper is not None else grp
+    pool_key = grp * 10_000 + by if caliper is not None else grp
     entry, exit_ = (np.asarray(pool["entry"], np.int64), np.asarray(pool["exit"], np.int64))
     als = np.asarray(pool["als"], np.int64)
     person = np.asarray(pool["person_id"])
@@ -200,8 +200,8 @@ def sample_risk_sets(register: Register, controls: int = 10,
         lo_key, hi_key = s_grp * 10_000 + s_by - caliper, s_grp * 10_000 + s_by + caliper
     else:
         lo_key = hi_key = s_grp
-    start = np.searchsorted(key, lo_key, side="left")
-    stop = np.searchsorted(key, hi_key, side="right")
+    start = np.searchsorted(pool_key, lo_key, side="left")
+    stop = np.searchsorted(pool_key, hi_key, side="right")
     rng = np.random.default_rng(seed)
     available = np.zeros(len(set_ids), dtype=np.int64)
     chosen_set, chosen_person = [], []

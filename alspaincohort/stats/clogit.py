@@ -49,7 +49,6 @@ import pandas as pd
 
 from ..errors import ModelDataError
 from ..validation import check_choice, check_event, check_frame
-from .base import wald_table
 from .cox import CoxTimeVarying
 
 METHODS = ("exact", "breslow", "efron")
@@ -150,6 +149,9 @@ class ConditionalLogit(CoxTimeVarying):
     (1.632, 200)
     """
 
+    _RATIO = ("odds_ratio", "or")  # summary: estimate (log OR), odds_ratio, ..., or_ci_low,
+    # or_ci_high
+
     def __init__(self, method: str = "exact", tol: float = 1e-12, max_iter: int = 50,
                  alpha: float = 0.05) -> None:
         check_choice(method, "method", METHODS)
@@ -210,18 +212,6 @@ class ConditionalLogit(CoxTimeVarying):
         """exp(``params_``)."""
         with np.errstate(over="ignore"):
             return np.exp(self.params_).rename("odds_ratio")
-
-    @property
-    def summary(self) -> pd.DataFrame:
-        """estimate (log OR), odds_ratio, std_error, z, p_value, ci_low, ci_high (log scale),
-        or_ci_low, or_ci_high (Wald, at the model's ``alpha``); a term that cannot be estimated
-        (``aliased_``) is a row of NaN."""
-        self._check_fitted()
-        out = wald_table(self.params_, self.bse_, self.alpha)
-        with np.errstate(over="ignore"):
-            out.insert(1, "odds_ratio", self.odds_ratios_)
-            out["or_ci_low"], out["or_ci_high"] = np.exp(out["ci_low"]), np.exp(out["ci_high"])
-        return out.reindex(getattr(self, "_all_terms", list(out.index)))
 
     def _describe(self) -> str:
         return (f"Conditional logistic regression ({self.method}): {self.n_obs_} rows in "

@@ -415,6 +415,7 @@ class CoxTimeVarying(Estimator):
     """
 
     llf_: float
+    _RATIO = ("hazard_ratio", "hr")  # the summary's ratio column and its CI prefix
 
     def __init__(self, ties: str = "efron", tol: float = 1e-12, max_iter: int = 50,
                  alpha: float = 0.05) -> None:
@@ -905,10 +906,12 @@ class CoxTimeVarying(Estimator):
         hr_ci_low, hr_ci_high (Wald, at the model's ``alpha``); a term that cannot be estimated
         (``aliased_``) is a row of NaN."""
         self._check_fitted()
+        name, short = self._RATIO
         out = wald_table(self.params_, self.bse_, self.alpha)
         with np.errstate(over="ignore"):
-            out.insert(1, "hazard_ratio", self.hazard_ratios_)
-            out["hr_ci_low"], out["hr_ci_high"] = np.exp(out["ci_low"]), np.exp(out["ci_high"])
+            out.insert(1, name, np.exp(out["estimate"]))
+            out[f"{short}_ci_low"] = np.exp(out["ci_low"])
+            out[f"{short}_ci_high"] = np.exp(out["ci_high"])
         # terms that cannot be estimated stay in the table as NaN rows (R prints NA)
         return out.reindex(getattr(self, "_all_terms", list(out.index)))
 

@@ -85,10 +85,11 @@ class _RiskSets:
         # no row enters at or after an event time (right-censored data): nothing to subtract
         self.no_entry = bool(np.all(self.start_idx == len(start)))
         self.time_stratum = np.floor(self.times / span).astype(np.int64)
-        # strata: the linear predictor is shifted by its maximum within each stratum, so that
-        # a stratum whose predictors are far below another's keeps its digits where the
-        # risk-set sums subtract the later strata's rows (one shift for all strata lost them
-        # all: clogit data with large coefficients stopped short of the maximum)
+        # strata: a stratum whose linear predictors lie far below another's (more than
+        # STRATUM_SHIFT_RANGE) is shifted by its own maximum, so that it keeps its digits where
+        # the risk-set sums subtract the later strata's rows (one shift for all strata lost
+        # them all: clogit data with large coefficients stopped short of a finite maximum);
+        # the others share the overall maximum, whose sums subtract with the least rounding
         self.stratum = stratum
         self.stratum_order: np.ndarray | None = None
         if len(stratum) and stratum.max() > stratum.min():
@@ -263,6 +264,10 @@ def _chi2_test(statistic: float, df: int) -> dict[str, Any]:
     return {"statistic": statistic, "df": df, "p_value": float(special.chdtrc(df, statistic))}
 
 
+STRATUM_SHIFT_RANGE = 10.0
+"""How far (on the log scale) a stratum's largest linear predictor may lie below the overall
+largest before the stratum's weights are shifted by their own maximum (see _RiskSets)."""
+
 # the estimates CoxTimeVarying builds on first access (cleared by every fit)
 _LAZY = ("params_", "bse_", "cov_params_", "naive_cov_params_", "hazard_ratios_", "means_",
          "_null", "llf_null_", "lr_test_", "wald_test_", "score_test_")
@@ -290,8 +295,10 @@ class _PartialLikelihood:
             shift = eta.max()
             w = np.exp(eta - shift)
             shifted_events = shift * self.cw_events.sum()
-        else:  # per stratum (see _RiskSets)
+        else:  # per stratum, for strata far below the top (see _RiskSets)
             stratum_max = np.maximum.reduceat(eta[rs.stratum_order], rs.stratum_starts)
+            top = eta.max()
+            stratum_max = np.where(stratum_max >= top - STRATUM_SHIFT_RANGE, top, stratum_max)
             row_shift = stratum_max[rs.stratum_of_row]
             w = np.exp(eta - row_shift)
             shifted_events = float((self.cw_events * row_shift[rs.ev_rows]).sum())

@@ -330,11 +330,13 @@ def check_day_window(value: Any, name: str, *, decreasing: bool = False,
     return first, last
 
 
-def check_positive(value: Any, name: str) -> float:
-    """A finite number > 0 (a tolerance, a bandwidth); :class:`ParameterError` otherwise."""
+def check_positive(value: Any, name: str, *, allow_zero: bool = False) -> float:
+    """A finite number > 0 (a tolerance, a bandwidth), or >= 0 with ``allow_zero`` (a lag, a
+    look-back); :class:`ParameterError` otherwise."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)) \
-            or not (np.isfinite(value) and value > 0):
-        raise ParameterError(f"{name} must be a finite number > 0, not {value!r}")
+            or not (np.isfinite(value) and (value >= 0 if allow_zero else value > 0)):
+        raise ParameterError(f"{name} must be a finite number {'>=' if allow_zero else '>'} 0, "
+                             f"not {value!r}")
     return float(value)
 
 

@@ -129,6 +129,18 @@ def test_exact_equals_direct_enumeration_of_subsets() -> None:
     assert np.max(np.abs(grad)) < 1e-5
 
 
+def test_clogit_has_no_baseline_hazard_or_concordance() -> None:
+    from alspaincohort.errors import ParameterError
+
+    d = DATA[DATA["dataset"] == 1]  # m:n sets: the exact likelihood
+    fit = ConditionalLogit().fit(d, case="case", group="set", formula="x1 + x2 + x3")
+    for attr in ("concordance_", "baseline_cumulative_hazard_"):
+        with pytest.raises(ParameterError, match="matched sets"):
+            getattr(fit, attr)
+    with pytest.raises(ParameterError, match="baseline hazard"):
+        fit.baseline_cumulative_hazard_at([1.0])
+
+
 def test_clogit_refuses_bad_input() -> None:
     d = pd.DataFrame({"set": [1, 1, 2, 2], "case": [1, 0, 1, 0], "x": [1.0, 0.0, 0.5, 0.2]})
     with pytest.raises(ModelDataError, match="'case'.*0/1"):

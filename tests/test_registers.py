@@ -274,6 +274,18 @@ def test_caliper_lookback_and_incomplete_sets(reg, sim) -> None:
         sample_risk_sets(reg, match=("postcode",))
 
 
+def test_a_case_without_a_matching_value_is_counted_not_lost(sim) -> None:
+    persons = sim.persons.copy()
+    cases = persons.index[persons["als_date"].notna()][:5]
+    persons.loc[cases, "region"] = None
+    reg = load_register(persons, sim.dispensings)
+    s = sample_risk_sets(reg, controls=3, match=("sex", "birth_year", "region"), seed=1)
+    assert s.n_cases + s.n_unmatched + s.n_excluded_lookback == reg.n_cases
+    assert any("5 case(s) left out: a matching variable" in n for n in s.notes)
+    assert not s.frame["person_id"].isin(persons.loc[cases, "person_id"]).any()
+    assert s.frame["region"].notna().all()
+
+
 def _ccwc_register() -> tuple[object, pd.DataFrame]:
     d = pd.read_csv(CCWC / "population.csv")
     day = pd.to_timedelta

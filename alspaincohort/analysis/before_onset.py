@@ -37,7 +37,6 @@ from ..errors import ModelDataError, ParameterError
 from ..result import Result
 from ..schema import DAYS_PER_MONTH
 from ..stats import ConditionalLogit
-from ..stats.base import exp_wald
 from ..stats.logistic import fit_logit
 from ..validation import check_cohort, check_day_window, check_level
 from .prevalence import proportion_ci
@@ -246,7 +245,7 @@ class ComparatorResult(Result):
         return replace(self, table=t, units={}, notes=[*self.notes, suppression.note()])
 
 
-def comparator_drug_use(cohort: Cohort, window: tuple[int, int] = (-3653, -730),
+def comparator_drug_use(cohort: Cohort, window: tuple[int, int] = (-3652, -730),
                         classes: Any = None, level: float = 0.95) -> ComparatorResult:
     """Pain-drug use in a window before day 0, ALS patients against their comparators.
 
@@ -257,7 +256,8 @@ def comparator_drug_use(cohort: Cohort, window: tuple[int, int] = (-3653, -730),
         date (a control takes its case's). With ``patients.matched_set`` for every person the
         odds ratio is conditional on the sets.
     window : (int, int)
-        Days [start, end) relative to day 0 (default [-10, -2) years: 3653 and 730 days).
+        Days [start, end) relative to day 0 (default [-10, -2) years: 3652 and 730 days, as
+        :class:`~alspaincohort.registers.Window` converts them).
         A medication counts when it runs in the window: start_day < end and stop_day (or
         start_day, for a dispensing without a stop) >= start.
     classes : sequence of str, optional
@@ -292,10 +292,16 @@ def comparator_drug_use(cohort: Cohort, window: tuple[int, int] = (-3653, -730),
         raise ModelDataError("comparator_drug_use needs ALS patients and comparators "
                              f"(patients.group): found {int((~comp).sum())} and "
                              f"{int(comp.sum())}")
+    has_set = p["matched_set"].notna().to_numpy()
+    if has_set.any() and not has_set.all():
+        raise ModelDataError(f"comparator_drug_use: patients.matched_set is missing for "
+                             f"{int((~has_set).sum())} of {len(p)} persons: give every person "
+                             "a matched set (conditional odds ratios) or none (unconditional)")
     meds = medication_classes(cohort)
     start = meds["start_day"].to_numpy()
     stop = np.where(np.isnan(meds["stop_day"].to_numpy()), start, meds["stop_day"].to_numpy())
     in_window = (start < hi) & (stop >= lo)
+    no_start = int(np.isnan(start).sum())
     meds = meds[in_window]
     present = [c for c in TREATED_CLASSES if c in set(meds["drug_class"])]
     if classes is None:
@@ -307,8 +313,11 @@ def comparator_drug_use(cohort: Cohort, window: tuple[int, int] = (-3653, -730),
             raise ParameterError(f"classes: unknown drug class(es) {unknown or names}: use "
                                  f"{list(TREATED_CLASSES)}")
     pid = p["patient_id"].astype(str).to_numpy()
-    matched = p["matched_set"].notna().all()
+    matched = bool(has_set.all())
     rows, notes, fits, units = [], [], {}, {}
+    if no_start:
+        notes.append(f"{no_start} medication row(s) without a start_day cannot be placed in "
+                     "the window and are left out")
     for cls in names:
         users = set(meds.loc[meds["drug_class"] == cls, "patient_id"])
         used = np.isin(pid, list(users))
@@ -321,7 +330,7 @@ def comparator_drug_use(cohort: Cohort, window: tuple[int, int] = (-3653, -730),
             units[(cls, f"{label}_users")] = frozenset(pid[used & g])
             units[(cls, f"{label}_n")] = frozenset(pid[g])
         data = pd.DataFrame({"case": (~comp).astype(int), "used": used.astype(int)})
-        est = None
+        est = (np.nan, np.nan, np.nan, np.nan)  # odds ratio, its Wald limits, p-value
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
@@ -329,19 +338,18 @@ def comparator_drug_use(cohort: Cohort, window: tuple[int, int] = (-3653, -730),
                     data["set"] = p["matched_set"].astype("int64").to_numpy()
                     model = ConditionalLogit(alpha=1 - lvl).fit(data, case="case", group="set",
                                                                 formula="used")
-                    est = (model.params_["used"], model.bse_["used"],
-                           float(model.summary.loc["used", "p_value"]))
+                    r = model.summary.loc["used"]
+                    est = (r["odds_ratio"], r["or_ci_low"], r["or_ci_high"], r["p_value"])
                 else:
                     model = fit_logit("case ~ used", data, "comparator_drug_use")
-                    est = (model.params["used"], model.bse["used"], float(model.pvalues["used"]))
+                    lo, hi = np.exp(model.conf_int(alpha=1 - lvl).loc["used"])
+                    est = (np.exp(model.params["used"]), lo, hi, model.pvalues["used"])
             notes += [f"{cls}: {w.message}" for w in caught]
             fits[cls] = model
         except ModelDataError as err:
             notes.append(f"{cls}: no odds ratio: {err}")
-        ratio, or_lo, or_hi = exp_wald(None if est is None else est[0],
-                                       None if est is None else est[1], 1 - lvl)
-        row.update({"odds_ratio": ratio, "or_ci_low": or_lo, "or_ci_high": or_hi,
-                    "p_value": est[2] if est is not None and np.isfinite(ratio) else np.nan,
+        row.update({"odds_ratio": float(est[0]), "or_ci_low": float(est[1]),
+                    "or_ci_high": float(est[2]), "p_value": float(est[3]),
                     "model": "conditional" if matched else "logistic"})
         rows.append(row)
     if not matched:

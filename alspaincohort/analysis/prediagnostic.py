@@ -48,15 +48,13 @@ from ..registers.exposure import (
     Window,
     check_classes,
     check_windows,
-    check_years,
     ddd_category,
     since_first_category,
 )
 from ..registers.register import Register
 from ..result import Result
 from ..stats import ConditionalLogit, CoxTimeVarying
-from ..stats.base import exp_wald
-from ..validation import check_choice, check_level
+from ..validation import check_choice, check_level, check_positive
 
 MEASURES = ("any", "ddd", "since_first")
 COUNTS = ("cases_exposed", "controls_exposed")
@@ -125,6 +123,15 @@ class PrediagnosticResult(Result):
             t.loc[hide, c] = np.nan
         return replace(self, table=t, sample=None, members={},
                        notes=[*self.notes, f"{', '.join(key[hide])}: {suppression.note()}"])
+
+
+def _ratio(row: pd.Series | None, name: str, short: str) -> dict[str, float]:
+    """ratio, ci_low, ci_high, p_value from a model's summary row (NaN without one, or for a
+    term not estimated)."""
+    if row is None:
+        return {"ratio": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan}
+    return {"ratio": float(row[name]), "ci_low": float(row[f"{short}_ci_low"]),
+            "ci_high": float(row[f"{short}_ci_high"]), "p_value": float(row["p_value"])}
 
 
 def _levels(frame: pd.DataFrame, measure: str) -> tuple[list[str], pd.DataFrame]:
@@ -258,27 +265,24 @@ def prediagnostic_exposure(register: Register, classes: Any = None, windows: Any
         for w in wins:
             f = exposure_frame(sample, history, cls, w)
             labels, X = _levels(f, measure)
-            est, why = _fit_levels(f, X, labels, method, lvl)
+            model, why = _fit_levels(f, X, labels, method, lvl)
             notes += [f"{cls}, {w.name}: {n}" for n in why]
-            if est is not None:
-                fits[f"{cls} / {w.name}"] = est
-                est = est.summary
+            summary = None
+            if model is not None:
+                fits[f"{cls} / {w.name}"] = model
+                summary = model.summary  # odds ratios and Wald limits at the model's level
             member_id = f["set"].astype(str) + ":" + f["person_id"].astype(str)
+            is_case = f["case"].to_numpy() == 1
             for i, lab in enumerate(labels[1:], start=1):
                 col = X.columns[i - 1]
                 at = X[col].to_numpy() == 1
-                is_case = f["case"].to_numpy() == 1
-                r = est.loc[col] if est is not None and col in est.index else None
-                ratio, lo, hi = exp_wald(None if r is None else r["estimate"],
-                                         None if r is None else r["std_error"], 1 - lvl)
+                r = summary.loc[col] if summary is not None and col in summary.index else None
                 rows.append({
                     "exposure_class": cls, "window": w.name, "level": lab,
                     "cases_exposed": int((at & is_case).sum()),
                     "controls_exposed": int((at & ~is_case).sum()),
-                    "cases": n_cases, "controls": n_controls, "ratio": ratio, "ci_low": lo,
-                    "ci_high": hi,
-                    "p_value": float(r["p_value"]) if r is not None and np.isfinite(ratio)
-                    else np.nan})
+                    "cases": n_cases, "controls": n_controls,
+                    **_ratio(r, "odds_ratio", "or")})
                 members[(cls, w.name, lab)] = (frozenset(member_id[at & is_case]),
                                                frozenset(member_id[at & ~is_case]))
     return PrediagnosticResult(pd.DataFrame(rows), "nested case-control", notes, fits, sample,
@@ -323,7 +327,7 @@ def prediagnostic_cohort(register: Register, classes: Any = None, lag_years: flo
     """
     names = check_classes(classes)
     lvl = check_level(level, "level")
-    label = Window(None, -check_years(lag_years, "lag_years")).name
+    label = Window(None, -check_positive(lag_years, "lag_years", allow_zero=True)).name
     rows, notes, fits, members = [], [], {}, {}
     for cls in names:
         ep = cohort_episodes(register, cls, lag_years, tuple(strata))
@@ -344,15 +348,11 @@ def prediagnostic_cohort(register: Register, classes: Any = None, lag_years: flo
                 notes.append(f"{cls}: no ratio: {err}")
         pid = ep["person_id"].astype(str).to_numpy()
         cases = set(pid[ev])
-        ratio, lo, hi = exp_wald(None if est is None else est["estimate"],
-                                 None if est is None else est["std_error"], 1 - lvl)
         exposed_noncase = frozenset(set(pid[ex]) - cases)
         rows.append({
             "exposure_class": cls, "window": label, "level": "exposed",
             "cases_exposed": int((ev & ex).sum()), "controls_exposed": len(exposed_noncase),
             "cases": int(ev.sum()), "controls": int(len(set(pid)) - len(cases)),
-            "ratio": ratio, "ci_low": lo, "ci_high": hi,
-            "p_value": float(est["p_value"]) if est is not None and np.isfinite(ratio)
-            else np.nan})
+            **_ratio(est, "hazard_ratio", "hr")})
         members[(cls, label, "exposed")] = (frozenset(pid[ev & ex]), exposed_noncase)
     return PrediagnosticResult(pd.DataFrame(rows), "cohort", notes, fits, None, lvl, members)

@@ -42,12 +42,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
-from ..validation import check_integer
+from ..validation import check_integer, check_positive
 from .exposure import (
     Window,
     check_classes,
     check_windows,
-    check_years,
     class_table,
     years_to_days,
 )
@@ -66,8 +65,9 @@ class CaseControlSample:
         set, person_id, case (1 / 0), index_date, and the matching variables; one row per
         member of a set (a person sampled for several sets has several rows).
     n_cases, n_unmatched, n_incomplete, n_excluded_lookback : int
-        Cases in sets; cases without any eligible control (left out); sets with fewer controls
-        than wanted; cases left out for a look-back shorter than ``lookback_years``.
+        Cases in sets; cases without any eligible control or without a value of a matching
+        variable (left out); sets with fewer controls than wanted; cases left out for a
+        look-back shorter than ``lookback_years``.
     controls, match, caliper, lookback_years, seed
         The settings.
     """
@@ -146,14 +146,19 @@ def sample_risk_sets(register: Register, controls: int = 10,
         if "birth_year" in names:
             raise ParameterError("caliper matches birth_year within +/- caliper years: leave "
                                  "birth_year out of match")
-    look = years_to_days(check_years(lookback_years, "lookback_years"))
+    look = years_to_days(check_positive(lookback_years, "lookback_years", allow_zero=True))
     con = reg.con
     cols = ", ".join([*names, *(["birth_year"] if caliper is not None else [])])
     n_all = reg.n_cases
+    # a case without a value of a matching variable (region is optional) has no stratum
+    known = "".join(f" AND {m} IS NOT NULL" for m in names)
+    n_unknown = int(con.execute(f"SELECT count(*) FROM persons WHERE als_date IS NOT NULL "
+                                f"AND NOT (true{known})").fetchone()[0])
     con.execute(f"""CREATE OR REPLACE TEMP TABLE ncc_cases AS
         SELECT person_id, als_date AS t {', ' + cols if cols else ''} FROM persons
-        WHERE als_date IS NOT NULL AND als_date - entry_date >= {look}""")
+        WHERE als_date IS NOT NULL AND als_date - entry_date >= {look}{known}""")
     n_cases = int(con.execute("SELECT count(*) FROM ncc_cases").fetchone()[0])
+    n_short = n_all - n_unknown - n_cases
     if caliper is None:  # ccwc: tied cases of one matching stratum share a set
         key = ", ".join(["t", *names])
         con.execute(f"""CREATE OR REPLACE TEMP TABLE ncc_case_sets AS
@@ -238,8 +243,11 @@ def sample_risk_sets(register: Register, controls: int = 10,
     n_unmatched = int(np.asarray(sets["n_case"])[~matched].sum())
     n_incomplete = int(((available < need) & matched).sum())
     notes = []
-    if n_all - n_cases:
-        notes.append(f"{n_all - n_cases} case(s) left out: in the register less than "
+    if n_unknown:
+        notes.append(f"{n_unknown} case(s) left out: a matching variable "
+                     f"({', '.join(names)}) is missing")
+    if n_short:
+        notes.append(f"{n_short} case(s) left out: in the register less than "
                      f"{lookback_years:g} years before diagnosis")
     if n_unmatched:
         notes.append(f"{n_unmatched} case(s) left out: no eligible control with the same "
@@ -249,9 +257,9 @@ def sample_risk_sets(register: Register, controls: int = 10,
                      "eligible persons were taken)")
     for tbl in ("ncc_cases", "ncc_case_sets"):
         con.execute(f"DROP TABLE IF EXISTS {tbl}")
-    return CaseControlSample(frame, n_cases - n_unmatched, n_unmatched, n_incomplete,
-                             n_all - n_cases, k, names, caliper, float(lookback_years), seed,
-                             notes)
+    return CaseControlSample(frame, n_cases - n_unmatched, n_unmatched + n_unknown,
+                             n_incomplete, n_short, k, names, caliper, float(lookback_years),
+                             seed, notes)
 
 
 def _class_relation(register: Register, classes: tuple[str, ...]) -> None:
@@ -382,7 +390,7 @@ def cohort_episodes(register: Register, exposure_class: str, lag_years: float = 
     """
     reg = _check_register(register)
     (name,) = check_classes([exposure_class], "exposure_class")
-    lag = years_to_days(check_years(lag_years, "lag_years"))
+    lag = years_to_days(check_positive(lag_years, "lag_years", allow_zero=True))
     cols = check_match(reg, strata)
     _class_relation(reg, (name,))
     origin = reg.period[0].date()
@@ -441,7 +449,7 @@ def to_cohort(register: Register, sample: CaseControlSample,
     reg = _check_register(register)
     if not isinstance(sample, CaseControlSample):
         raise ParameterError(f"sample must be a CaseControlSample, not {type(sample).__name__}")
-    look = years_to_days(check_years(lookback_years, "lookback_years"))
+    look = years_to_days(check_positive(lookback_years, "lookback_years", allow_zero=True))
     f = sample.frame
     con = reg.con
     con.register("sample_members_frame", f[["set", "person_id", "index_date"]])

@@ -137,14 +137,6 @@ def class_table(codes: Any, classes: tuple[str, ...]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["atc", "exposure_class"])
 
 
-def check_years(value: Any, name: str) -> float:
-    """A number of years >= 0 (a lag or a look-back); :class:`ParameterError` otherwise."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(value) or value < 0:
-        raise ParameterError(f"{name} must be a number of years >= 0, not {value!r}")
-    return float(value)
-
-
 def years_to_days(years: float) -> int:
     """round(365.25 x years), the one conversion of window bounds to days."""
     return int(round(DAYS_PER_YEAR * years))

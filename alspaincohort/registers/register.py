@@ -323,7 +323,7 @@ def load_register(persons: Any, dispensings: Any, *, columns: Mapping[str, str] 
     con.execute("DROP TABLE persons_dup")
     con.execute("DROP TABLE persons_raw")
     for i, s in enumerate(p_sources):
-        n_bad = int(((bad["_src"] == i) & _row_bad(bad, checks)).sum()) if len(bad) else 0
+        n_bad = int((bad["_src"] == i).sum()) if len(bad) else 0
         report.files.append(FileReport(s.file, s.n, s.n - n_bad, n_bad))
 
     # ---- dispensings ------------------------------------------------------------------------
@@ -494,11 +494,6 @@ def _dispensing_select(s: _Source, cols: dict[str, str], i: int, id_type: str) -
         {date_raw} AS date_raw, {date_val} AS date,
         {atc_sql} AS atc, {ddd_raw} AS ddd_raw, {ddd_val} AS ddd
         FROM {s.name}"""
-
-
-def _row_bad(bad: pd.DataFrame, checks: list[tuple[str, str, str, str]]) -> pd.Series:
-    flags = [f for f, *_ in checks]
-    return bad[flags].fillna(False).astype(bool).any(axis=1)
 
 
 def _quarantine(bad: pd.DataFrame, checks: list[tuple[str, str, str, str]],

@@ -84,23 +84,6 @@ def wald_table(params: pd.Series, bse: pd.Series, alpha: float) -> pd.DataFrame:
                          "ci_low": params - crit * bse, "ci_high": params + crit * bse})
 
 
-def exp_wald(estimate: Any, std_error: Any, alpha: float) -> tuple[float, float, float]:
-    """exp of a log-scale estimate and of its Wald limits (an odds or hazard ratio and its
-    CI); three NaN when the estimate is missing or not finite (a term not estimated).
-
-    Examples
-    --------
-    >>> [round(v, 2) for v in exp_wald(0.5, 0.1, 0.05)]
-    [1.65, 1.36, 2.01]
-    """
-    if estimate is None or std_error is None or not np.isfinite(estimate) \
-            or not np.isfinite(std_error):
-        return np.nan, np.nan, np.nan
-    crit = z_quantile(alpha)
-    return (float(np.exp(estimate)), float(np.exp(estimate - crit * std_error)),
-            float(np.exp(estimate + crit * std_error)))
-
-
 #: The 95% two-sided normal quantile, the one place it is written.
 Z95 = 1.959963984540054
 

@@ -42,12 +42,12 @@ Studies. IARC Scientific Publications No. 32. Lyon: IARC; 1980. Chapter 7.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
 
-from ..errors import ModelDataError
+from ..errors import ModelDataError, ParameterError
 from ..validation import check_choice, check_event, check_frame
 from .cox import CoxTimeVarying
 
@@ -212,6 +212,24 @@ class ConditionalLogit(CoxTimeVarying):
         """exp(``params_``)."""
         with np.errstate(over="ignore"):
             return np.exp(self.params_).rename("odds_ratio")
+
+    def _no_hazard(self, what: str) -> NoReturn:
+        raise ParameterError(f"{type(self).__name__} has no {what}: conditioning on the matched "
+                             "sets removes the baseline (use odds_ratios_, summary)")
+
+    @property
+    def concordance_(self) -> float:
+        """Not defined for matched sets (raises :class:`ParameterError`)."""
+        return self._no_hazard("concordance (there are no event times)")
+
+    @property
+    def baseline_cumulative_hazard_(self) -> pd.DataFrame:
+        """Not defined for matched sets (raises :class:`ParameterError`)."""
+        return self._no_hazard("baseline hazard")
+
+    def baseline_cumulative_hazard_at(self, times: Any, stratum: Any = None) -> np.ndarray:
+        """Not defined for matched sets (raises :class:`ParameterError`)."""
+        return self._no_hazard("baseline hazard")
 
     def _describe(self) -> str:
         return (f"Conditional logistic regression ({self.method}): {self.n_obs_} rows in "

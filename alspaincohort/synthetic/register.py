@@ -47,7 +47,7 @@ import pandas as pd
 
 from ..errors import ParameterError
 from ..registers.exposure import EXPOSURE_CLASSES, Window
-from ..validation import check_integer
+from ..validation import check_integer, check_positive
 
 EPOCH = np.datetime64("1970-01-01", "D")
 START = np.datetime64("2005-07-01", "D")
@@ -166,15 +166,11 @@ def simulate_register(n_people: int = 20_000, *, seed: int = 0, preset: str = "r
     if spec["effect_class"] not in EXPOSURE_CLASSES:
         raise ParameterError(f"effect_class {spec['effect_class']!r} is not one of "
                              f"{list(EXPOSURE_CLASSES)}")
-    hr = float(spec["effect_hr"])
-    if not np.isfinite(hr) or hr <= 0:
-        raise ParameterError(f"effect_hr must be a finite number > 0, not {spec['effect_hr']!r}")
+    hr = check_positive(spec["effect_hr"], "effect_hr")
     window = Window(*spec["effect_window"])
     if window.start_years is None:
         raise ParameterError("effect_window needs a start (years before the current date)")
-    scale = float(als_incidence_scale)
-    if not np.isfinite(scale) or scale <= 0:
-        raise ParameterError(f"als_incidence_scale must be > 0, not {als_incidence_scale!r}")
+    scale = check_positive(als_incidence_scale, "als_incidence_scale")
     if not 0 <= float(prodromal_share) <= 1:
         raise ParameterError(f"prodromal_share must be in [0, 1], not {prodromal_share!r}")
     params = {"effect_class": spec["effect_class"], "effect_hr": hr,
@@ -258,9 +254,9 @@ def _chunk(rng: np.random.Generator, first_id: int, n: int, params: dict[str, An
                        entry + 1)
     # treatment courses
     course_rows = []
+    fu_years = (exit_ - entry) / YEAR
+    mid_age = age_entry + fu_years / 2
     for ci, (_name, codes, rate, slope, mean_n, _gap, _ddd) in enumerate(COURSES):
-        fu_years = (exit_ - entry) / YEAR
-        mid_age = age_entry + fu_years / 2
         lam = rate * np.exp(slope * (mid_age - 50)) * fu_years
         count = rng.poisson(lam)
         who = np.repeat(np.arange(n), count)

@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .errors import ParameterError
@@ -82,6 +83,24 @@ class Result:
         """This result as an output shows it once ``suppression`` (decided over every table of
         the output) is applied to its cells of table ``name``; itself when it shows no counts."""
         return self
+
+    def _blank_hidden_rows(self, suppression: Any, name: str, keys: pd.Series,
+                           columns: Sequence[str], **changes: Any) -> Any:
+        """For :meth:`suppressed`: a copy (``dataclasses.replace``, with ``changes``) whose rows
+        holding a hidden cell of table ``name`` (rows named by ``keys``, aligned with
+        ``table``) show NaN in ``columns``, with a note naming them; itself when none is
+        hidden."""
+        rows = {r for r, _ in suppression.hidden_in(name)}
+        hide = keys.astype(str).isin(rows).to_numpy()
+        if not hide.any():
+            return self
+        t = self.table.copy()
+        cols = list(columns)
+        t[cols] = t[cols].astype(float)
+        t.loc[hide, cols] = np.nan
+        shown = ", ".join(map(str, keys[hide]))
+        return replace(self, table=t,  # type: ignore[type-var]
+                       notes=[*self._notes(), f"{shown}: {suppression.note()}"], **changes)
 
     def plot(self, ax: Any = None) -> Any:
         """The result's figure (subclasses draw it); returns the Axes."""

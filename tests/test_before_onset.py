@@ -108,6 +108,14 @@ def test_comparator_drug_use_is_the_conditional_model_of_the_sets(mixed) -> None
     u = apc.comparator_drug_use(unmatched, classes=["opioid"])
     assert u.table["model"].iloc[0] == "logistic" and any("unconditional" in n
                                                           for n in u.notes)
+    # small counts hidden together with what would give them back
+    dc = DisclosureControl(k=200)
+    for cell in r.count_cells("c"):
+        dc.add(cell.table, cell.row, cell.column, cell.units)
+    shown = r.suppressed(dc.suppress(), "c")
+    hidden = shown.table.set_index("drug_class")["als_users"].isna()
+    assert hidden["neuropathic_agent"] and shown.notes[-1].startswith("neuropathic_agent")
+    assert shown.table["odds_ratio"].equals(r.table["odds_ratio"]) and not shown.units
     # a matched set for some persons only: refused, never silently unconditional
     partial = p.assign(matched_set=p["matched_set"].where(p.index >= 3))
     with pytest.raises(ModelDataError, match="matched_set is missing for 3 of"):

@@ -24,7 +24,7 @@ confidence interval of a quantile).
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -93,16 +93,10 @@ class PainOnsetResult(Result):
         return cells
 
     def suppressed(self, suppression: Suppression, name: str) -> PainOnsetResult:
-        rows = {r for r, _ in suppression.hidden_in(name)}
-        if not rows:
-            return self
-        t = self.table.copy()
-        hide = (t["measure"] + " / " + t["denominator"]).isin(rows)
-        cols = ["cases", "n", "share", "ci_low", "ci_high"]
-        t[cols] = t[cols].astype(float)
-        t.loc[hide, cols] = np.nan
-        return replace(self, table=t, units={},
-                       notes=[*self.notes, suppression.note()])
+        """A copy whose rows holding a hidden count show no numbers, with a note."""
+        t = self.table
+        return self._blank_hidden_rows(suppression, name, t["measure"] + " / " + t["denominator"],
+                                       ["cases", "n", "share", "ci_low", "ci_high"], units={})
 
 
 def _median_ci(x: np.ndarray, level: float) -> tuple[float, float]:
@@ -234,15 +228,11 @@ class ComparatorResult(Result):
         return cells
 
     def suppressed(self, suppression: Suppression, name: str) -> ComparatorResult:
-        rows = {r for r, _ in suppression.hidden_in(name)}
-        if not rows:
-            return self
-        t = self.table.copy()
-        hide = t["drug_class"].isin(rows)
+        """A copy whose drug classes holding a hidden count show no group numbers, with a
+        note."""
+        t = self.table
         cols = [c for c in t.columns if c.startswith(("als_", "comparator_"))]
-        t[cols] = t[cols].astype(float)
-        t.loc[hide, cols] = np.nan
-        return replace(self, table=t, units={}, notes=[*self.notes, suppression.note()])
+        return self._blank_hidden_rows(suppression, name, t["drug_class"], cols, units={})
 
 
 def comparator_drug_use(cohort: Cohort, window: tuple[int, int] = (-3652, -730),

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -112,17 +112,10 @@ class PrediagnosticResult(Result):
 
     def suppressed(self, suppression: Suppression, name: str) -> PrediagnosticResult:
         """A copy with the counts of the rows holding a hidden cell blanked, and a note."""
-        rows = {r for r, _ in suppression.hidden_in(name)}
-        if not rows:
-            return self
-        t = self.table.copy()
-        key = t["exposure_class"] + " / " + t["window"] + " / " + t["level"]
-        hide = key.isin(rows)
-        for c in COUNTS:
-            t[c] = t[c].astype(float)
-            t.loc[hide, c] = np.nan
-        return replace(self, table=t, sample=None, members={},
-                       notes=[*self.notes, f"{', '.join(key[hide])}: {suppression.note()}"])
+        t = self.table
+        keys = t["exposure_class"] + " / " + t["window"] + " / " + t["level"]
+        return self._blank_hidden_rows(suppression, name, keys, COUNTS, sample=None,
+                                       members={})
 
 
 def _ratio(row: pd.Series | None, name: str, short: str) -> dict[str, float]:

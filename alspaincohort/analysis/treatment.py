@@ -203,17 +203,9 @@ class TreatmentResponseResult(Result):
 
     def suppressed(self, suppression: Suppression, name: str) -> TreatmentResponseResult:
         """A copy whose classes with a hidden count show no counts or shares, with a note."""
-        rows = {r for r, _ in suppression.hidden_in(name)}
-        if not rows:
-            return self
-        t = self.table.copy()
-        hide = t["drug_class"].astype(str).isin(rows)
-        numbers = [c for c in t.columns if c != "drug_class"]
-        t[numbers] = t[numbers].astype(float)
-        t.loc[hide, numbers] = np.nan
-        shown = ", ".join(map(str, t.loc[hide, "drug_class"]))
-        return replace(self, table=t, notes=[*self.notes, f"{shown}: {suppression.note()}"],
-                       pairs=None)
+        t = self.table
+        return self._blank_hidden_rows(suppression, name, t["drug_class"],
+                                       [c for c in t.columns if c != "drug_class"], pairs=None)
 
 
 def treatment_response(cohort: Cohort, drug_class: str | Sequence[str] | None = None,
